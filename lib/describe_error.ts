@@ -1,0 +1,38 @@
+/**
+ * Turns an error from a socket operation into a short lowercase cause for a
+ * one-line message, such as `connection refused` or `address already in use`.
+ *
+ * Deno's messages carry an `(os error N)` suffix and sometimes several lines;
+ * users need the cause, not the errno.
+ *
+ * @example
+ * ```ts
+ * import { describeError } from "./describe_error.ts";
+ * try {
+ *   await Deno.connect({ hostname: "127.0.0.1", port: 1 });
+ * } catch (e) {
+ *   console.log(describeError(e)); // "connection refused"
+ * }
+ * ```
+ */
+export function describeError(error: unknown): string {
+  for (const [kind, text] of KNOWN) {
+    if (error instanceof kind) return text;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const line = message.split("\n")[0].replace(/\s*\(os error \d+\)\s*$/, "").trim();
+  return line.length > 0 ? line[0].toLowerCase() + line.slice(1) : "unknown error";
+}
+
+const KNOWN: [new (...args: never[]) => Error, string][] = [
+  [Deno.errors.ConnectionRefused, "connection refused"],
+  [Deno.errors.ConnectionReset, "connection reset by peer"],
+  [Deno.errors.ConnectionAborted, "connection aborted"],
+  [Deno.errors.BrokenPipe, "broken pipe"],
+  [Deno.errors.AddrInUse, "address already in use"],
+  [Deno.errors.AddrNotAvailable, "address not available on this machine"],
+  [Deno.errors.TimedOut, "timed out"],
+  [Deno.errors.NotConnected, "not connected"],
+  [Deno.errors.PermissionDenied, "permission denied"],
+  [Deno.errors.NotCapable, "not permitted (run with --allow-net)"],
+];

@@ -1,0 +1,413 @@
+/**
+ * The readiness loop: a selector built from promises.
+ *
+ * Deno gives a promise per `accept()`, `read()` and `write()`. The loop keeps
+ * at most one of each pending per registered stream, and when one settles it
+ * becomes an {@linkcode Event} in a ready queue. {@linkcode Loop.select} waits
+ * until the queue is not empty and hands the whole batch over; the caller
+ * dispatches each event to the state machine in {@linkcode Key.data}. The cost
+ * of an event is O(1) in the number of connections: nothing ever races or
+ * scans the idle ones.
+ *
+ * The contract is `selectors`' in miniature: `register` / `modify` /
+ * `unregister` / `select`, an {@linkcode Interest} per key, and the caller's
+ * data carried on the key.
+ *
+ * @example An echo server in one loop
+ * ```ts
+ * import { Interest, Loop } from "./loop.ts";
+ * const loop = new Loop<null>();
+ * loop.listen(Deno.listen({ hostname: "127.0.0.1", port: 0 }), null);
+ * while (loop.size > 0) {
+ *   for (const ev of await loop.select()) {
+ *     if (ev.type === "accept") loop.register(ev.stream!, Interest.READ, null);
+ *     else if (ev.type === "read") {
+ *       ev.key.output.push(ev.key.input, 0, ev.n);
+ *       loop.modify(ev.key, Interest.READ_WRITE);
+ *     } else if (ev.type === "eof" || ev.type === "error") loop.unregister(ev.key);
+ *   }
+ * }
+ * ```
+ *
+ * @module
+ */
+import { ByteQueue } from "./byte_queue.ts";
+
+/** The byte stream the loop drives: what it needs of a `Deno.Conn`. */
+export interface Stream {
+  /** Reads into `buf`; resolves to the count, or `null` at end of stream. */
+  read(buf: Uint8Array): Promise<number | null>;
+  /** Writes some prefix of `buf`; resolves to how much was taken. */
+  write(buf: Uint8Array): Promise<number>;
+  /** Frees the stream; settles whatever it had pending. */
+  close(): void;
+}
+
+/** The listener the loop drives: what it needs of a `Deno.Listener`. */
+export interface Acceptor {
+  /** Resolves to the next incoming stream. */
+  accept(): Promise<Stream>;
+  /** Stops listening; settles the pending accept. */
+  close(): void;
+}
+
+/** What a key asks the loop to do for it, like mio's `Interest`. */
+export const Interest = { NONE: 0, READ: 1, WRITE: 2, READ_WRITE: 3 } as const;
+/** One of {@linkcode Interest}'s values: a bit set of READ and WRITE. */
+export type Interest = typeof Interest[keyof typeof Interest];
+
+/** Which pending operation settled, and how. */
+export type EventType = "accept" | "connect" | "read" | "eof" | "write" | "error";
+
+/** One settled operation, handed out by {@linkcode Loop.select}. */
+export interface Event<T> {
+  /** What happened. */
+  readonly type: EventType;
+  /** Whose operation it was. */
+  readonly key: Key<T>;
+  /** `read`: bytes now in `key.input[0..n)`. `write`: bytes that left `key.output`. */
+  readonly n: number;
+  /** `read`: the buffer's size. `write`: the bytes offered, so `n < size` was a partial write. */
+  readonly size: number;
+  /** `accept`: the new stream, not yet registered. */
+  readonly stream: Stream | null;
+  /** `error`: the cause (a reset, a broken pipe, a refused connect...). */
+  readonly error: unknown;
+}
+
+/** A registration: the stream, what it wants, and the caller's data. */
+export interface Key<T> {
+  /** A token unique within the loop, handy in logs. */
+  readonly id: number;
+  /** The caller's data: in sockdemo, the connection's state machine. */
+  readonly data: T;
+  /** The current interest; change it with {@linkcode Loop.modify}. */
+  readonly interest: Interest;
+  /** The stream; `null` for a listener and while a connect is pending. */
+  readonly stream: Stream | null;
+  /** The buffer reads fill; valid until the next `select()`. */
+  readonly input: Uint8Array;
+  /** Bytes owed to the peer; the loop writes from its head while WRITE is set. */
+  readonly output: ByteQueue;
+  /** True once unregistered; a closed key's pending events are dropped. */
+  readonly closed: boolean;
+  /** Bytes read from the stream so far. */
+  readonly bytesRead: number;
+  /** Bytes written to the stream so far. */
+  readonly bytesWritten: number;
+}
+
+/**
+ * A selector over promise-based streams.
+ *
+ * Rules a state machine can rely on:
+ * - Reads and writes are only issued by `select()`, after the key's previous
+ *   events were handled, so `key.input` is never overwritten under a handler
+ *   and each event record is reused only once its handler is done.
+ * - An event is valid until the next `select()`, which reuses it.
+ * - A read already pending when READ is dropped still completes and its event
+ *   is delivered: promises cannot be withdrawn, only closed.
+ * - After `eof` the loop never reads that stream again.
+ * - A reset or broken pipe is an `error` event for that key alone.
+ * - `unregister` closes the stream, which settles whatever was pending; those
+ *   settlements are swallowed.
+ */
+export class Loop<T> {
+  readonly #readSize: number;
+  #ready: Slot<T>[] = [];
+  #spare: Slot<T>[] = [];
+  #dirty: Registration<T>[] = [];
+  #wake: (() => void) | null = null;
+  #woken = false;
+  #nextId = 1;
+  #size = 0;
+  readonly #batch = new Batch<T>();
+
+  /** `readSize`: the size of each key's read buffer. */
+  constructor(options: { readSize?: number } = {}) {
+    this.#readSize = options.readSize ?? 64 * 1024;
+  }
+
+  /** Number of keys registered and not yet unregistered. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Registers a listener; while its interest holds READ, one accept stays pending. */
+  listen(acceptor: Acceptor, data: T): Key<T> {
+    const reg = this.#add(null, acceptor, Interest.READ, data, EMPTY);
+    return reg;
+  }
+
+  /** Registers a connected stream with an interest. */
+  register(stream: Stream, interest: Interest, data: T): Key<T> {
+    return this.#add(stream, null, interest, data, new Uint8Array(this.#readSize));
+  }
+
+  /** Registers a stream still being dialed; a `connect` or `error` event follows. */
+  connect(dialing: Promise<Stream>, interest: Interest, data: T): Key<T> {
+    const reg = this.#add(null, null, interest, data, new Uint8Array(this.#readSize));
+    dialing.then(reg.onConnect, reg.onReadError);
+    return reg;
+  }
+
+  /** Sets what the key wants; call it too after queueing output. */
+  modify(key: Key<T>, interest: Interest): void {
+    const reg = key as Registration<T>;
+    reg.interest = interest;
+    this.#markDirty(reg);
+  }
+
+  /** Closes the key's stream or listener and cancels what it had pending. */
+  unregister(key: Key<T>): void {
+    const reg = key as Registration<T>;
+    if (reg.closed) return;
+    reg.closed = true;
+    this.#size--;
+    try {
+      (reg.stream ?? reg.acceptor)?.close();
+    } catch {
+      // Already closed by the other side of the program: nothing to free.
+    }
+    reg.output.clear();
+  }
+
+  /** Makes a pending or the next `select()` return, even with no event. */
+  wakeup(): void {
+    this.#woken = true;
+    this.#resume();
+  }
+
+  /**
+   * Issues the reads and writes that keys now want, waits for at least one
+   * event (or a wakeup), and returns the batch. Events of keys unregistered
+   * while the batch is handled are skipped.
+   */
+  async select(): Promise<Iterable<Event<T>>> {
+    const dirty = this.#dirty;
+    for (let i = 0; i < dirty.length; i++) this.#arm(dirty[i]);
+    dirty.length = 0;
+    if (this.#ready.length === 0 && !this.#woken) {
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+    this.#woken = false;
+    const batch = this.#ready;
+    this.#ready = this.#spare;
+    this.#spare = batch;
+    this.#ready.length = 0;
+    for (let i = 0; i < batch.length; i++) {
+      batch[i].queued = false;
+      // Its next operation is issued by the select() after this batch is handled.
+      this.#markDirty(batch[i].key);
+    }
+    return this.#batch.reset(batch);
+  }
+
+  #add(
+    stream: Stream | null,
+    acceptor: Acceptor | null,
+    interest: Interest,
+    data: T,
+    input: Uint8Array,
+  ): Registration<T> {
+    const reg = new Registration<T>(this.#nextId++, data, interest, stream, acceptor, input);
+    this.#bind(reg);
+    this.#size++;
+    this.#markDirty(reg);
+    return reg;
+  }
+
+  // Per-key callbacks are made once here, so a read or write allocates no closure.
+  #bind(reg: Registration<T>): void {
+    const rev = reg.readEvent, wev = reg.writeEvent;
+    reg.onRead = (n) => {
+      reg.reading = false;
+      if (reg.closed) return;
+      if (n === null) {
+        reg.eof = true;
+        rev.type = "eof";
+        rev.n = 0;
+      } else {
+        reg.bytesRead += n;
+        rev.type = "read";
+        rev.n = n;
+        rev.size = reg.input.length;
+      }
+      this.#emit(rev);
+    };
+    reg.onReadError = (error) => {
+      reg.reading = false;
+      if (reg.closed) return;
+      rev.type = "error";
+      rev.error = error;
+      this.#emit(rev);
+    };
+    reg.onWrite = (n) => {
+      reg.writing = false;
+      if (reg.closed) return;
+      reg.output.consume(n);
+      reg.bytesWritten += n;
+      wev.type = "write";
+      wev.n = n;
+      wev.size = reg.pendingSize;
+      this.#emit(wev);
+    };
+    reg.onWriteError = (error) => {
+      reg.writing = false;
+      if (reg.closed) return;
+      wev.type = "error";
+      wev.error = error;
+      this.#emit(wev);
+    };
+    reg.onAccept = (stream) => {
+      reg.reading = false;
+      if (reg.closed) {
+        stream.close();
+        return;
+      }
+      // Accept again at once, so a burst of connects is not paced by batches.
+      this.#arm(reg);
+      const ev = new Slot<T>(reg);
+      ev.type = "accept";
+      ev.stream = stream;
+      this.#emit(ev);
+    };
+    reg.onConnect = (stream) => {
+      if (reg.closed) {
+        stream.close();
+        return;
+      }
+      reg.stream = stream;
+      rev.type = "connect";
+      this.#emit(rev);
+    };
+  }
+
+  #emit(ev: Slot<T>): void {
+    ev.queued = true;
+    this.#ready.push(ev);
+    this.#resume();
+  }
+
+  #resume(): void {
+    const wake = this.#wake;
+    if (wake !== null) {
+      this.#wake = null;
+      wake();
+    }
+  }
+
+  #markDirty(reg: Registration<T>): void {
+    if (reg.dirty) return;
+    reg.dirty = true;
+    this.#dirty.push(reg);
+  }
+
+  #arm(reg: Registration<T>): void {
+    reg.dirty = false;
+    if (reg.closed || reg.reading && reg.writing) return;
+    const wantsRead = (reg.interest & Interest.READ) !== 0 && !reg.reading;
+    if (reg.acceptor !== null) {
+      if (wantsRead) {
+        reg.reading = true;
+        reg.acceptor.accept().then(reg.onAccept, reg.onReadError);
+      }
+      return;
+    }
+    const stream = reg.stream;
+    if (stream === null) return; // still dialing
+    // A read event not yet handed out still owns `input`: the next read must wait for it.
+    if (wantsRead && !reg.eof && !reg.readEvent.queued) {
+      reg.reading = true;
+      stream.read(reg.input).then(reg.onRead, reg.onReadError);
+    }
+    if ((reg.interest & Interest.WRITE) !== 0 && !reg.writing && reg.output.length > 0) {
+      this.#write(reg);
+    }
+  }
+
+  #write(reg: Registration<T>): void {
+    const view = reg.output.peek();
+    reg.writing = true;
+    reg.pendingSize = view.length;
+    reg.stream!.write(view).then(reg.onWrite, reg.onWriteError);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+const noop = () => {};
+
+/** The loop's own view of a key: the public fields plus the pending-operation flags. */
+class Registration<T> implements Key<T> {
+  readonly output = new ByteQueue();
+  readonly readEvent: Slot<T>;
+  readonly writeEvent: Slot<T>;
+  closed = false;
+  eof = false;
+  reading = false;
+  writing = false;
+  dirty = false;
+  pendingSize = 0;
+  bytesRead = 0;
+  bytesWritten = 0;
+  onRead: (n: number | null) => void = noop;
+  onReadError: (error: unknown) => void = noop;
+  onWrite: (n: number) => void = noop;
+  onWriteError: (error: unknown) => void = noop;
+  onAccept: (stream: Stream) => void = noop;
+  onConnect: (stream: Stream) => void = noop;
+
+  constructor(
+    readonly id: number,
+    readonly data: T,
+    public interest: Interest,
+    public stream: Stream | null,
+    readonly acceptor: Acceptor | null,
+    readonly input: Uint8Array,
+  ) {
+    this.readEvent = new Slot(this);
+    this.writeEvent = new Slot(this);
+  }
+}
+
+/** A reusable event record: each key owns one for its read side and one for its write side. */
+class Slot<T> implements Event<T> {
+  type: EventType = "read";
+  n = 0;
+  size = 0;
+  stream: Stream | null = null;
+  error: unknown = null;
+  queued = false;
+  constructor(readonly key: Registration<T>) {}
+}
+
+/** Iterates a batch without allocating, skipping keys closed meanwhile. */
+class Batch<T> implements IterableIterator<Event<T>> {
+  #events: Slot<T>[] = [];
+  #i = 0;
+  readonly #result = { done: false, value: null as unknown as Event<T> };
+
+  reset(events: Slot<T>[]): this {
+    this.#events = events;
+    this.#i = 0;
+    return this;
+  }
+
+  next(): IteratorResult<Event<T>> {
+    const events = this.#events;
+    while (this.#i < events.length) {
+      const ev = events[this.#i++];
+      if (!ev.key.closed) {
+        this.#result.value = ev;
+        return this.#result as IteratorResult<Event<T>>;
+      }
+    }
+    return DONE;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+const DONE: IteratorResult<never> = { done: true, value: undefined };

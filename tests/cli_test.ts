@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import denoJson from "../deno.json" with { type: "json" };
+import { runSockdemo } from "./sockdemo_process.ts";
+
+function assertOneLine(text: string): void {
+  assert.equal(text.trimEnd().split("\n").length, 1, `expected one line, got: ${text}`);
+  assert.doesNotMatch(text, /^\s+at /m, "no stack trace");
+}
+
+/** A loopback port that nothing listens on. */
+function closedPort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = l.addr.port;
+  l.close();
+  return port;
+}
+
+Deno.test("cli: --version and --help exit 0", async () => {
+  const version = await runSockdemo(["--version"]);
+  assert.equal(version.code, 0);
+  assert.equal(version.stdout, `sockdemo ${denoJson.version}\n`);
+  for (const args of [["--help"], ["serve", "--help"], ["connect", "-h"]]) {
+    const help = await runSockdemo(args);
+    assert.equal(help.code, 0, args.join(" "));
+    assert.match(help.stdout, /Usage/);
+  }
+});
+
+Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
+  const cases: [string[], string][] = [
+    [[], 'sockdemo: missing command: serve or connect (try "sockdemo --help")'],
+    [
+      ["bogus"],
+      'sockdemo: unknown command "bogus": expected serve or connect (try "sockdemo --help")',
+    ],
+    [["--bogus"], 'sockdemo: unknown option "--bogus" (try "sockdemo --help")'],
+    [["serve", "--bogus"], `sockdemo: unknown option '--bogus' (try "sockdemo serve --help")`],
+    [
+      ["serve", "--port", "70000"],
+      'sockdemo: --port must be an integer from 0 to 65535, not "70000" (try "sockdemo serve --help")',
+    ],
+    [
+      ["serve", "--port", "-1"],
+      `sockdemo: option '--port' argument is ambiguous (try "sockdemo serve --help")`,
+    ],
+    [
+      ["serve", "--port", "http"],
+      'sockdemo: --port must be an integer from 0 to 65535, not "http" (try "sockdemo serve --help")',
+    ],
+    [["serve", "extra"], `sockdemo: unexpected argument 'extra' (try "sockdemo serve --help")`],
+    [
+      ["connect", "--messages", "5"],
+      'sockdemo: --messages and --size go together (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", "--conns", "0"],
+      'sockdemo: --conns must be an integer from 1 to 1000000, not "0" (try "sockdemo connect --help")',
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runSockdemo(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assertOneLine(r.stderr);
+    assert.equal(r.stderr.trimEnd(), message);
+    assert.equal(r.stdout, "");
+  }
+});
+
+Deno.test("cli: connecting to a closed port exits 1 naming the address and 'connection refused'", async () => {
+  const port = closedPort();
+  const r = await runSockdemo(["connect", "--port", String(port)]);
+  assert.equal(r.code, 1);
+  assertOneLine(r.stderr);
+  assert.equal(
+    r.stderr.trimEnd(),
+    `sockdemo: cannot connect to 127.0.0.1:${port}: connection refused (is "sockdemo serve" running?) (2 of 2 connections failed)`,
+  );
+});
+
+Deno.test("cli: a port in use exits 1 with 'address already in use'", async () => {
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const r = await runSockdemo(["serve", "--port", String(busy.addr.port)]);
+    assert.equal(r.code, 1);
+    assertOneLine(r.stderr);
+    assert.equal(
+      r.stderr.trimEnd(),
+      `sockdemo: cannot listen on 127.0.0.1:${busy.addr.port}: address already in use`,
+    );
+  } finally {
+    busy.close();
+  }
+});

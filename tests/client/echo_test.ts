@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { runEchoClients } from "../../client/connect.ts";
+import { ConversationPrinter } from "../../client/conversation.ts";
+import { PatternPayload, TextPayload } from "../../client/payload.ts";
+import { EchoingPeer, random } from "../fake_stream.ts";
+
+const base = { hostname: "127.0.0.1", port: 9, conversation: null };
+
+Deno.test("echo client: 20 connections over short reads and partial writes verify every message", async () => {
+  for (const [seed, depth] of [[1, 1], [2, 3], [3, 8]]) {
+    const rand = random(seed);
+    const result = await runEchoClients({
+      ...base,
+      conns: 20,
+      depth,
+      payloadFor: (i) => new PatternPayload(10, 300 + i, i),
+      dial: () => Promise.resolve(new EchoingPeer({ rand, maxRead: 71, maxWrite: 43 })),
+    });
+    assert.equal(result.failure, null, `seed ${seed}`);
+    const bytes = Array.from({ length: 20 }, (_, i) => 10 * (300 + i)).reduce((a, b) => a + b);
+    assert.equal(result.report.messages, 200);
+    assert.equal(result.report.bytes_sent, bytes);
+    assert.equal(result.report.bytes_received, bytes);
+    assert.equal(result.report.errors, 0);
+    assert.ok(result.report.latency_us.max >= result.report.latency_us.p50);
+  }
+});
+
+Deno.test("echo client: a corrupted byte is reported with its offset, exit-worthy", async () => {
+  const rand = random(4);
+  let n = 0;
+  const result = await runEchoClients({
+    ...base,
+    conns: 3,
+    depth: 2,
+    payloadFor: (i) => new PatternPayload(5, 1000, i),
+    dial: () =>
+      Promise.resolve(
+        new EchoingPeer(
+          { rand, maxRead: 300, maxWrite: 300 },
+          n++ === 1 ? { corruptAt: 2345 } : {},
+        ),
+      ),
+  });
+  assert.equal(result.failure, "127.0.0.1:9: connection 2: echo mismatch at byte 2345");
+  assert.equal(result.report.errors, 1);
+  assert.equal(
+    result.report.messages,
+    10 + 2,
+    "the two good connections and 2 messages before the bad byte",
+  );
+});
+
+Deno.test("echo client: a server that closes early is a failure naming how far it got", async () => {
+  const rand = random(5);
+  const result = await runEchoClients({
+    ...base,
+    conns: 1,
+    depth: 1,
+    payloadFor: () => new PatternPayload(10, 500, 0),
+    dial: () =>
+      Promise.resolve(new EchoingPeer({ rand, maxRead: 80, maxWrite: 80 }, { closeAfter: 700 })),
+  });
+  assert.equal(
+    result.failure,
+    "127.0.0.1:9: connection 1: server closed the connection after 700 of 5000 bytes",
+  );
+});
+
+Deno.test("echo client: refused connections give one line with a hint and a count", async () => {
+  const result = await runEchoClients({
+    ...base,
+    conns: 2,
+    depth: 1,
+    payloadFor: () => new TextPayload(["x"]),
+    dial: () =>
+      Promise.reject(new Deno.errors.ConnectionRefused("Connection refused (os error 111)")),
+  });
+  assert.equal(result.connected, 0);
+  assert.equal(
+    result.failure,
+    'cannot connect to 127.0.0.1:9: connection refused (is "sockdemo serve" running?) (2 of 2 connections failed)',
+  );
+});
+
+Deno.test("echo client: the guide's conversation is printed message by message", async () => {
+  const rand = random(6);
+  const payload = new TextPayload(["Message 1 from client.", "Message 2 from client."]);
+  const lines: string[] = [];
+  const result = await runEchoClients({
+    ...base,
+    conns: 1,
+    depth: 1,
+    payloadFor: () => payload,
+    conversation: new ConversationPrinter(payload, "127.0.0.1:9", (l) => lines.push(l)),
+    dial: () => Promise.resolve(new EchoingPeer({ rand, maxRead: 1000, maxWrite: 1000 })),
+  });
+  assert.equal(result.failure, null);
+  assert.equal(lines[0], "conn 1: connected to 127.0.0.1:9");
+  assert.equal(lines[1], 'conn 1: sent "Message 1 from client."');
+  const received = lines.filter((l) => l.startsWith("conn 1: received ")).map((l) =>
+    JSON.parse(l.slice(17))
+  );
+  assert.equal(received.join(""), "Message 1 from client.Message 2 from client.");
+  assert.equal(lines.at(-1), "conn 1: all 44 bytes came back verified; closing");
+});

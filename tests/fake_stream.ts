@@ -1,0 +1,228 @@
+/**
+ * Fake streams for driving the loop and the state machines without sockets:
+ * reads return 1..k bytes and writes take 1..k bytes, chosen at random, and
+ * each settles after a random mix of microtask and timer delays, so events
+ * interleave the way a busy network makes them.
+ */
+import type { Acceptor, Stream } from "../lib/loop.ts";
+
+/** A seeded generator of floats in [0, 1) (mulberry32), so a failure can be replayed. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Bytes `0..n` of a simple checkable sequence distinct per `seed`. */
+export function bytes(n: number, seed = 0): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (i * 31 + seed * 17 + (i >> 8)) & 0xff;
+  return out;
+}
+
+/** Concatenates byte arrays (tests only: the code under test never does this). */
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** How a fake stream misbehaves. */
+export interface Chaos {
+  /** Random source. */
+  readonly rand: () => number;
+  /** Largest read result. */
+  readonly maxRead: number;
+  /** Largest write acceptance. */
+  readonly maxWrite: number;
+}
+
+/** Settles after a microtask or a timer, at random. */
+function later<T>(rand: () => number, value: () => T): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const run = () => {
+      try {
+        resolve(value());
+      } catch (e) {
+        reject(e);
+      }
+    };
+    if (rand() < 0.5) queueMicrotask(run);
+    else setTimeout(run, 0);
+  });
+}
+
+function pick(rand: () => number, max: number, limit: number): number {
+  return Math.min(limit, 1 + Math.floor(rand() * max));
+}
+
+/**
+ * A client as a server sees it: sends `script` in random pieces, then ends
+ * (FIN) or stays open; keeps everything the server writes in `received`.
+ * `holdWrites` makes it a peer that never reads: writes stay pending.
+ */
+export class ScriptedPeer implements Stream {
+  /** Bytes the server wrote to this peer, in order. */
+  readonly received: Uint8Array[] = [];
+  /** How many bytes of the script the server has read. */
+  taken = 0;
+  /** True once the server closed this stream. */
+  closed = false;
+  #pending: Array<(e: Error) => void> = [];
+
+  constructor(
+    readonly script: Uint8Array,
+    readonly chaos: Chaos,
+    readonly options: { eof?: boolean; holdWrites?: boolean; resetAfter?: number } = {},
+  ) {}
+
+  /** Everything received, as one array. */
+  get echoed(): Uint8Array {
+    return concat(this.received);
+  }
+
+  read(buf: Uint8Array): Promise<number | null> {
+    if (this.closed) return Promise.reject(new Deno.errors.BadResource("closed"));
+    const left = this.script.length - this.taken;
+    const reset = this.options.resetAfter;
+    if (reset !== undefined && this.taken >= reset) {
+      return later(this.chaos.rand, () => {
+        throw new Deno.errors.ConnectionReset("Connection reset by peer (os error 104)");
+      });
+    }
+    if (left === 0 && this.options.eof === false) return this.#forever();
+    return later(this.chaos.rand, () => {
+      if (this.closed) throw new Deno.errors.Interrupted("operation canceled");
+      if (left === 0) return null;
+      const n = pick(this.chaos.rand, this.chaos.maxRead, Math.min(left, buf.length));
+      buf.set(this.script.subarray(this.taken, this.taken + n));
+      this.taken += n;
+      return n;
+    });
+  }
+
+  write(buf: Uint8Array): Promise<number> {
+    if (this.closed) return Promise.reject(new Deno.errors.BadResource("closed"));
+    if (this.options.holdWrites) return this.#forever();
+    const copy = buf.slice(0, pick(this.chaos.rand, this.chaos.maxWrite, buf.length));
+    return later(this.chaos.rand, () => {
+      if (this.closed) throw new Deno.errors.Interrupted("operation canceled");
+      this.received.push(copy);
+      return copy.length;
+    });
+  }
+
+  close(): void {
+    if (this.closed) throw new Deno.errors.BadResource("closed twice");
+    this.closed = true;
+    for (const fail of this.#pending) fail(new Deno.errors.Interrupted("operation canceled"));
+    this.#pending = [];
+  }
+
+  #forever<T>(): Promise<T> {
+    return new Promise((_, reject) => this.#pending.push(reject));
+  }
+}
+
+/**
+ * A server as a client sees it: echoes what is written, in random pieces.
+ * `corruptAt` flips the echoed byte at that offset; `closeAfter` ends the
+ * stream (FIN) once that many bytes were echoed.
+ */
+export class EchoingPeer implements Stream {
+  /** True once the client closed this stream. */
+  closed = false;
+  #queue: number[] = [];
+  #echoed = 0;
+  #reader:
+    | { buf: Uint8Array; resolve: (n: number | null) => void; reject: (e: Error) => void }
+    | null = null;
+
+  constructor(
+    readonly chaos: Chaos,
+    readonly options: { corruptAt?: number; closeAfter?: number } = {},
+  ) {}
+
+  read(buf: Uint8Array): Promise<number | null> {
+    if (this.closed) return Promise.reject(new Deno.errors.BadResource("closed"));
+    return new Promise((resolve, reject) => {
+      this.#reader = { buf, resolve, reject };
+      this.#serve();
+    });
+  }
+
+  write(buf: Uint8Array): Promise<number> {
+    if (this.closed) return Promise.reject(new Deno.errors.BadResource("closed"));
+    const n = pick(this.chaos.rand, this.chaos.maxWrite, buf.length);
+    const copy = Array.from(buf.subarray(0, n));
+    return later(this.chaos.rand, () => {
+      if (this.closed) throw new Deno.errors.Interrupted("operation canceled");
+      this.#queue.push(...copy);
+      this.#serve();
+      return n;
+    });
+  }
+
+  close(): void {
+    if (this.closed) throw new Deno.errors.BadResource("closed twice");
+    this.closed = true;
+    this.#reader?.reject(new Deno.errors.Interrupted("operation canceled"));
+    this.#reader = null;
+  }
+
+  #serve(): void {
+    const reader = this.#reader;
+    if (reader === null) return;
+    const limit = this.options.closeAfter;
+    if (limit !== undefined && this.#echoed >= limit) {
+      this.#reader = null;
+      later(this.chaos.rand, () => null).then(reader.resolve);
+      return;
+    }
+    if (this.#queue.length === 0) return;
+    this.#reader = null;
+    later(this.chaos.rand, () => {
+      let n = pick(
+        this.chaos.rand,
+        this.chaos.maxRead,
+        Math.min(this.#queue.length, reader.buf.length),
+      );
+      if (limit !== undefined) n = Math.min(n, limit - this.#echoed);
+      for (let i = 0; i < n; i++) {
+        const b = this.#queue.shift()!;
+        reader.buf[i] = this.#echoed + i === this.options.corruptAt ? b ^ 0xff : b;
+      }
+      this.#echoed += n;
+      return n;
+    }).then(reader.resolve, reader.reject);
+  }
+}
+
+/** A listener that hands out the given streams, then waits until closed. */
+export class FakeAcceptor implements Acceptor {
+  closed = false;
+  #waiting: ((e: Error) => void) | null = null;
+
+  constructor(readonly streams: Stream[], readonly rand: () => number) {}
+
+  accept(): Promise<Stream> {
+    if (this.closed) return Promise.reject(new Deno.errors.BadResource("closed"));
+    const next = this.streams.shift();
+    if (next !== undefined) return later(this.rand, () => next);
+    return new Promise((_, reject) => this.#waiting = reject);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.#waiting?.(new Deno.errors.BadResource("Listener has been closed"));
+  }
+}

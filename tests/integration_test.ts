@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { runCommand, runSockdemo, ServerProcess } from "./sockdemo_process.ts";
+
+const FOREIGN_CLIENT = new URL("./foreign/echo_client.py", import.meta.url).pathname;
+
+Deno.test("serve + connect: 500 concurrent connections, every byte verified end to end", async () => {
+  const server = await ServerProcess.start(["--quiet"]);
+  try {
+    const r = await runSockdemo([
+      "connect",
+      "--port",
+      String(server.port),
+      "--conns",
+      "500",
+      "--messages",
+      "10",
+      "--size",
+      "700",
+      "--depth",
+      "2",
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.conns, 500);
+    assert.equal(report.messages, 5000);
+    assert.equal(report.bytes_sent, 500 * 10 * 700);
+    assert.equal(report.bytes_received, 500 * 10 * 700);
+    assert.equal(report.errors, 0);
+    for (const key of ["p50", "p90", "p99", "max"]) {
+      assert.equal(typeof report.latency_us[key], "number");
+    }
+  } finally {
+    const stopped = await server.stop();
+    assert.equal(stopped.code, 0);
+    assert.match(
+      stopped.stdout,
+      /^Stopped: 500 connections served, 3500000 bytes in, 3500000 bytes out, 0 errors$/m,
+    );
+  }
+});
+
+Deno.test("serve + connect: the default run is the guide's conversation", async () => {
+  const server = await ServerProcess.start();
+  const r = await runSockdemo(["connect", "--port", String(server.port)]);
+  const stopped = await server.stop("SIGTERM");
+  assert.equal(r.code, 0, r.stderr);
+  const address = `127.0.0.1:${server.port}`;
+  for (const conn of [1, 2]) {
+    assert.ok(r.stdout.includes(`conn ${conn}: connected to ${address}\n`));
+    assert.ok(r.stdout.includes(`conn ${conn}: sent "Message 1 from client."\n`));
+    assert.ok(r.stdout.includes(`conn ${conn}: sent "Message 2 from client."\n`));
+    assert.ok(r.stdout.includes(`conn ${conn}: all 44 bytes came back verified; closing\n`));
+  }
+  assert.match(
+    r.stdout,
+    /^2 connections, 4 messages verified, 88 bytes sent, 88 received, 0 errors in [\d.]+ s$/m,
+  );
+  assert.match(
+    r.stdout,
+    /^\d+ messages\/s, [\d.]+ MB\/s, latency p50 [\d.]+ ms, p90 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms$/m,
+  );
+  assert.equal(stopped.code, 0, "SIGTERM stops it cleanly");
+  assert.equal(stopped.stdout.match(/ accepted from 127\.0\.0\.1:\d+/g)?.length, 2);
+  assert.equal(stopped.stdout.match(/ closed 127\.0\.0\.1:\d+: 44 bytes in, 44 out/g)?.length, 2);
+  assert.match(
+    stopped.stdout,
+    /\nStopped: 2 connections served, 88 bytes in, 88 bytes out, 0 errors\n$/,
+  );
+});
+
+Deno.test("serve: a half-closed connection gets everything it sent, then EOF", async () => {
+  const server = await ServerProcess.start(["--quiet"]);
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    const sent = new Uint8Array(3 << 20).map((_, i) => (i * 13 + (i >> 12)) & 0xff);
+    const reading = (async () => {
+      const got = new Uint8Array(sent.length + 1);
+      let n = 0;
+      for (;;) {
+        const r = await conn.read(got.subarray(n));
+        if (r === null) return got.subarray(0, n);
+        n += r;
+      }
+    })();
+    for (let off = 0; off < sent.length;) off += await conn.write(sent.subarray(off));
+    await conn.closeWrite();
+    const echoed = await reading;
+    conn.close();
+    assert.equal(echoed.length, sent.length);
+    assert.deepEqual(echoed, sent);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("serve: a foreign client in the guide's style, 200 connections x 2 messages, all echoed", async () => {
+  const server = await ServerProcess.start(["--quiet"]);
+  try {
+    const r = await runCommand("python3", [
+      FOREIGN_CLIENT,
+      "127.0.0.1",
+      String(server.port),
+      "200",
+    ]);
+    assert.equal(r.stdout.trim(), "verified 200 of 200 connections");
+    assert.equal(r.code, 0);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("serve: a foreign client, 10 connections x 3 messages of 300 KB, echoed byte for byte", async () => {
+  const server = await ServerProcess.start(["--quiet"]);
+  try {
+    const r = await runCommand("python3", [
+      FOREIGN_CLIENT,
+      "127.0.0.1",
+      String(server.port),
+      "10",
+      "300000",
+      "3",
+    ]);
+    assert.equal(r.stdout.trim(), "verified 10 of 10 connections");
+    assert.equal(r.code, 0);
+  } finally {
+    await server.stop();
+  }
+});

@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { ByteQueue } from "../../lib/byte_queue.ts";
+import { Pattern } from "../../lib/pattern.ts";
+
+function take(p: Pattern, offset: number, n: number): Uint8Array {
+  const q = new ByteQueue();
+  p.pushTo(q, offset, n);
+  const out = new Uint8Array(n);
+  let at = 0;
+  while (q.length > 0) {
+    const v = q.peek();
+    out.set(v, at);
+    at += v.length;
+    q.consume(v.length);
+  }
+  return out;
+}
+
+Deno.test("pattern: a stream read in pieces equals the stream read whole, past the table's period", () => {
+  const p = new Pattern(5);
+  const whole = take(p, 0, 200_000);
+  const a = take(p, 0, 65_000), b = take(p, 65_000, 135_000);
+  assert.deepEqual(whole, new Uint8Array([...a, ...b]));
+  assert.equal(p.mismatch(whole, 0, whole.length, 0), -1);
+  assert.equal(p.mismatch(whole, 70_000, 150_000, 70_000), -1);
+});
+
+Deno.test("pattern: mismatch points at the first wrong byte; seeds give different streams", () => {
+  const p = new Pattern(1);
+  const data = take(p, 1000, 5000);
+  data[3210] ^= 1;
+  assert.equal(p.mismatch(data, 0, data.length, 1000), 3210);
+  assert.equal(
+    p.mismatch(data, 0, data.length, 1001) >= 0,
+    true,
+    "a shifted stream does not match",
+  );
+  assert.notDeepEqual(take(new Pattern(2), 0, 64), take(p, 0, 64));
+});

@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { EchoSession } from "../../server/echo.ts";
+import { Server } from "../../server/serve.ts";
+import { captureLog } from "../capture_log.ts";
+import { bytes, FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";
+
+/** Runs a server over fake peers until `done()`, then stops it. */
+async function serveUntil(server: Server, done: () => boolean): Promise<void> {
+  const running = server.run();
+  while (!done()) await new Promise((r) => setTimeout(r, 1));
+  server.stop();
+  await running;
+}
+
+Deno.test("echo server: 30 peers with short reads and partial writes get every byte back, then are closed", async () => {
+  for (const seed of [11, 12]) {
+    const rand = random(seed);
+    const peers = Array.from(
+      { length: 30 },
+      (_, i) => new ScriptedPeer(bytes(2000 + 101 * i, i), { rand, maxRead: 89, maxWrite: 53 }),
+    );
+    const { log, err } = captureLog();
+    const server = new Server(new FakeAcceptor([...peers], rand), {
+      log,
+      readSize: 64,
+      newSession: () => new EchoSession({ highWater: 300, lowWater: 100 }),
+    });
+    await serveUntil(server, () => peers.every((p) => p.closed));
+    for (const [i, p] of peers.entries()) {
+      assert.deepEqual(p.echoed, p.script, `seed ${seed} peer ${i}`);
+    }
+    const total = peers.reduce((n, p) => n + p.script.length, 0);
+    assert.deepEqual(server.stats, { accepted: 30, failed: 0, bytesIn: total, bytesOut: total });
+    assert.deepEqual(err, []);
+  }
+});
+
+Deno.test("echo server: a peer that never reads cannot make it buffer past the high-water mark", async () => {
+  const rand = random(21);
+  const hog = new ScriptedPeer(bytes(1_000_000), { rand, maxRead: 4096, maxWrite: 4096 }, {
+    holdWrites: true,
+  });
+  const good = new ScriptedPeer(bytes(20_000, 1), { rand, maxRead: 700, maxWrite: 700 });
+  const { log } = captureLog();
+  const server = new Server(new FakeAcceptor([hog, good], rand), {
+    log,
+    readSize: 4096,
+    newSession: () => new EchoSession({ highWater: 64 * 1024, lowWater: 32 * 1024 }),
+  });
+  await serveUntil(server, () => good.closed);
+  // Let the hog's side settle: it can only have been read up to the mark plus one read buffer.
+  await new Promise((r) => setTimeout(r, 20));
+  assert.ok(hog.taken <= 64 * 1024 + 4096, `read ${hog.taken} bytes from a peer that never reads`);
+  assert.ok(hog.taken >= 64 * 1024, "it read up to the mark");
+  assert.deepEqual(good.echoed, good.script, "the other peer was served meanwhile");
+});
+
+Deno.test("echo server: after the peer's FIN it finishes writing what it owes, then closes", async () => {
+  const rand = random(31);
+  // Reads far outpace writes, so most of the echo is still owed when the FIN arrives.
+  const peer = new ScriptedPeer(bytes(20_000), { rand, maxRead: 5000, maxWrite: 97 });
+  const { log, out } = captureLog();
+  const server = new Server(new FakeAcceptor([peer], rand), {
+    log,
+    newSession: () => new EchoSession(),
+  });
+  await serveUntil(server, () => peer.closed);
+  assert.deepEqual(peer.echoed, peer.script);
+  assert.match(out.at(-1)!, /^#1 closed peer: 20000 bytes in, 20000 out \(0 open\)$/);
+});
+
+Deno.test("echo server: a reset ends that connection only, with a log line", async () => {
+  const rand = random(41);
+  const bad = new ScriptedPeer(bytes(9000), { rand, maxRead: 500, maxWrite: 500 }, {
+    resetAfter: 3000,
+  });
+  const good = new ScriptedPeer(bytes(9000, 2), { rand, maxRead: 500, maxWrite: 500 });
+  const { log, err } = captureLog();
+  const server = new Server(new FakeAcceptor([bad, good], rand), {
+    log,
+    newSession: () => new EchoSession(),
+  });
+  await serveUntil(server, () => good.closed && bad.closed);
+  assert.deepEqual(good.echoed, good.script);
+  assert.equal(server.stats.failed, 1);
+  assert.equal(err.length, 1);
+  assert.match(err[0], /^sockdemo: #1 peer: connection reset by peer; closed after \d+ bytes in/);
+});
+
+Deno.test("echo server: --verbose shows reads, partial writes and interest changes", async () => {
+  const rand = random(51);
+  const peer = new ScriptedPeer(bytes(3000), { rand, maxRead: 1000, maxWrite: 100 });
+  const { log, out } = captureLog("verbose");
+  const server = new Server(new FakeAcceptor([peer], rand), {
+    log,
+    newSession: () => new EchoSession(),
+  });
+  await serveUntil(server, () => peer.closed);
+  assert.ok(out.some((l) => /^#1 read \d+ bytes$/.test(l)));
+  assert.ok(
+    out.some((l) => /^#1 wrote \d+ of \d+ bytes \(partial write; \d+ still owed\)$/.test(l)),
+  );
+  assert.ok(out.some((l) => l === "#1 interest read -> read+write"));
+  assert.ok(out.some((l) => l === "#1 read end of stream (peer half-closed)"));
+});
