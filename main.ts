@@ -7,13 +7,19 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import denoJson from "./deno.json" with { type: "json" };
+import { AppClient } from "./client/app.ts";
+import { AppPrinter } from "./client/app_printer.ts";
+import { type AppRequest, binaryRequest, searchRequest } from "./client/app_request.ts";
+import { runClients, type RunResult } from "./client/connect.ts";
 import { ConversationPrinter } from "./client/conversation.ts";
-import { runEchoClients } from "./client/connect.ts";
+import { EchoClient } from "./client/echo.ts";
 import { PatternPayload, type Payload, TextPayload } from "./client/payload.ts";
 import { formatReport } from "./client/report.ts";
 import { describeError } from "./lib/describe_error.ts";
+import { Histogram } from "./lib/histogram.ts";
 import { hostPort } from "./lib/host_port.ts";
 import { Log } from "./lib/log.ts";
+import { AppSession, DEFAULT_APP_LIMITS } from "./server/app.ts";
 import { EchoSession } from "./server/echo.ts";
 import { formatStats, Server } from "./server/serve.ts";
 
@@ -22,49 +28,71 @@ const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = "65432";
 const GUIDE_MESSAGES = ["Message 1 from client.", "Message 2 from client."];
 
-const HELP = `sockdemo ${VERSION}: a TCP echo server and client on a hand-written readiness loop
+const HELP = `sockdemo ${VERSION}: TCP echo and app-protocol server and client on a readiness loop
 
 Usage:
-  sockdemo serve   [--host HOST] [--port PORT] [--quiet | --verbose]
+  sockdemo serve   [--protocol echo|app] [--host HOST] [--port PORT]
+                   [--max-content BYTES] [--quiet | --verbose]
   sockdemo connect [--host HOST] [--port PORT] [--conns N]
                    [--messages M --size BYTES | MESSAGE...] [--depth D] [--json]
+  sockdemo connect --protocol app [search VALUE | binary TEXT]
+                   [--conns N] [--requests M] [--keep-alive] [--depth D] [--verbose] [--json]
   sockdemo --help | --version
 
 Commands:
-  serve     echo every byte back to whoever connects
-  connect   send messages to an echo server and verify every byte that returns
+  serve     answer whoever connects: echo every byte, or the app protocol
+  connect   talk to a server and verify every byte or reply that comes back
 
 Run "sockdemo serve --help" or "sockdemo connect --help" for the options.`;
 
-const SERVE_HELP = `Usage: sockdemo serve [--host HOST] [--port PORT] [--quiet | --verbose]
+const SERVE_HELP = `Usage: sockdemo serve [--protocol echo|app] [--host HOST] [--port PORT]
+                      [--max-content BYTES] [--quiet | --verbose]
 
-Runs an echo server. Prints "Listening on HOST:PORT" first, then a line per
+Runs a server. Prints "Listening on HOST:PORT" first, then a line per
 connection accepted and closed. SIGINT or SIGTERM stops it with a summary.
 
 Options:
-  --host HOST    address to listen on (default ${DEFAULT_HOST})
-  --port PORT    port to listen on, 0 for any free one (default ${DEFAULT_PORT})
-  --quiet        no per-connection lines; errors, the address and the summary only
-  --verbose      also a line per read, write (partial writes shown), state and interest change
-  -h, --help     show this help`;
+  --protocol P         echo (default): write back every byte read;
+                       app: answer length-prefixed JSON-header requests
+  --host HOST          address to listen on (default ${DEFAULT_HOST})
+  --port PORT          port to listen on, 0 for any free one (default ${DEFAULT_PORT})
+  --max-content BYTES  app: largest request content accepted (default 16777216)
+  --quiet              no per-connection lines; errors, the address and the summary only
+  --verbose            also a line per read, write (partial writes shown), state and
+                       interest change, and with app a line per request
+  -h, --help           show this help`;
 
 const CONNECT_HELP = `Usage: sockdemo connect [--host HOST] [--port PORT] [--conns N]
                         [--messages M --size BYTES | MESSAGE...] [--depth D] [--json]
+       sockdemo connect --protocol app [search VALUE | binary TEXT]
+                        [--conns N] [--requests M] [--keep-alive] [--depth D] [--verbose] [--json]
 
-Opens N connections to an echo server, sends messages on each and checks
+Echo (the default): opens N connections, sends messages on each and checks
 every byte that comes back. Without messages it sends the socket guide's
 "Message 1 from client." and "Message 2 from client." and prints the
-conversation. Exits 0 when every byte was verified, 1 otherwise.
+conversation.
+
+App: sends one search (default: search morpheus) or binary request and prints
+the reply; with --conns or --requests it runs N clients making M requests each
+and prints a summary. Every reply is checked against the protocol.
+
+Exits 0 when everything was verified, 1 otherwise.
 
 Options:
+  --protocol P       echo (default) or app
   --host HOST        server address (default ${DEFAULT_HOST})
   --port PORT        server port (default ${DEFAULT_PORT})
-  --conns N          connections at once (default 2)
-  --messages M       send M generated messages per connection (needs --size)
-  --size BYTES       size of each generated message
-  --depth D          messages in flight per connection (default 1)
+  --conns N          clients at once (default 2 for echo, 1 for app)
+  --messages M       echo: send M generated messages per connection (needs --size)
+  --size BYTES       echo: size of each generated message
+  MESSAGE...         echo: send these texts instead of generated messages
+  --requests M       app: requests per client (default 1)
+  --keep-alive       app: one connection per client for all its requests
+                     (default: a new connection per request, as the guide's client)
+  --depth D          messages or requests in flight per connection (default 1;
+                     app requests pipeline only with --keep-alive)
+  --verbose          app: show the header and content of each request and reply
   --json             print the summary as one JSON object instead
-  MESSAGE...         send these texts instead of generated messages
   -h, --help         show this help`;
 
 /** A mistake in the command line: exit 2 with a hint to the command's help. */
@@ -111,8 +139,10 @@ export async function main(args: string[]): Promise<number> {
 
 async function serve(args: string[]): Promise<number> {
   const { values } = parse("serve", args, {
+    protocol: { type: "string", default: "echo" },
     host: { type: "string", default: DEFAULT_HOST },
     port: { type: "string", default: DEFAULT_PORT },
+    "max-content": { type: "string" },
     quiet: { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -121,10 +151,18 @@ async function serve(args: string[]): Promise<number> {
     console.log(SERVE_HELP);
     return 0;
   }
+  const protocol = protocolOf("serve", values.protocol);
   if (values.quiet && values.verbose) {
     throw new UsageError("--quiet and --verbose cannot be used together", "serve");
   }
   const port = integer("serve", "--port", values.port, 0, 65535);
+  let maxContent = DEFAULT_APP_LIMITS.maxContent;
+  if (values["max-content"] !== undefined) {
+    if (protocol !== "app") {
+      throw new UsageError("--max-content applies to --protocol app", "serve");
+    }
+    maxContent = integer("serve", "--max-content", values["max-content"], 0, 1 << 30);
+  }
   const host = values.host;
   let listener: Deno.TcpListener;
   try {
@@ -136,7 +174,11 @@ async function serve(args: string[]): Promise<number> {
   }
   console.log(`Listening on ${hostPort(listener.addr.hostname, listener.addr.port)}`);
   const log = new Log(values.quiet ? "quiet" : values.verbose ? "verbose" : "normal");
-  const server = new Server(listener, { log, newSession: () => new EchoSession() });
+  const limits = { ...DEFAULT_APP_LIMITS, maxContent };
+  const newSession = protocol === "echo"
+    ? () => new EchoSession()
+    : (n: number) => new AppSession(limits, log.verbose ? (l) => log.debug(`#${n} ${l}`) : null);
+  const server = new Server(listener, { log, newSession });
   const stop = () => server.stop();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
@@ -149,12 +191,16 @@ async function serve(args: string[]): Promise<number> {
 
 async function connect(args: string[]): Promise<number> {
   const { values, positionals } = parse("connect", args, {
+    protocol: { type: "string", default: "echo" },
     host: { type: "string", default: DEFAULT_HOST },
     port: { type: "string", default: DEFAULT_PORT },
-    conns: { type: "string", default: "2" },
+    conns: { type: "string" },
     messages: { type: "string" },
     size: { type: "string" },
+    requests: { type: "string" },
+    "keep-alive": { type: "boolean", default: false },
     depth: { type: "string", default: "1" },
+    verbose: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   }, true);
@@ -162,39 +208,81 @@ async function connect(args: string[]): Promise<number> {
     console.log(CONNECT_HELP);
     return 0;
   }
-  const port = integer("connect", "--port", values.port, 1, 65535);
-  const conns = integer("connect", "--conns", values.conns, 1, 1_000_000);
-  const depth = integer("connect", "--depth", values.depth, 1, 1_000_000);
-  if ((values.messages === undefined) !== (values.size === undefined)) {
-    throw new UsageError("--messages and --size go together", "connect");
-  }
-  let payloadFor: (index: number) => Payload;
-  let text: TextPayload | null = null;
-  if (values.messages !== undefined) {
-    if (positionals.length > 0) {
-      throw new UsageError(
-        "give either --messages/--size or MESSAGE arguments, not both",
-        "connect",
-      );
+  const protocol = protocolOf("connect", values.protocol);
+  const only = (option: string, given: boolean, wanted: Protocol) => {
+    if (given && protocol !== wanted) {
+      throw new UsageError(`${option} applies to --protocol ${wanted}`, "connect");
     }
-    const count = integer("connect", "--messages", values.messages, 1, Number.MAX_SAFE_INTEGER);
-    const size = integer("connect", "--size", values.size!, 1, 1 << 30);
-    payloadFor = (index) => new PatternPayload(count, size, index);
-  } else {
-    text = new TextPayload(positionals.length > 0 ? positionals : GUIDE_MESSAGES);
-    payloadFor = () => text!;
-  }
+  };
+  only("--messages", values.messages !== undefined, "echo");
+  only("--size", values.size !== undefined, "echo");
+  only("--requests", values.requests !== undefined, "app");
+  only("--keep-alive", values["keep-alive"], "app");
+  only("--verbose", values.verbose, "app");
+  const port = integer("connect", "--port", values.port, 1, 65535);
+  const defaultConns = protocol === "app" ? "1" : "2";
+  const conns = integer("connect", "--conns", values.conns ?? defaultConns, 1, 1_000_000);
+  const depth = integer("connect", "--depth", values.depth, 1, 1_000_000);
   const address = hostPort(values.host, port);
-  const result = await runEchoClients({
-    hostname: values.host,
-    port,
-    conns,
-    depth,
-    payloadFor,
-    conversation: text !== null && !values.json
-      ? new ConversationPrinter(text, address, console.log)
-      : null,
-  });
+  const latency = new Histogram();
+  const common = { hostname: values.host, port, conns, latency };
+  let result: RunResult;
+  if (protocol === "echo") {
+    if ((values.messages === undefined) !== (values.size === undefined)) {
+      throw new UsageError("--messages and --size go together", "connect");
+    }
+    let payloadFor: (index: number) => Payload;
+    let printer: ConversationPrinter | null = null;
+    if (values.messages !== undefined) {
+      if (positionals.length > 0) {
+        throw new UsageError(
+          "give either --messages/--size or MESSAGE arguments, not both",
+          "connect",
+        );
+      }
+      const count = integer("connect", "--messages", values.messages, 1, Number.MAX_SAFE_INTEGER);
+      const size = integer("connect", "--size", values.size!, 1, 1 << 30);
+      payloadFor = (index) => new PatternPayload(count, size, index);
+    } else {
+      const text = new TextPayload(positionals.length > 0 ? positionals : GUIDE_MESSAGES);
+      if (!values.json) printer = new ConversationPrinter(text, address, console.log);
+      payloadFor = () => text;
+    }
+    result = await runClients({
+      ...common,
+      first: (i) => new EchoClient(i, payloadFor(i), depth, latency, printer),
+      onOpen: (client) => printer?.opened(client),
+      onClose: (client) => printer?.closed(client),
+    });
+  } else {
+    const request = appRequest(positionals);
+    const requests = integer(
+      "connect",
+      "--requests",
+      values.requests ?? "1",
+      1,
+      Number.MAX_SAFE_INTEGER,
+    );
+    const keepAlive = values["keep-alive"];
+    const single = conns === 1 && requests === 1 && !values.json;
+    const printer = new AppPrinter(address, { verbose: values.verbose, results: single });
+    // Without keep-alive each request gets its own connection, as the guide's client does.
+    const perConnection = keepAlive ? requests : 1;
+    const session = (index: number, first: number) =>
+      new AppClient(index, request, first, perConnection, keepAlive ? depth : 1, latency, printer);
+    result = await runClients({
+      ...common,
+      first: (i) => session(i, 0),
+      next: (done) => {
+        const first = done.first + done.count;
+        return first < requests ? session(done.index, first) : null;
+      },
+    });
+    if (single) {
+      if (result.failure !== null) console.error(`sockdemo: ${result.failure}`);
+      return result.failure === null ? 0 : 1;
+    }
+  }
   if (values.json) console.log(JSON.stringify(result.report));
   else if (result.connected > 0) console.log(formatReport(result.report));
   if (result.failure !== null) {
@@ -202,6 +290,30 @@ async function connect(args: string[]): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+type Protocol = "echo" | "app";
+
+function protocolOf(command: string, text: string): Protocol {
+  if (text === "echo" || text === "app") return text;
+  throw new UsageError(`--protocol must be echo or app, not "${text}"`, command);
+}
+
+// `search VALUE` or `binary TEXT`; nothing means the guide's `search morpheus`.
+function appRequest(words: string[]): AppRequest {
+  const [kind, ...rest] = words;
+  if (kind === undefined) return searchRequest("morpheus");
+  if (kind !== "search" && kind !== "binary") {
+    throw new UsageError(
+      `unknown app request "${kind}": expected search VALUE or binary TEXT`,
+      "connect",
+    );
+  }
+  if (rest.length === 0) {
+    throw new UsageError(`${kind} needs ${kind === "search" ? "a VALUE" : "a TEXT"}`, "connect");
+  }
+  const text = rest.join(" ");
+  return kind === "search" ? searchRequest(text) : binaryRequest(text);
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;

@@ -24,9 +24,9 @@ export class ConversationPrinter implements Conversation {
     readonly print: (line: string) => void,
   ) {}
 
-  /** Connection `conn` is up. */
-  opened(conn: number): void {
-    this.print(`conn ${conn + 1}: connected to ${this.address}`);
+  /** The connection is up. */
+  opened(client: EchoClient): void {
+    this.print(`conn ${client.index + 1}: connected to ${this.address}`);
   }
 
   /** Message `message` was queued. */
@@ -41,9 +41,11 @@ export class ConversationPrinter implements Conversation {
   }
 
   /** The connection is finished. */
-  closed(conn: number, client: EchoClient): void {
+  closed(client: EchoClient): void {
     if (client.state.name === "done") {
-      this.print(`conn ${conn + 1}: all ${client.bytesReceived} bytes came back verified; closing`);
+      this.print(
+        `conn ${client.index + 1}: all ${client.bytesReceived} bytes came back verified; closing`,
+      );
     }
   }
 }

@@ -2,6 +2,7 @@ import { describeError } from "../lib/describe_error.ts";
 import type { Histogram } from "../lib/histogram.ts";
 import { type Event, Interest, type Key } from "../lib/loop.ts";
 import type { Payload } from "./payload.ts";
+import type { ClientFailure, ClientSession } from "./session.ts";
 
 /** What an echo client connection is waiting for. */
 export type EchoClientState =
@@ -18,16 +19,12 @@ export type EchoClientState =
     readonly reason: string;
   };
 
-/** Hears what each connection does, to print the conversation. */
+/** Hears what each connection sends and receives, to print the conversation. */
 export interface Conversation {
-  /** Connection `conn` is connected. */
-  opened(conn: number): void;
   /** Message `message` was queued on connection `conn`. */
   sent(conn: number, message: number): void;
   /** Bytes came back on connection `conn`. */
   received(conn: number, bytes: Uint8Array): void;
-  /** Connection `conn` is finished and about to close. */
-  closed(conn: number, client: EchoClient): void;
 }
 
 const CONNECTING: EchoClientState = { name: "connecting" };
@@ -48,7 +45,7 @@ const DONE: EchoClientState = { name: "done" };
  * console.log(client.state.name); // "connecting"
  * ```
  */
-export class EchoClient {
+export class EchoClient implements ClientSession {
   /** The current state. */
   state: EchoClientState = CONNECTING;
   /** Messages queued so far. */
@@ -68,6 +65,11 @@ export class EchoClient {
     readonly conversation: Conversation | null,
   ) {
     this.#sentAt = new Float64Array(depth);
+  }
+
+  /** Set when the connection failed. */
+  get failure(): ClientFailure | null {
+    return this.state.name === "failed" ? this.state : null;
   }
 
   /** Dispatches one event to its transition; true when finished, done or failed. */

@@ -41,6 +41,8 @@ export interface Stream {
   write(buf: Uint8Array): Promise<number>;
   /** Frees the stream; settles whatever it had pending. */
   close(): void;
+  /** Sends FIN: the peer reads end of stream once it has read what was written. */
+  closeWrite?(): Promise<void>;
 }
 
 /** The listener the loop drives: what it needs of a `Deno.Listener`. */
@@ -95,6 +97,12 @@ export interface Key<T> {
   readonly bytesRead: number;
   /** Bytes written to the stream so far. */
   readonly bytesWritten: number;
+  /**
+   * Declares that nothing will be queued after what `output` holds: once it
+   * is written, the loop half-closes the stream (FIN), so the peer reads all
+   * of it and then end of stream, while this side can still read.
+   */
+  endOutput(): void;
 }
 
 /**
@@ -247,6 +255,7 @@ export class Loop<T> {
       if (reg.closed) return;
       reg.output.consume(n);
       reg.bytesWritten += n;
+      reg.shutdownWhenWritten();
       wev.type = "write";
       wev.n = n;
       wev.size = reg.pendingSize;
@@ -356,6 +365,7 @@ class Registration<T> implements Key<T> {
   onWriteError: (error: unknown) => void = noop;
   onAccept: (stream: Stream) => void = noop;
   onConnect: (stream: Stream) => void = noop;
+  #outputEnded = false;
 
   constructor(
     readonly id: number,
@@ -367,6 +377,18 @@ class Registration<T> implements Key<T> {
   ) {
     this.readEvent = new Slot(this);
     this.writeEvent = new Slot(this);
+  }
+
+  endOutput(): void {
+    this.#outputEnded = true;
+    this.shutdownWhenWritten();
+  }
+
+  shutdownWhenWritten(): void {
+    if (!this.#outputEnded || this.writing || this.output.length > 0) return;
+    this.#outputEnded = false; // once
+    // A peer that already reset makes this fail; its read or write reports that.
+    this.stream?.closeWrite?.().catch(noop);
   }
 }
 

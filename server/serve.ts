@@ -8,8 +8,8 @@ import type { Session } from "./session.ts";
 export interface ServerOptions {
   /** Where connection and event lines go. */
   readonly log: Log;
-  /** Makes the state machine of a newly accepted connection. */
-  readonly newSession: () => Session;
+  /** Makes the state machine of the `number`th accepted connection. */
+  readonly newSession: (number: number) => Session;
   /** Size of each connection's read buffer. */
   readonly readSize?: number;
 }
@@ -60,7 +60,7 @@ export class Server {
   readonly #listener: Key<Owner>;
   readonly #open = new Set<Key<Owner>>();
   readonly #log: Log;
-  readonly #newSession: () => Session;
+  readonly #newSession: (number: number) => Session;
   #stopping = false;
 
   /** A server on an already listening acceptor; nothing runs until `run()`. */
@@ -115,8 +115,8 @@ export class Server {
   #accept(stream: Stream): void {
     const peer = peerOf(stream);
     (stream as Partial<Deno.TcpConn>).setNoDelay?.(true);
-    const session = this.#newSession();
     const number = ++this.stats.accepted;
+    const session = this.#newSession(number);
     const key = this.#loop.register(stream, Interest.NONE, { number, peer, session });
     this.#loop.modify(key, session.interest(key));
     this.#open.add(key);

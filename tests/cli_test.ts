@@ -56,6 +56,26 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
       ["connect", "--conns", "0"],
       'sockdemo: --conns must be an integer from 1 to 1000000, not "0" (try "sockdemo connect --help")',
     ],
+    [
+      ["serve", "--protocol", "tcp"],
+      'sockdemo: --protocol must be echo or app, not "tcp" (try "sockdemo serve --help")',
+    ],
+    [
+      ["serve", "--max-content", "5"],
+      'sockdemo: --max-content applies to --protocol app (try "sockdemo serve --help")',
+    ],
+    [
+      ["connect", "--requests", "3"],
+      'sockdemo: --requests applies to --protocol app (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", "--protocol", "app", "frob", "x"],
+      'sockdemo: unknown app request "frob": expected search VALUE or binary TEXT (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", "--protocol", "app", "search"],
+      'sockdemo: search needs a VALUE (try "sockdemo connect --help")',
+    ],
   ];
   for (const [args, message] of cases) {
     const r = await runSockdemo(args);

@@ -112,6 +112,7 @@ export class ScriptedPeer implements Stream {
 
   write(buf: Uint8Array): Promise<number> {
     if (this.closed) return Promise.reject(new Deno.errors.BadResource("closed"));
+    if (this.finished) return Promise.reject(new Deno.errors.BrokenPipe("write after FIN"));
     if (this.options.holdWrites) return this.#forever();
     const copy = buf.slice(0, pick(this.chaos.rand, this.chaos.maxWrite, buf.length));
     return later(this.chaos.rand, () => {
@@ -119,6 +120,14 @@ export class ScriptedPeer implements Stream {
       this.received.push(copy);
       return copy.length;
     });
+  }
+
+  /** True once the server half-closed (sent FIN). */
+  finished = false;
+
+  closeWrite(): Promise<void> {
+    this.finished = true;
+    return Promise.resolve();
   }
 
   close(): void {
@@ -134,11 +143,12 @@ export class ScriptedPeer implements Stream {
 }
 
 /**
- * A server as a client sees it: echoes what is written, in random pieces.
- * `corruptAt` flips the echoed byte at that offset; `closeAfter` ends the
- * stream (FIN) once that many bytes were echoed.
+ * A server as a client sees it: answers what is written, in random pieces.
+ * By default it echoes; `respond` turns each piece written into the bytes
+ * to answer with. `corruptAt` flips the answered byte at that offset;
+ * `closeAfter` ends the stream (FIN) once that many bytes were answered.
  */
-export class EchoingPeer implements Stream {
+export class ServerPeer implements Stream {
   /** True once the client closed this stream. */
   closed = false;
   #queue: number[] = [];
@@ -149,7 +159,11 @@ export class EchoingPeer implements Stream {
 
   constructor(
     readonly chaos: Chaos,
-    readonly options: { corruptAt?: number; closeAfter?: number } = {},
+    readonly options: {
+      corruptAt?: number;
+      closeAfter?: number;
+      respond?: (written: Uint8Array) => Uint8Array;
+    } = {},
   ) {}
 
   read(buf: Uint8Array): Promise<number | null> {
@@ -163,10 +177,10 @@ export class EchoingPeer implements Stream {
   write(buf: Uint8Array): Promise<number> {
     if (this.closed) return Promise.reject(new Deno.errors.BadResource("closed"));
     const n = pick(this.chaos.rand, this.chaos.maxWrite, buf.length);
-    const copy = Array.from(buf.subarray(0, n));
+    const written = buf.slice(0, n);
     return later(this.chaos.rand, () => {
       if (this.closed) throw new Deno.errors.Interrupted("operation canceled");
-      this.#queue.push(...copy);
+      this.#queue.push(...(this.options.respond?.(written) ?? written));
       this.#serve();
       return n;
     });

@@ -103,6 +103,11 @@ export class ServerProcess {
     return new ServerProcess(child, Number(match[1]), drain, stderr, timer);
   }
 
+  /** The server's process id, e.g. to read its memory use. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** Sends `signal` and waits for the exit. */
   async stop(signal: Deno.Signal = "SIGINT"): Promise<Outcome> {
     try {

@@ -1,20 +1,42 @@
 import assert from "node:assert/strict";
-import { runEchoClients } from "../../client/connect.ts";
+import { runClients, type RunResult } from "../../client/connect.ts";
 import { ConversationPrinter } from "../../client/conversation.ts";
-import { PatternPayload, TextPayload } from "../../client/payload.ts";
-import { EchoingPeer, random } from "../fake_stream.ts";
+import { EchoClient } from "../../client/echo.ts";
+import { PatternPayload, type Payload, TextPayload } from "../../client/payload.ts";
+import { Histogram } from "../../lib/histogram.ts";
+import type { Stream } from "../../lib/loop.ts";
+import { random, ServerPeer } from "../fake_stream.ts";
 
-const base = { hostname: "127.0.0.1", port: 9, conversation: null };
+/** Runs echo clients over fake streams from `dial`, as `sockdemo connect` does over TCP. */
+function runEchoClients(options: {
+  conns: number;
+  depth: number;
+  payloadFor: (index: number) => Payload;
+  dial: () => Promise<Stream>;
+  conversation?: ConversationPrinter;
+}): Promise<RunResult> {
+  const latency = new Histogram();
+  const printer = options.conversation ?? null;
+  return runClients({
+    hostname: "127.0.0.1",
+    port: 9,
+    conns: options.conns,
+    latency,
+    dial: options.dial,
+    first: (i) => new EchoClient(i, options.payloadFor(i), options.depth, latency, printer),
+    onOpen: (client) => printer?.opened(client),
+    onClose: (client) => printer?.closed(client),
+  });
+}
 
 Deno.test("echo client: 20 connections over short reads and partial writes verify every message", async () => {
   for (const [seed, depth] of [[1, 1], [2, 3], [3, 8]]) {
     const rand = random(seed);
     const result = await runEchoClients({
-      ...base,
       conns: 20,
       depth,
       payloadFor: (i) => new PatternPayload(10, 300 + i, i),
-      dial: () => Promise.resolve(new EchoingPeer({ rand, maxRead: 71, maxWrite: 43 })),
+      dial: () => Promise.resolve(new ServerPeer({ rand, maxRead: 71, maxWrite: 43 })),
     });
     assert.equal(result.failure, null, `seed ${seed}`);
     const bytes = Array.from({ length: 20 }, (_, i) => 10 * (300 + i)).reduce((a, b) => a + b);
@@ -30,13 +52,12 @@ Deno.test("echo client: a corrupted byte is reported with its offset, exit-worth
   const rand = random(4);
   let n = 0;
   const result = await runEchoClients({
-    ...base,
     conns: 3,
     depth: 2,
     payloadFor: (i) => new PatternPayload(5, 1000, i),
     dial: () =>
       Promise.resolve(
-        new EchoingPeer(
+        new ServerPeer(
           { rand, maxRead: 300, maxWrite: 300 },
           n++ === 1 ? { corruptAt: 2345 } : {},
         ),
@@ -54,12 +75,11 @@ Deno.test("echo client: a corrupted byte is reported with its offset, exit-worth
 Deno.test("echo client: a server that closes early is a failure naming how far it got", async () => {
   const rand = random(5);
   const result = await runEchoClients({
-    ...base,
     conns: 1,
     depth: 1,
     payloadFor: () => new PatternPayload(10, 500, 0),
     dial: () =>
-      Promise.resolve(new EchoingPeer({ rand, maxRead: 80, maxWrite: 80 }, { closeAfter: 700 })),
+      Promise.resolve(new ServerPeer({ rand, maxRead: 80, maxWrite: 80 }, { closeAfter: 700 })),
   });
   assert.equal(
     result.failure,
@@ -69,7 +89,6 @@ Deno.test("echo client: a server that closes early is a failure naming how far i
 
 Deno.test("echo client: refused connections give one line with a hint and a count", async () => {
   const result = await runEchoClients({
-    ...base,
     conns: 2,
     depth: 1,
     payloadFor: () => new TextPayload(["x"]),
@@ -88,12 +107,11 @@ Deno.test("echo client: the guide's conversation is printed message by message",
   const payload = new TextPayload(["Message 1 from client.", "Message 2 from client."]);
   const lines: string[] = [];
   const result = await runEchoClients({
-    ...base,
     conns: 1,
     depth: 1,
     payloadFor: () => payload,
     conversation: new ConversationPrinter(payload, "127.0.0.1:9", (l) => lines.push(l)),
-    dial: () => Promise.resolve(new EchoingPeer({ rand, maxRead: 1000, maxWrite: 1000 })),
+    dial: () => Promise.resolve(new ServerPeer({ rand, maxRead: 1000, maxWrite: 1000 })),
   });
   assert.equal(result.failure, null);
   assert.equal(lines[0], "conn 1: connected to 127.0.0.1:9");

@@ -1,0 +1,84 @@
+import { ByteQueue } from "../lib/byte_queue.ts";
+import { encodeFrame, type Frame } from "../lib/frame.ts";
+import { BINARY_REPLY_TYPE, binaryReply, searchResult } from "../server/app_answer.ts";
+
+/** One app request, encoded once, and how to judge and show its reply. */
+export interface AppRequest {
+  /** The whole message as it goes on the wire. */
+  readonly wire: Uint8Array;
+  /** What it asks, for logs: `search "ring"`, `binary 15 bytes`. */
+  readonly description: string;
+  /** Null when `reply` is the answer PROTOCOL.md prescribes, else what is wrong with it. */
+  check(reply: Frame): string | null;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * A `text/json` search request for `value`, as the guide's client sends it.
+ *
+ * @example
+ * ```ts
+ * import { searchRequest } from "./app_request.ts";
+ * const request = searchRequest("ring");
+ * console.log(request.description); // search "ring"
+ * ```
+ */
+export function searchRequest(value: string): AppRequest {
+  const expected = searchResult(value);
+  return {
+    wire: encode("text/json", "utf-8", encoder.encode(JSON.stringify({ action: "search", value }))),
+    description: `search ${JSON.stringify(value)}`,
+    check(reply) {
+      const refused = refusal(reply);
+      if (refused !== null) return refused;
+      if (reply.json === null) {
+        return `expected a text/json reply, got ${reply.header["content-type"]}`;
+      }
+      const result = reply.json.result;
+      return result === expected
+        ? null
+        : `wrong answer: got ${JSON.stringify(result)}, expected ${JSON.stringify(expected)}`;
+    },
+  };
+}
+
+/**
+ * A binary request carrying `text` as `binary/custom-client-binary-type`.
+ *
+ * @example
+ * ```ts
+ * import { binaryRequest } from "./app_request.ts";
+ * console.log(binaryRequest("hello world 123").description); // binary 15 bytes
+ * ```
+ */
+export function binaryRequest(text: string): AppRequest {
+  const content = encoder.encode(text);
+  const expected = binaryReply(content).content;
+  return {
+    wire: encode("binary/custom-client-binary-type", "binary", content),
+    description: `binary ${content.length} bytes`,
+    check(reply) {
+      const refused = refusal(reply);
+      if (refused !== null) return refused;
+      const type = reply.header["content-type"];
+      if (type !== BINARY_REPLY_TYPE) return `expected a ${BINARY_REPLY_TYPE} reply, got ${type}`;
+      const same = reply.content.length === expected.length &&
+        reply.content.every((b, i) => b === expected[i]);
+      return same ? null : `wrong answer: got ${JSON.stringify(decoder.decode(reply.content))}`;
+    },
+  };
+}
+
+// The server's {"error": ...} reply, as a failure reason.
+function refusal(reply: Frame): string | null {
+  const error = reply.json?.error;
+  return error === undefined ? null : `server answered with an error: ${String(error)}`;
+}
+
+function encode(type: string, encoding: string, content: Uint8Array): Uint8Array {
+  const q = new ByteQueue();
+  encodeFrame(q, type, encoding, content);
+  return q.peek().slice();
+}

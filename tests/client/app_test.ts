@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { AppClient } from "../../client/app.ts";
+import { type AppRequest, binaryRequest, searchRequest } from "../../client/app_request.ts";
+import { runClients, type RunResult } from "../../client/connect.ts";
+import { ByteQueue } from "../../lib/byte_queue.ts";
+import { encodeFrame, type Frame, FrameDecoder } from "../../lib/frame.ts";
+import { Histogram } from "../../lib/histogram.ts";
+import { answer } from "../../server/app_answer.ts";
+import { random, ServerPeer } from "../fake_stream.ts";
+
+/** A fake app server: decodes what is written and answers each request with `reply(frame)`. */
+function appServer(reply: (request: Frame) => Uint8Array): (written: Uint8Array) => Uint8Array {
+  const decoder = new FrameDecoder(1 << 20);
+  return (written) => {
+    const out: number[] = [];
+    let at = 0;
+    while (at < written.length) {
+      at = decoder.feed(written, at, written.length);
+      if (decoder.error) throw new Error(decoder.error.reason);
+      if (decoder.message) out.push(...reply(decoder.message));
+    }
+    return new Uint8Array(out);
+  };
+}
+
+function encoded(type: string, content: Uint8Array): Uint8Array {
+  const q = new ByteQueue();
+  encodeFrame(q, type, type === "text/json" ? "utf-8" : "binary", content);
+  return q.peek().slice();
+}
+
+const rightly = (request: Frame) => {
+  const r = answer(request);
+  return encoded(r.contentType, r.content);
+};
+
+function run(
+  request: AppRequest,
+  options: { conns: number; perConnection: number; depth: number; seed: number },
+  reply: (request: Frame) => Uint8Array = rightly,
+): Promise<RunResult> {
+  const rand = random(options.seed);
+  const latency = new Histogram();
+  return runClients({
+    hostname: "127.0.0.1",
+    port: 9,
+    conns: options.conns,
+    latency,
+    dial: () =>
+      Promise.resolve(
+        new ServerPeer({ rand, maxRead: 23, maxWrite: 37 }, { respond: appServer(reply) }),
+      ),
+    first: (i) => new AppClient(i, request, 0, options.perConnection, options.depth, latency, null),
+  });
+}
+
+Deno.test("app client: pipelined requests over short reads and partial writes are all verified", async () => {
+  for (
+    const request of [searchRequest("ring"), searchRequest("🐶"), binaryRequest("hello world 123")]
+  ) {
+    const result = await run(request, { conns: 5, perConnection: 40, depth: 7, seed: 3 });
+    assert.equal(result.failure, null, request.description);
+    assert.equal(result.report.messages, 200);
+  }
+});
+
+Deno.test("app client: a wrong answer, an error reply and a malformed reply each fail with a reason", async () => {
+  const text = new TextEncoder();
+  const cases: [(r: Frame) => Uint8Array, string][] = [
+    [
+      () => encoded("text/json", text.encode('{"result":"nope"}')),
+      'wrong answer: got "nope", expected "In the caves beneath the Misty Mountains. 💍"',
+    ],
+    [
+      () => encoded("text/json", text.encode('{"error":"busy"}')),
+      "server answered with an error: busy",
+    ],
+    [() => new Uint8Array([0, 2, 0x7b, 0x7d]), 'malformed reply: JSON header lacks "byteorder"'],
+    [() => encoded("image/png", new Uint8Array(3)), "expected a text/json reply, got image/png"],
+  ];
+  for (const [reply, reason] of cases) {
+    const result = await run(searchRequest("ring"), {
+      conns: 1,
+      perConnection: 1,
+      depth: 1,
+      seed: 4,
+    }, reply);
+    assert.equal(result.failure, `127.0.0.1:9: connection 1: ${reason}`);
+    assert.equal(result.report.errors, 1);
+  }
+});

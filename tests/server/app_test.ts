@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import { ByteQueue } from "../../lib/byte_queue.ts";
+import { encodeFrame, FrameDecoder } from "../../lib/frame.ts";
+import { AppSession, DEFAULT_APP_LIMITS } from "../../server/app.ts";
+import { Server } from "../../server/serve.ts";
+import { captureLog } from "../capture_log.ts";
+import { concat, FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";
+
+const text = new TextEncoder();
+const untext = new TextDecoder();
+
+/** A request and the reply PROTOCOL.md prescribes for it, spelled out literally. */
+const EXCHANGES: [type: string, content: string, replyType: string, reply: string][] = [
+  [
+    "text/json",
+    '{"action":"search","value":"morpheus"}',
+    "text/json",
+    '{"result":"Follow the white rabbit. 🐰"}',
+  ],
+  [
+    "text/json",
+    '{"action":"search","value":"ring"}',
+    "text/json",
+    '{"result":"In the caves beneath the Misty Mountains. 💍"}',
+  ],
+  [
+    "text/json",
+    '{"action":"search","value":"🐶"}',
+    "text/json",
+    '{"result":"🐾 Playing ball! 🏐"}',
+  ],
+  [
+    "text/json",
+    '{"action":"search","value":"x"}',
+    "text/json",
+    '{"result":"No match for \\"x\\"."}',
+  ],
+  [
+    "text/json",
+    '{"action":"find","value":"x"}',
+    "text/json",
+    '{"result":"Error: invalid action \\"find\\"."}',
+  ],
+  [
+    "binary/custom-client-binary-type",
+    "hello world 123",
+    "binary/custom-server-binary-type",
+    "First 10 bytes of request: hello worl",
+  ],
+  [
+    "binary/custom-client-binary-type",
+    "hi",
+    "binary/custom-server-binary-type",
+    "First 10 bytes of request: hi",
+  ],
+];
+
+function wire(parts: [string, string][]): Uint8Array {
+  const q = new ByteQueue();
+  for (const [type, content] of parts) {
+    encodeFrame(q, type, type === "text/json" ? "utf-8" : "binary", text.encode(content));
+  }
+  return q.peek().slice();
+}
+
+/** Decodes everything a peer received into [content-type, content] pairs. */
+function replies(bytes: Uint8Array): [string, string][] {
+  const d = new FrameDecoder(1 << 20);
+  const out: [string, string][] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    at = d.feed(bytes, at, bytes.length);
+    if (d.error) throw new Error(d.error.reason);
+    if (d.message) out.push([d.message.header["content-type"], untext.decode(d.message.content)]);
+  }
+  return out;
+}
+
+async function serveUntil(server: Server, done: () => boolean): Promise<void> {
+  const running = server.run();
+  while (!done()) await new Promise((r) => setTimeout(r, 1));
+  server.stop();
+  await running;
+}
+
+function newServer(peers: ScriptedPeer[], rand: () => number, maxContent = 1 << 20) {
+  const { log, err } = captureLog();
+  const limits = { ...DEFAULT_APP_LIMITS, maxContent, highWater: 2000, lowWater: 500 };
+  const server = new Server(new FakeAcceptor([...peers], rand), {
+    log,
+    readSize: 100,
+    newSession: () => new AppSession(limits, null),
+  });
+  return { server, err };
+}
+
+Deno.test("app server: pipelined requests in random pieces are all answered, in order", async () => {
+  for (const seed of [1, 2, 3]) {
+    const rand = random(seed);
+    const plans = Array.from(
+      { length: 12 },
+      () => Array.from({ length: 30 }, () => EXCHANGES[Math.floor(rand() * EXCHANGES.length)]),
+    );
+    const peers = plans.map((plan) =>
+      new ScriptedPeer(wire(plan.map(([t, c]) => [t, c])), { rand, maxRead: 57, maxWrite: 41 })
+    );
+    const { server, err } = newServer(peers, rand);
+    await serveUntil(server, () => peers.every((p) => p.closed));
+    peers.forEach((p, i) => {
+      assert.deepEqual(
+        replies(p.echoed),
+        plans[i].map(([, , t, c]) => [t, c]),
+        `seed ${seed} peer ${i}`,
+      );
+    });
+    assert.deepEqual(err, []);
+  }
+});
+
+Deno.test("app server: malformed input after good requests: answers, then the error, then FIN", async () => {
+  const rand = random(9);
+  const good = wire([EXCHANGES[1].slice(0, 2) as [string, string]]);
+  const bad = new Uint8Array([0, 3, 0x41, 0x42, 0x43]);
+  const trailing = new Uint8Array(5000); // what the peer sends after: dropped, never parsed
+  const peer = new ScriptedPeer(concat([good, good, bad, trailing]), {
+    rand,
+    maxRead: 30,
+    maxWrite: 30,
+  });
+  const { server } = newServer([peer], rand);
+  await serveUntil(server, () => peer.closed);
+  const got = replies(peer.echoed);
+  assert.equal(got.length, 3);
+  assert.deepEqual(got[0], ["text/json", EXCHANGES[1][3]]);
+  assert.deepEqual(got[1], got[0]);
+  assert.equal(got[2][0], "text/json");
+  assert.match(JSON.parse(got[2][1]).error, /^JSON header is not valid JSON/);
+  assert.ok(peer.finished, "the error reply is followed by FIN, not a reset");
+  assert.equal(
+    peer.taken,
+    peer.script.length,
+    "the rest was read and dropped until the peer closed",
+  );
+});
+
+Deno.test("app server: a content-length above the limit gets the error reply, and the content is dropped", async () => {
+  const rand = random(10);
+  const header = text.encode(JSON.stringify({
+    byteorder: "big",
+    "content-type": "binary/x",
+    "content-encoding": "binary",
+    "content-length": 10_000,
+  }));
+  const peer = new ScriptedPeer(
+    concat([new Uint8Array([0, header.length]), header, new Uint8Array(10_000)]),
+    { rand, maxRead: 2000, maxWrite: 2000 },
+  );
+  const { server } = newServer([peer], rand, 1000);
+  await serveUntil(server, () => peer.closed);
+  const got = replies(peer.echoed);
+  assert.deepEqual(got, [[
+    "text/json",
+    '{"error":"content-length 10000 exceeds the limit of 1000 bytes"}',
+  ]]);
+});
+
+Deno.test("app server: a peer that pipelines without reading is paused at the high-water mark", async () => {
+  const rand = random(11);
+  const many = wire(
+    Array.from({ length: 3000 }, () => ["text/json", EXCHANGES[0][1]] as [string, string]),
+  );
+  const hog = new ScriptedPeer(many, { rand, maxRead: 100, maxWrite: 100 }, { holdWrites: true });
+  const other = new ScriptedPeer(wire([["text/json", EXCHANGES[2][1]]]), {
+    rand,
+    maxRead: 100,
+    maxWrite: 100,
+  });
+  const { server } = newServer([hog, other], rand);
+  await serveUntil(server, () => other.closed);
+  await new Promise((r) => setTimeout(r, 20));
+  // 2000 bytes of replies owed pauses it; each 100-byte read can add at most two replies.
+  assert.ok(
+    hog.taken < 4000,
+    `read ${hog.taken} of ${many.length} bytes from a peer that never reads`,
+  );
+  assert.deepEqual(replies(other.echoed), [["text/json", EXCHANGES[2][3]]]);
+});
