@@ -13,10 +13,12 @@ import { type AppRequest, binaryRequest, searchRequest } from "./client/app_requ
 import { runClients, type RunResult } from "./client/connect.ts";
 import { ConversationPrinter } from "./client/conversation.ts";
 import { EchoClient } from "./client/echo.ts";
+import { Meter } from "./client/meter.ts";
+import { Pace } from "./client/pace.ts";
 import { PatternPayload, type Payload, TextPayload } from "./client/payload.ts";
+import { Progress } from "./client/progress.ts";
 import { formatReport } from "./client/report.ts";
 import { describeError } from "./lib/describe_error.ts";
-import { Histogram } from "./lib/histogram.ts";
 import { hostPort } from "./lib/host_port.ts";
 import { Log } from "./lib/log.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "./server/app.ts";
@@ -34,9 +36,11 @@ Usage:
   sockdemo serve   [--protocol echo|app] [--host HOST] [--port PORT]
                    [--max-content BYTES] [--quiet | --verbose]
   sockdemo connect [--host HOST] [--port PORT] [--conns N]
-                   [--messages M --size BYTES | MESSAGE...] [--depth D] [--json]
-  sockdemo connect --protocol app [search VALUE | binary TEXT]
-                   [--conns N] [--requests M] [--keep-alive] [--depth D] [--verbose] [--json]
+                   [--messages M | --duration S] [--size BYTES | MESSAGE...]
+                   [--rate R] [--warmup S] [--depth D] [--json]
+  sockdemo connect --protocol app [search VALUE | binary TEXT] [--conns N]
+                   [--requests M | --duration S] [--keep-alive] [--rate R] [--warmup S]
+                   [--depth D] [--verbose] [--json]
   sockdemo --help | --version
 
 Commands:
@@ -63,9 +67,11 @@ Options:
   -h, --help           show this help`;
 
 const CONNECT_HELP = `Usage: sockdemo connect [--host HOST] [--port PORT] [--conns N]
-                        [--messages M --size BYTES | MESSAGE...] [--depth D] [--json]
-       sockdemo connect --protocol app [search VALUE | binary TEXT]
-                        [--conns N] [--requests M] [--keep-alive] [--depth D] [--verbose] [--json]
+                        [--messages M | --duration S] [--size BYTES | MESSAGE...]
+                        [--rate R] [--warmup S] [--depth D] [--json]
+       sockdemo connect --protocol app [search VALUE | binary TEXT] [--conns N]
+                        [--requests M | --duration S] [--keep-alive] [--rate R]
+                        [--warmup S] [--depth D] [--verbose] [--json]
 
 Echo (the default): opens N connections, sends messages on each and checks
 every byte that comes back. Without messages it sends the socket guide's
@@ -73,8 +79,8 @@ every byte that comes back. Without messages it sends the socket guide's
 conversation.
 
 App: sends one search (default: search morpheus) or binary request and prints
-the reply; with --conns or --requests it runs N clients making M requests each
-and prints a summary. Every reply is checked against the protocol.
+the reply; with --conns, --requests or --duration it runs N clients making M
+requests each and prints a summary. Every reply is checked.
 
 Exits 0 when everything was verified, 1 otherwise.
 
@@ -83,14 +89,18 @@ Options:
   --host HOST        server address (default ${DEFAULT_HOST})
   --port PORT        server port (default ${DEFAULT_PORT})
   --conns N          clients at once (default 2 for echo, 1 for app)
-  --messages M       echo: send M generated messages per connection (needs --size)
+  --messages M       echo: M generated messages per connection (needs --size)
   --size BYTES       echo: size of each generated message
   MESSAGE...         echo: send these texts instead of generated messages
   --requests M       app: requests per client (default 1)
   --keep-alive       app: one connection per client for all its requests
                      (default: a new connection per request, as the guide's client)
-  --depth D          messages or requests in flight per connection (default 1;
-                     app requests pipeline only with --keep-alive)
+  --duration S       keep sending for S seconds instead of a fixed count
+  --rate R           open loop: R messages per second per connection, each
+                     timed from when it was due, so stalls cannot hide
+  --warmup S         run S seconds first and leave them out of the figures
+  --depth D          messages or requests in flight per connection (default 1,
+                     with --rate 64; app requests pipeline only with --keep-alive)
   --verbose          app: show the header and content of each request and reply
   --json             print the summary as one JSON object instead
   -h, --help         show this help`;
@@ -198,8 +208,11 @@ async function connect(args: string[]): Promise<number> {
     messages: { type: "string" },
     size: { type: "string" },
     requests: { type: "string" },
+    duration: { type: "string" },
+    rate: { type: "string" },
+    warmup: { type: "string", default: "0" },
     "keep-alive": { type: "boolean", default: false },
-    depth: { type: "string", default: "1" },
+    depth: { type: "string" },
     verbose: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -219,30 +232,62 @@ async function connect(args: string[]): Promise<number> {
   only("--requests", values.requests !== undefined, "app");
   only("--keep-alive", values["keep-alive"], "app");
   only("--verbose", values.verbose, "app");
+  const count = protocol === "echo" ? values.messages : values.requests;
+  const countName = protocol === "echo" ? "--messages" : "--requests";
+  if (count !== undefined && values.duration !== undefined) {
+    throw new UsageError(`give ${countName} or --duration, not both`, "connect");
+  }
   const port = integer("connect", "--port", values.port, 1, 65535);
   const defaultConns = protocol === "app" ? "1" : "2";
   const conns = integer("connect", "--conns", values.conns ?? defaultConns, 1, 1_000_000);
-  const depth = integer("connect", "--depth", values.depth, 1, 1_000_000);
+  const duration = values.duration === undefined
+    ? null
+    : seconds("--duration", values.duration, false);
+  const warmup = seconds("--warmup", values.warmup, true);
+  const rate = values.rate === undefined ? null : seconds("--rate", values.rate, false);
+  // Paced, the window only bounds memory when the server falls behind.
+  const depth = integer(
+    "connect",
+    "--depth",
+    values.depth ?? (rate === null ? "1" : "64"),
+    1,
+    1_000_000,
+  );
+  if (rate !== null && protocol === "app" && !values["keep-alive"]) {
+    throw new UsageError("--rate needs --keep-alive with --protocol app", "connect");
+  }
   const address = hostPort(values.host, port);
-  const latency = new Histogram();
-  const common = { hostname: values.host, port, conns, latency };
+  const now = performance.now();
+  const meter = new Meter(warmup > 0 ? now + warmup * 1000 : 0);
+  const stopAt = duration === null ? Infinity : now + (warmup + duration) * 1000;
+  const pace = rate === null ? null : new Pace(now, conns, rate);
+  const common = { hostname: values.host, port, conns, meter, stopAt, pace };
+  const load = (total: number | null) => {
+    if (values.json || !Deno.stderr.isTerminal()) return {};
+    const encoder = new TextEncoder();
+    const progress = new Progress(meter, now, stopAt, total, (text) => {
+      Deno.stderr.writeSync(encoder.encode(text));
+    });
+    return { onTick: (t: number) => progress.tick(t), progress };
+  };
   let result: RunResult;
+  let ticker: ReturnType<typeof load> = {};
   if (protocol === "echo") {
-    if ((values.messages === undefined) !== (values.size === undefined)) {
-      throw new UsageError("--messages and --size go together", "connect");
+    if ((count === undefined && duration === null) !== (values.size === undefined)) {
+      throw new UsageError("--size goes with --messages or --duration", "connect");
     }
     let payloadFor: (index: number) => Payload;
     let printer: ConversationPrinter | null = null;
-    if (values.messages !== undefined) {
+    if (values.size !== undefined) {
       if (positionals.length > 0) {
-        throw new UsageError(
-          "give either --messages/--size or MESSAGE arguments, not both",
-          "connect",
-        );
+        throw new UsageError("give either --size or MESSAGE arguments, not both", "connect");
       }
-      const count = integer("connect", "--messages", values.messages, 1, Number.MAX_SAFE_INTEGER);
-      const size = integer("connect", "--size", values.size!, 1, 1 << 30);
-      payloadFor = (index) => new PatternPayload(count, size, index);
+      const messages = count === undefined
+        ? Infinity
+        : integer("connect", "--messages", count, 1, Number.MAX_SAFE_INTEGER);
+      const size = integer("connect", "--size", values.size, 1, 1 << 30);
+      payloadFor = (index) => new PatternPayload(messages, size, index);
+      ticker = load(Number.isFinite(messages) ? messages * conns : null);
     } else {
       const text = new TextPayload(positionals.length > 0 ? positionals : GUIDE_MESSAGES);
       if (!values.json) printer = new ConversationPrinter(text, address, console.log);
@@ -250,28 +295,36 @@ async function connect(args: string[]): Promise<number> {
     }
     result = await runClients({
       ...common,
-      first: (i) => new EchoClient(i, payloadFor(i), depth, latency, printer),
+      ...ticker,
+      first: (i) => new EchoClient(i, payloadFor(i), depth, meter, pace, printer),
       onOpen: (client) => printer?.opened(client),
       onClose: (client) => printer?.closed(client),
     });
   } else {
     const request = appRequest(positionals);
-    const requests = integer(
-      "connect",
-      "--requests",
-      values.requests ?? "1",
-      1,
-      Number.MAX_SAFE_INTEGER,
-    );
+    const requests = count === undefined
+      ? (duration === null ? 1 : Infinity)
+      : integer("connect", "--requests", count, 1, Number.MAX_SAFE_INTEGER);
     const keepAlive = values["keep-alive"];
     const single = conns === 1 && requests === 1 && !values.json;
     const printer = new AppPrinter(address, { verbose: values.verbose, results: single });
     // Without keep-alive each request gets its own connection, as the guide's client does.
     const perConnection = keepAlive ? requests : 1;
     const session = (index: number, first: number) =>
-      new AppClient(index, request, first, perConnection, keepAlive ? depth : 1, latency, printer);
+      new AppClient(
+        index,
+        request,
+        first,
+        perConnection,
+        keepAlive ? depth : 1,
+        meter,
+        pace,
+        printer,
+      );
+    if (!single) ticker = load(Number.isFinite(requests) ? requests * conns : null);
     result = await runClients({
       ...common,
+      ...ticker,
       first: (i) => session(i, 0),
       next: (done) => {
         const first = done.first + done.count;
@@ -283,13 +336,26 @@ async function connect(args: string[]): Promise<number> {
       return result.failure === null ? 0 : 1;
     }
   }
+  ticker.progress?.clear();
   if (values.json) console.log(JSON.stringify(result.report));
-  else if (result.connected > 0) console.log(formatReport(result.report));
+  else if (result.connected > 0) console.log(formatReport(result.report, meter.latency));
   if (result.failure !== null) {
     console.error(`sockdemo: ${result.failure}`);
     return 1;
   }
   return 0;
+}
+
+// A positive number of seconds (or per second), decimals allowed; zero only where it means "none".
+function seconds(name: string, text: string, zero: boolean): number {
+  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(value > 0 || (zero && value === 0))) {
+    throw new UsageError(
+      `${name} must be a ${zero ? "non-negative" : "positive"} number, not "${text}"`,
+      "connect",
+    );
+  }
+  return value;
 }
 
 type Protocol = "echo" | "app";

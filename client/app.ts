@@ -1,8 +1,9 @@
 import { describeError } from "../lib/describe_error.ts";
 import { type Frame, FrameDecoder } from "../lib/frame.ts";
-import type { Histogram } from "../lib/histogram.ts";
 import { type Event, Interest, type Key } from "../lib/loop.ts";
 import type { AppRequest } from "./app_request.ts";
+import type { Meter } from "./meter.ts";
+import type { Pace } from "./pace.ts";
 import type { ClientFailure, ClientSession } from "./session.ts";
 
 /** What an app client connection is waiting for. */
@@ -11,6 +12,8 @@ export type AppClientState =
   | { readonly name: "connecting" }
   /** Requests are out (up to `depth`); reading their replies. */
   | { readonly name: "awaiting" }
+  /** The run is over: sending nothing more, waiting for the replies still due. */
+  | { readonly name: "finishing" }
   /** Every request got the right reply. */
   | { readonly name: "done" }
   /** A refused connection, a broken one, or a wrong, malformed or missing reply. */
@@ -33,19 +36,20 @@ const MAX_REPLY = 16 << 20;
 
 const CONNECTING: AppClientState = { name: "connecting" };
 const AWAITING: AppClientState = { name: "awaiting" };
+const FINISHING: AppClientState = { name: "finishing" };
 const DONE: AppClientState = { name: "done" };
 
 /**
  * The app protocol's client side on one connection: sends `count` copies of
- * a request, up to `depth` at a time (pipelining), and checks every reply
- * against PROTOCOL.md.
+ * a request, up to `depth` at a time (pipelining; when paced, only those
+ * due), and checks every reply against PROTOCOL.md.
  *
  * @example
  * ```ts
- * import { Histogram } from "../lib/histogram.ts";
  * import { AppClient } from "./app.ts";
  * import { searchRequest } from "./app_request.ts";
- * const client = new AppClient(0, searchRequest("ring"), 0, 1, 1, new Histogram(), null);
+ * import { Meter } from "./meter.ts";
+ * const client = new AppClient(0, searchRequest("ring"), 0, 1, 1, new Meter(0), null, null);
  * console.log(client.state.name); // "connecting"
  * ```
  */
@@ -56,12 +60,13 @@ export class AppClient implements ClientSession {
   sent = 0;
   /** Requests whose reply was right. */
   verified = 0;
+  #due: number;
   readonly #decoder = new FrameDecoder(MAX_REPLY);
-  readonly #sentAt: Float64Array;
+  readonly #startedAt: Float64Array;
 
   /**
    * Client `index`'s connection that makes requests `first + 1 .. first + count`
-   * of its run, `depth` at a time.
+   * of its run, `depth` at a time, paced when `pace` is set.
    */
   constructor(
     readonly index: number,
@@ -69,10 +74,12 @@ export class AppClient implements ClientSession {
     readonly first: number,
     readonly count: number,
     readonly depth: number,
-    readonly latency: Histogram,
+    readonly meter: Meter,
+    readonly pace: Pace | null,
     readonly observer: AppObserver | null,
   ) {
-    this.#sentAt = new Float64Array(depth);
+    this.#startedAt = new Float64Array(depth);
+    this.#due = pace === null ? count : 0;
   }
 
   /** Set when the connection failed. */
@@ -85,8 +92,7 @@ export class AppClient implements ClientSession {
     const key = event.key;
     switch (event.type) {
       case "connect":
-        this.#fill(key);
-        this.state = AWAITING;
+        this.state = this.#onConnect(key);
         break;
       case "read":
         this.state = this.#onRead(key, event.n);
@@ -103,10 +109,31 @@ export class AppClient implements ClientSession {
     return this.state === DONE || this.state.name === "failed";
   }
 
-  /** Read and write while awaiting replies; nothing otherwise. */
+  /** Read and write while replies are due; nothing otherwise. */
   interest(key: Key<unknown>): Interest {
-    if (this.state !== AWAITING) return Interest.NONE;
+    if (this.state !== AWAITING && this.state !== FINISHING) return Interest.NONE;
     return key.output.length > 0 ? Interest.READ_WRITE : Interest.READ;
+  }
+
+  /** Paced: `count` requests may now have been sent. */
+  release(key: Key<unknown>, count: number): void {
+    this.#due = Math.min(count, this.count);
+    if (this.state === AWAITING) this.#fill(key);
+  }
+
+  /** Sends nothing more; true when no reply is due. */
+  stop(): boolean {
+    this.#due = this.sent;
+    if (this.state === CONNECTING || this.state === AWAITING) {
+      this.state = this.state === AWAITING && this.verified === this.sent ? DONE : FINISHING;
+    }
+    return this.state === DONE;
+  }
+
+  #onConnect(key: Key<unknown>): AppClientState {
+    if (this.state === FINISHING) return DONE;
+    this.#fill(key);
+    return AWAITING;
   }
 
   #onRead(key: Key<unknown>, n: number): AppClientState {
@@ -119,19 +146,24 @@ export class AppClient implements ClientSession {
       if (reply === null) continue;
       const wrong = this.request.check(reply);
       if (wrong !== null) return this.#fail(wrong);
-      this.latency.record((performance.now() - this.#sentAt[this.verified % this.depth]) * 1000);
+      const started = this.#startedAt[this.verified % this.depth];
+      this.meter.record(started, performance.now(), this.request.wire.length, reply.size);
       this.verified++;
       this.observer?.received(this.index, reply);
       if (this.verified === this.count) return DONE;
     }
+    if (this.state === FINISHING) return this.verified === this.sent ? DONE : FINISHING;
     this.#fill(key);
     return AWAITING;
   }
 
   #fill(key: Key<unknown>): void {
-    while (this.sent < this.count && this.sent - this.verified < this.depth) {
-      key.output.push(this.request.wire);
-      this.#sentAt[this.sent % this.depth] = performance.now();
+    const depth = this.depth, pace = this.pace;
+    while (this.sent < this.#due && this.sent - this.verified < depth) {
+      key.output.pushView(this.request.wire);
+      this.#startedAt[this.sent % depth] = pace === null
+        ? performance.now()
+        : pace.dueAt(this.index, this.sent);
       this.observer?.sent(this.index, this.request);
       this.sent++;
     }

@@ -1,6 +1,7 @@
-import type { Histogram } from "../lib/histogram.ts";
 import { hostPort } from "../lib/host_port.ts";
-import { Interest, Loop, type Stream } from "../lib/loop.ts";
+import { Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
+import type { Meter } from "./meter.ts";
+import type { Pace } from "./pace.ts";
 import { makeReport, type Report } from "./report.ts";
 import type { ClientSession } from "./session.ts";
 
@@ -16,12 +17,18 @@ export interface ClientRunOptions<S extends ClientSession> {
   readonly first: (index: number) => S;
   /** After a connection finished cleanly: the same client's next one, or null when it is done. */
   readonly next?: (finished: S) => S | null;
-  /** The histogram the sessions record latency in, for the report. */
-  readonly latency: Histogram;
+  /** Counts what the run measures; its `measureFrom` ends the warm-up. */
+  readonly meter: Meter;
+  /** When to stop starting messages (a `performance.now()` time); by default when all are sent. */
+  readonly stopAt?: number;
+  /** The open-loop timetable; without one, each connection keeps its window of messages full. */
+  readonly pace?: Pace | null;
   /** Hears each connection that got connected. */
   readonly onOpen?: (session: S) => void;
   /** Hears each connection that finished, done or failed. */
   readonly onClose?: (session: S) => void;
+  /** Called about four times a second, for a progress line. */
+  readonly onTick?: (now: number) => void;
   /** Opens one connection; defaults to `Deno.connect` with TCP_NODELAY. */
   readonly dial?: () => Promise<Stream>;
 }
@@ -36,21 +43,23 @@ export interface RunResult {
   readonly failure: string | null;
 }
 
+const TICK_MS = 250;
+
 /**
  * Runs `conns` clients on one readiness loop until every one is done or
  * failed. A client may use several connections in turn (see `next`).
  *
  * @example
  * ```ts
- * import { Histogram } from "../lib/histogram.ts";
  * import { runClients } from "./connect.ts";
  * import { EchoClient } from "./echo.ts";
+ * import { Meter } from "./meter.ts";
  * import { TextPayload } from "./payload.ts";
- * const latency = new Histogram();
+ * const meter = new Meter(0);
  * const payload = new TextPayload(["Message 1 from client."]);
  * const result = await runClients({
- *   hostname: "127.0.0.1", port: 65432, conns: 2, latency,
- *   first: (i) => new EchoClient(i, payload, 1, latency, null),
+ *   hostname: "127.0.0.1", port: 65432, conns: 2, meter,
+ *   first: (i) => new EchoClient(i, payload, 1, meter, null, null),
  * });
  * console.log(result.failure ?? "all verified");
  * ```
@@ -58,51 +67,83 @@ export interface RunResult {
 export async function runClients<S extends ClientSession>(
   options: ClientRunOptions<S>,
 ): Promise<RunResult> {
-  const { hostname, port, conns } = options;
+  const { hostname, port, conns, meter, onTick } = options;
   const address = hostPort(hostname, port);
   const dial = options.dial ?? (() => dialTcp(hostname, port));
+  const pace = options.pace ?? null;
+  const stopAt = options.stopAt ?? Infinity;
   const loop = new Loop<S>();
-  const totals = { conns, messages: 0, bytesSent: 0, bytesReceived: 0, errors: 0, seconds: 0 };
-  let connected = 0, live = conns, failure: string | null = null;
+  // The connection each client is on now, so paced messages and the stop can reach it.
+  const current: (Key<S> | null)[] = new Array(conns).fill(null);
+  let connected = 0, live = conns, errors = 0;
+  let failure = null as string | null; // set inside finish(), which TypeScript cannot follow
+  let stopped = false, nextTick = 0;
+
+  const finish = (key: Key<S>): void => {
+    const session = key.data;
+    options.onClose?.(session);
+    loop.unregister(key);
+    current[session.index] = null;
+    const failed = session.failure;
+    const next = failed === null && !stopped ? options.next?.(session) ?? null : null;
+    if (next !== null) {
+      current[session.index] = loop.connect(dial(), Interest.NONE, next);
+      return;
+    }
+    live--;
+    if (failed === null) return;
+    errors++;
+    failure ??= failed.during === "connecting"
+      ? `cannot connect to ${address}: ${failed.reason}${hintFor(failed.reason)}`
+      : `${address}: connection ${session.index + 1}: ${failed.reason}`;
+  };
+  const update = (key: Key<S>): void => loop.modify(key, key.data.interest(key));
 
   const start = performance.now();
-  for (let i = 0; i < conns; i++) loop.connect(dial(), Interest.NONE, options.first(i));
+  for (let i = 0; i < conns; i++) {
+    current[i] = loop.connect(dial(), Interest.NONE, options.first(i));
+  }
   while (live > 0) {
-    for (const ev of await loop.select()) {
-      const session = ev.key.data;
+    const now = performance.now();
+    if (!stopped && now >= stopAt) {
+      stopped = true;
+      for (const key of current) {
+        if (key === null) continue;
+        if (key.data.stop(key)) finish(key);
+        else update(key);
+      }
+      if (live === 0) break;
+    }
+    if (pace !== null && !stopped) {
+      pace.advance(now, (conn, count) => {
+        const key = current[conn];
+        if (key === null) return;
+        key.data.release(key, count);
+        update(key);
+      });
+    }
+    if (onTick !== undefined && now >= nextTick) {
+      onTick(now);
+      nextTick = now + TICK_MS;
+    }
+    let wait = stopped ? Infinity : stopAt - now;
+    if (pace !== null && !stopped) wait = Math.min(wait, pace.next - now);
+    if (onTick !== undefined) wait = Math.min(wait, nextTick - now);
+    for (const ev of await loop.select(Math.max(0, wait))) {
+      const key = ev.key, session = key.data;
       if (ev.type === "connect") {
         connected++;
         options.onOpen?.(session);
       }
-      if (!session.handle(ev)) {
-        loop.modify(ev.key, session.interest(ev.key));
-        continue;
-      }
-      options.onClose?.(session);
-      loop.unregister(ev.key);
-      totals.messages += session.verified;
-      totals.bytesSent += ev.key.bytesWritten;
-      totals.bytesReceived += ev.key.bytesRead;
-      const failed = session.failure;
-      const next = failed === null ? options.next?.(session) ?? null : null;
-      if (next !== null) {
-        loop.connect(dial(), Interest.NONE, next);
-        continue;
-      }
-      live--;
-      if (failed !== null) {
-        totals.errors++;
-        failure ??= failed.during === "connecting"
-          ? `cannot connect to ${address}: ${failed.reason}${hintFor(failed.reason)}`
-          : `${address}: connection ${session.index + 1}: ${failed.reason}`;
-      }
+      if (session.handle(ev)) finish(key);
+      else update(key);
     }
   }
-  totals.seconds = (performance.now() - start) / 1000;
-  if (failure !== null && totals.errors > 1) {
-    failure += ` (${totals.errors} of ${conns} connections failed)`;
-  }
-  return { report: makeReport(totals, options.latency), connected, failure };
+  const end = performance.now();
+  // The measured window: after the warm-up, until the stop (or the last reply).
+  const seconds = (Math.min(end, stopAt) - Math.max(start, meter.measureFrom)) / 1000;
+  if (failure !== null && errors > 1) failure += ` (${errors} of ${conns} connections failed)`;
+  return { report: makeReport(conns, errors, Math.max(seconds, 0), meter), connected, failure };
 }
 
 async function dialTcp(hostname: string, port: number): Promise<Stream> {
@@ -112,5 +153,7 @@ async function dialTcp(hostname: string, port: number): Promise<Stream> {
 }
 
 function hintFor(reason: string): string {
-  return reason === "connection refused" ? ' (is "sockdemo serve" running?)' : "";
+  if (reason === "connection refused") return ' (is "sockdemo serve" running?)';
+  if (reason === "too many open files") return ' (raise the limit, e.g. "ulimit -n 20000")';
+  return "";
 }

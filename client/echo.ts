@@ -1,6 +1,7 @@
 import { describeError } from "../lib/describe_error.ts";
-import type { Histogram } from "../lib/histogram.ts";
 import { type Event, Interest, type Key } from "../lib/loop.ts";
+import type { Meter } from "./meter.ts";
+import type { Pace } from "./pace.ts";
 import type { Payload } from "./payload.ts";
 import type { ClientFailure, ClientSession } from "./session.ts";
 
@@ -10,6 +11,8 @@ export type EchoClientState =
   | { readonly name: "connecting" }
   /** Sending messages (up to `depth` unanswered) and checking what comes back. */
   | { readonly name: "exchanging" }
+  /** The run is over: sending nothing more, waiting for the echoes still in flight. */
+  | { readonly name: "finishing" }
   /** Every byte sent came back, in order. */
   | { readonly name: "done" }
   /** The connection failed; `during` says whether it ever connected. */
@@ -29,19 +32,20 @@ export interface Conversation {
 
 const CONNECTING: EchoClientState = { name: "connecting" };
 const EXCHANGING: EchoClientState = { name: "exchanging" };
+const FINISHING: EchoClientState = { name: "finishing" };
 const DONE: EchoClientState = { name: "done" };
 
 /**
  * The echo protocol's client side: sends its payload's messages, keeping up
- * to `depth` unanswered, compares every echoed byte with what was sent, and
- * records each message's round trip in a histogram.
+ * to `depth` unanswered (and, when paced, only those that are due), compares
+ * every echoed byte with what was sent, and meters each round trip.
  *
  * @example
  * ```ts
- * import { Histogram } from "../lib/histogram.ts";
  * import { EchoClient } from "./echo.ts";
+ * import { Meter } from "./meter.ts";
  * import { TextPayload } from "./payload.ts";
- * const client = new EchoClient(0, new TextPayload(["hi"]), 1, new Histogram(), null);
+ * const client = new EchoClient(0, new TextPayload(["hi"]), 1, new Meter(0), null, null);
  * console.log(client.state.name); // "connecting"
  * ```
  */
@@ -54,17 +58,21 @@ export class EchoClient implements ClientSession {
   verified = 0;
   /** Bytes that came back, all checked. */
   bytesReceived = 0;
-  readonly #sentAt: Float64Array;
+  /** Messages it may send: all of them, or when paced those already due. */
+  #due: number;
+  readonly #startedAt: Float64Array;
 
-  /** Connection `index` (0-based) sending `payload` with `depth` messages in flight. */
+  /** Connection `index` (0-based) sending `payload`, `depth` messages in flight, paced when `pace` is set. */
   constructor(
     readonly index: number,
     readonly payload: Payload,
     readonly depth: number,
-    readonly latency: Histogram,
+    readonly meter: Meter,
+    readonly pace: Pace | null,
     readonly conversation: Conversation | null,
   ) {
-    this.#sentAt = new Float64Array(depth);
+    this.#startedAt = new Float64Array(depth);
+    this.#due = pace === null ? payload.count : 0;
   }
 
   /** Set when the connection failed. */
@@ -84,8 +92,8 @@ export class EchoClient implements ClientSession {
         break;
       case "eof":
         this.state = this.#fail(
-          `server closed the connection after ${this.bytesReceived} of ` +
-            `${this.payload.totalBytes} bytes`,
+          `server closed the connection after echoing ${this.bytesReceived} of the ` +
+            `${this.payload.end(this.sent - 1)} bytes sent`,
         );
         break;
       case "error":
@@ -95,47 +103,69 @@ export class EchoClient implements ClientSession {
     return this.state === DONE || this.state.name === "failed";
   }
 
-  /** Read and write while exchanging; nothing otherwise. */
+  /** Read and write while exchanging or finishing; nothing otherwise. */
   interest(key: Key<unknown>): Interest {
-    if (this.state !== EXCHANGING) return Interest.NONE;
+    if (this.state !== EXCHANGING && this.state !== FINISHING) return Interest.NONE;
     return key.output.length > 0 ? Interest.READ_WRITE : Interest.READ;
   }
 
+  /** Paced: `count` messages may now have been sent. */
+  release(key: Key<unknown>, count: number): void {
+    this.#due = Math.min(count, this.payload.count);
+    if (this.state === EXCHANGING) this.#fill(key);
+  }
+
+  /** Sends nothing more; true when nothing is in flight. */
+  stop(): boolean {
+    this.#due = this.sent;
+    if (this.state === CONNECTING || this.state === EXCHANGING) {
+      this.state = this.state === EXCHANGING && this.verified === this.sent ? DONE : FINISHING;
+    }
+    return this.state === DONE;
+  }
+
   #onConnect(key: Key<unknown>): EchoClientState {
-    if (this.payload.count === 0) return DONE;
+    if (this.state === FINISHING || this.payload.count === 0) return DONE;
     this.#fill(key);
     return EXCHANGING;
   }
 
   #onRead(key: Key<unknown>, n: number): EchoClientState {
-    const offset = this.bytesReceived;
-    const bad = this.payload.mismatch(key.input, 0, n, offset);
+    const payload = this.payload, offset = this.bytesReceived;
+    const bad = payload.mismatch(key.input, 0, n, offset);
     if (bad >= 0) {
       const at = offset + bad;
+      const sentBytes = payload.end(this.sent - 1);
       return this.#fail(
-        at >= this.payload.end(this.sent - 1)
-          ? `got ${offset + n - this.payload.end(this.sent - 1)} bytes more than were sent`
+        at >= sentBytes
+          ? `got ${offset + n - sentBytes} bytes more than were sent`
           : `echo mismatch at byte ${at}`,
       );
     }
     this.conversation?.received(this.index, key.input.subarray(0, n));
     this.bytesReceived = offset + n;
     const now = performance.now();
-    while (this.verified < this.sent && this.bytesReceived >= this.payload.end(this.verified)) {
-      this.latency.record((now - this.#sentAt[this.verified % this.depth]) * 1000);
+    while (this.verified < this.sent && this.bytesReceived >= payload.end(this.verified)) {
+      const v = this.verified;
+      const size = payload.end(v) - (v === 0 ? 0 : payload.end(v - 1));
+      this.meter.record(this.#startedAt[v % this.depth], now, size, size);
       this.verified++;
     }
-    if (this.verified === this.payload.count) return DONE;
+    if (this.verified === payload.count) return DONE;
+    if (this.state === FINISHING) return this.verified === this.sent ? DONE : FINISHING;
     this.#fill(key);
     return EXCHANGING;
   }
 
-  // Queues messages until `depth` are unanswered or none are left.
+  // Queues messages until `depth` are unanswered or none are due.
   #fill(key: Key<unknown>): void {
-    const payload = this.payload, depth = this.depth;
-    while (this.sent < payload.count && this.sent - this.verified < depth) {
-      payload.push(key.output, this.sent);
-      this.#sentAt[this.sent % depth] = performance.now();
+    const depth = this.depth, pace = this.pace;
+    while (this.sent < this.#due && this.sent - this.verified < depth) {
+      this.payload.push(key.output, this.sent);
+      // Paced, a message's clock starts when it was due: lateness counts as latency.
+      this.#startedAt[this.sent % depth] = pace === null
+        ? performance.now()
+        : pace.dueAt(this.index, this.sent);
       this.conversation?.sent(this.index, this.sent);
       this.sent++;
     }

@@ -1,76 +1,113 @@
 import type { Histogram } from "../lib/histogram.ts";
+import type { Meter } from "./meter.ts";
 
-/** What a `connect` run did, as printed by `--json` (snake_case keys, latency in microseconds). */
+/** What a `connect` run measured, as printed by `--json` (snake_case keys, latency in microseconds). */
 export interface Report {
-  /** Connections asked for. */
+  /** Clients running at once. */
   conns: number;
-  /** Messages (or requests) whose reply was received and verified. */
+  /** Messages (or requests) whose reply came back verified in the measured window. */
   messages: number;
-  /** Bytes that left the client. */
+  /** Bytes those messages sent. */
   bytes_sent: number;
-  /** Bytes that came back, all verified. */
+  /** Bytes their replies brought back, all verified. */
   bytes_received: number;
   /** Connections that failed. */
   errors: number;
-  /** Wall time from the first connect to the last close. */
+  /** Length of the measured window: after the warm-up, until the stop or the last reply. */
   seconds: number;
   /** `messages / seconds`. */
   messages_per_second: number;
   /** Bytes both ways per second, in millions (as `../shared/bench` counts). */
   mb_per_second: number;
-  /** Round-trip time of a message, from queueing it to its last byte back. */
-  latency_us: { p50: number; p90: number; p99: number; max: number };
+  /** Round trip of a message, from when it was queued (or due, when paced) to its last byte back. */
+  latency_us: { p50: number; p90: number; p99: number; p99_9: number; max: number; mean: number };
 }
 
-/** The counts a run adds up, before rates are derived. */
-export interface Totals {
-  /** Connections asked for. */
-  conns: number;
-  /** Verified messages. */
-  messages: number;
-  /** Bytes sent. */
-  bytesSent: number;
-  /** Bytes received. */
-  bytesReceived: number;
-  /** Failed connections. */
-  errors: number;
-  /** Elapsed seconds. */
-  seconds: number;
-}
-
-/** Derives rates and percentiles from a run's totals and latency histogram. */
-export function makeReport(t: Totals, latency: Histogram): Report {
-  const secs = Math.max(t.seconds, 1e-9);
+/** Derives rates and percentiles from what `meter` counted in `seconds`. */
+export function makeReport(conns: number, errors: number, seconds: number, meter: Meter): Report {
+  const secs = Math.max(seconds, 1e-9), h = meter.latency;
   return {
-    conns: t.conns,
-    messages: t.messages,
-    bytes_sent: t.bytesSent,
-    bytes_received: t.bytesReceived,
-    errors: t.errors,
-    seconds: round(t.seconds, 6),
-    messages_per_second: round(t.messages / secs, 1),
-    mb_per_second: round((t.bytesSent + t.bytesReceived) / secs / 1e6, 3),
+    conns,
+    messages: meter.messages,
+    bytes_sent: meter.bytesSent,
+    bytes_received: meter.bytesReceived,
+    errors,
+    seconds: round(seconds, 6),
+    messages_per_second: round(meter.messages / secs, 1),
+    mb_per_second: round((meter.bytesSent + meter.bytesReceived) / secs / 1e6, 3),
     latency_us: {
-      p50: latency.percentile(50),
-      p90: latency.percentile(90),
-      p99: latency.percentile(99),
-      max: latency.max,
+      p50: h.percentile(50),
+      p90: h.percentile(90),
+      p99: h.percentile(99),
+      p99_9: h.percentile(99.9),
+      max: h.max,
+      mean: round(h.mean, 1),
     },
   };
 }
 
-/** The human summary: two lines, counts then speed. */
-export function formatReport(r: Report): string {
+/** The human summary: counts, speed and percentiles, then the latency histogram. */
+export function formatReport(r: Report, latency: Histogram): string {
   const l = r.latency_us;
   const conns = r.conns === 1 ? "1 connection" : `${r.conns} connections`;
-  return `${conns}, ${r.messages} messages verified, ${r.bytes_sent} bytes sent, ` +
-    `${r.bytes_received} received, ${r.errors} errors in ${r.seconds.toFixed(3)} s\n` +
+  return [
+    `${conns}, ${r.messages} messages verified, ${r.bytes_sent} bytes sent, ` +
+    `${r.bytes_received} received, ${r.errors} errors in ${r.seconds.toFixed(3)} s`,
     `${r.messages_per_second.toFixed(0)} messages/s, ${r.mb_per_second.toFixed(2)} MB/s, ` +
-    `latency p50 ${ms(l.p50)}, p90 ${ms(l.p90)}, p99 ${ms(l.p99)}, max ${ms(l.max)}`;
+    `latency p50 ${ms(l.p50)}, p90 ${ms(l.p90)}, p99 ${ms(l.p99)}, p99.9 ${ms(l.p99_9)}, max ${
+      ms(l.max)
+    }`,
+    ...drawHistogram(latency),
+  ].join("\n");
+}
+
+const BAR = 40;
+
+/**
+ * The latency distribution as rows of `#`, one per bucket on a 1-2-5 scale
+ * of milliseconds, from the fastest to the slowest message; empty when
+ * nothing was measured.
+ */
+export function drawHistogram(latency: Histogram): string[] {
+  const values = latency.values();
+  if (values.length === 0) return [];
+  const bounds = scale(values[0][0], values[values.length - 1][0]);
+  const counts = new Array<number>(bounds.length).fill(0);
+  let b = 0;
+  for (const [value, count] of values) {
+    while (value > bounds[b]) b++;
+    counts[b] += count;
+  }
+  const most = Math.max(...counts), total = latency.count;
+  const labels = bounds.map((upTo) => `<= ${ms(upTo)}`);
+  const width = Math.max(...labels.map((l) => l.length));
+  return [
+    "latency distribution:",
+    ...counts.map((count, i) => {
+      const bar = count === 0 ? "" : "#".repeat(Math.max(1, Math.round((count / most) * BAR)));
+      const share = `${((count / total) * 100).toFixed(1)}%`.padStart(6);
+      return `  ${labels[i].padStart(width)} ${share} ${bar}`;
+    }),
+  ];
+}
+
+// Upper bounds in microseconds on a 1-2-5 scale, from the first at or above min to the first at or above max.
+function scale(min: number, max: number): number[] {
+  const bounds: number[] = [];
+  for (let decade = 1;; decade *= 10) {
+    for (const step of [1, 2, 5]) {
+      const bound = step * decade;
+      if (bound < min) continue;
+      bounds.push(bound);
+      if (bound >= max) return bounds;
+    }
+  }
 }
 
 function ms(us: number): string {
-  return `${(us / 1000).toFixed(3)} ms`;
+  return us < 1000
+    ? `${(us / 1000).toFixed(3)} ms`
+    : `${(us / 1000).toFixed(us < 10000 ? 2 : 1)} ms`;
 }
 
 function round(x: number, digits: number): number {

@@ -10,7 +10,8 @@ export interface ClientFailure {
 
 /**
  * The state machine of one client connection, whatever its protocol. The
- * client loop hands it every event of its key and asks it what it wants next.
+ * client loop hands it every event of its key, tells it when paced messages
+ * fall due and when the run is over, and asks it what it wants next.
  */
 export interface ClientSession {
   /** Which of the concurrent clients this connection belongs to, from 0. */
@@ -23,4 +24,8 @@ export interface ClientSession {
   handle(event: Event<unknown>): boolean;
   /** What the connection wants from the loop in its current state. */
   interest(key: Key<unknown>): Interest;
+  /** Open loop: this connection may now have sent `count` messages in all; it queues what it can. */
+  release(key: Key<unknown>, count: number): void;
+  /** The run is over: it sends nothing more; true when nothing is left in flight. */
+  stop(key: Key<unknown>): boolean;
 }

@@ -1,10 +1,17 @@
+import { BufferPool } from "./buffer_pool.ts";
+
 /**
- * A first-in first-out queue of bytes in one growable ring buffer.
+ * A first-in first-out queue of bytes, held as a list of chunks.
  *
- * It holds what a connection still owes its peer. Bytes go in with
- * {@linkcode ByteQueue.push} (one copy), come out of the head with
+ * It holds what a connection still owes its peer. Bytes go in three ways:
+ * {@linkcode ByteQueue.push} copies them into pooled chunks;
+ * {@linkcode ByteQueue.pushOwned} takes a pooled buffer as it is (an echo
+ * hands over the buffer it just read into, so nothing is copied);
+ * {@linkcode ByteQueue.pushView} queues a view of memory that never changes
+ * (generated test data). They come out of the head with
  * {@linkcode ByteQueue.peek} (a view, no copy) and leave with
- * {@linkcode ByteQueue.consume} once a `write()` has taken them.
+ * {@linkcode ByteQueue.consume} once a `write()` has taken them; pooled
+ * chunks then go back to the pool, so an idle connection holds nothing.
  *
  * @example Queue, write part, keep the rest
  * ```ts
@@ -17,73 +24,128 @@
  * ```
  */
 export class ByteQueue {
-  #buf: Uint8Array = EMPTY;
-  #head = 0;
+  readonly #pool: BufferPool;
+  #chunks: Chunk[] = [];
+  #head = 0; // index of the first chunk still holding bytes
   #length = 0;
+
+  /** A queue whose chunks come from, and return to, `pool`. */
+  constructor(pool: BufferPool = SHARED_POOL) {
+    this.#pool = pool;
+  }
 
   /** Number of bytes queued. */
   get length(): number {
     return this.#length;
   }
 
-  /** Bytes the ring holds without growing. */
-  get capacity(): number {
-    return this.#buf.length;
+  /** Number of chunks queued: a write takes at most one. */
+  get chunks(): number {
+    return this.#chunks.length - this.#head;
   }
 
-  /** Appends `src[start..end)` to the tail, growing the ring when needed. */
+  /** Appends a copy of `src[start..end)`, filling the last chunk's spare room first. */
   push(src: Uint8Array, start = 0, end: number = src.length): void {
-    const n = end - start;
-    if (n <= 0) return;
-    if (this.#length + n > this.#buf.length) this.#grow(this.#length + n);
-    const buf = this.#buf;
-    // Capacity is a power of two, so `& mask` wraps the tail.
-    const tail = (this.#head + this.#length) & (buf.length - 1);
-    const first = Math.min(n, buf.length - tail);
-    buf.set(start === 0 && first === src.length ? src : src.subarray(start, start + first), tail);
-    if (first < n) buf.set(src.subarray(start + first, end), 0);
-    this.#length += n;
+    while (start < end) {
+      let tail = this.#chunks.length > this.#head ? this.#chunks[this.#chunks.length - 1] : null;
+      if (tail === null || !tail.pooled || tail.end === tail.buf.length) {
+        tail = this.#append(this.#pool.take(Math.max(MIN_CHUNK, end - start)), 0, 0, true);
+      }
+      const n = Math.min(end - start, tail.buf.length - tail.end);
+      tail.buf.set(
+        start === 0 && n === src.length ? src : src.subarray(start, start + n),
+        tail.end,
+      );
+      tail.end += n;
+      start += n;
+      this.#length += n;
+    }
+  }
+
+  /** Appends `buf[start..end)` without copying; `buf` must come from this queue's pool and is now the queue's. */
+  pushOwned(buf: Uint8Array, start: number, end: number): void {
+    if (end <= start) {
+      this.#pool.give(buf);
+      return;
+    }
+    this.#append(buf, start, end, true);
+    this.#length += end - start;
+  }
+
+  /** Appends `view` without copying; its memory must not change until the bytes are consumed. */
+  pushView(view: Uint8Array): void {
+    if (view.length === 0) return;
+    this.#append(view, 0, view.length, false);
+    this.#length += view.length;
   }
 
   /**
-   * A view of the queued bytes that are contiguous from the head.
-   *
-   * The view stays valid while a `write()` holds it, even if the queue grows
-   * meanwhile, because growth copies into a new ring and leaves the old one
-   * untouched.
+   * A view of the first chunk's bytes. It stays valid while a `write()`
+   * holds it, whatever is pushed meanwhile: pushes only ever write past it.
    */
   peek(): Uint8Array {
-    const end = Math.min(this.#head + this.#length, this.#buf.length);
-    return this.#buf.subarray(this.#head, end);
+    if (this.#length === 0) return EMPTY;
+    const c = this.#chunks[this.#head];
+    return c.buf.subarray(c.start, c.end);
   }
 
-  /** Drops `n` bytes from the head (a write took them). */
+  /** Drops `n` bytes from the head (a write took them), returning emptied chunks to the pool. */
   consume(n: number): void {
     if (n > this.#length) throw new RangeError(`consume(${n}) beyond length ${this.#length}`);
     this.#length -= n;
-    // An empty queue restarts at 0 so the next peek() is one contiguous view.
-    this.#head = this.#length === 0 ? 0 : (this.#head + n) & (this.#buf.length - 1);
+    while (n > 0) {
+      const c = this.#chunks[this.#head];
+      const take = Math.min(n, c.end - c.start);
+      c.start += take;
+      n -= take;
+      if (c.start === c.end) this.#release(c);
+    }
+    if (this.#head === this.#chunks.length) {
+      this.#chunks.length = 0;
+      this.#head = 0;
+    }
   }
 
-  /** Forgets every byte and returns the ring's memory. */
+  /** Empties the queue, returning its chunks to the pool. */
   clear(): void {
-    this.#buf = EMPTY;
+    while (this.#head < this.#chunks.length) this.#release(this.#chunks[this.#head]);
+    this.#chunks.length = 0;
     this.#head = 0;
     this.#length = 0;
   }
 
-  #grow(need: number): void {
-    let cap = Math.max(MIN_CAPACITY, this.#buf.length * 2);
-    while (cap < need) cap *= 2;
-    const next = new Uint8Array(cap);
-    const old = this.#buf;
-    const first = Math.min(this.#length, old.length - this.#head);
-    next.set(old.subarray(this.#head, this.#head + first), 0);
-    if (first < this.#length) next.set(old.subarray(0, this.#length - first), first);
-    this.#buf = next;
+  /** Empties the queue without reusing its chunks: a cancelled write may still hold one. */
+  discard(): void {
+    this.#chunks = [];
     this.#head = 0;
+    this.#length = 0;
+  }
+
+  #append(buf: Uint8Array, start: number, end: number, pooled: boolean): Chunk {
+    // Compact now and then, so a long-lived queue's array does not grow without bound.
+    if (this.#head > 32 && this.#head * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
+    const chunk = { buf, start, end, pooled };
+    this.#chunks.push(chunk);
+    return chunk;
+  }
+
+  #release(c: Chunk): void {
+    if (c.pooled) this.#pool.give(c.buf);
+    this.#head++;
   }
 }
 
+interface Chunk {
+  readonly buf: Uint8Array;
+  start: number;
+  end: number;
+  /** Came from the pool and goes back to it; else borrowed memory. */
+  readonly pooled: boolean;
+}
+
 const EMPTY = new Uint8Array(0);
-const MIN_CAPACITY = 1024;
+const MIN_CHUNK = 4096;
+const SHARED_POOL = new BufferPool();

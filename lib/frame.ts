@@ -42,6 +42,8 @@ export interface Frame {
   readonly content: Uint8Array;
   /** For `text/json`, the content parsed (always an object); null for binary types. */
   readonly json: Record<string, unknown> | null;
+  /** The whole message's size on the wire. */
+  readonly size: number;
 }
 
 /** What was wrong with a message; framing cannot be trusted after one. */
@@ -165,7 +167,8 @@ export class FrameDecoder {
           }
           json = parsed;
         }
-        this.message = { header, content: bytes, json };
+        const size = 2 + this.#headerLength + bytes.length;
+        this.message = { header, content: bytes, json, size };
         this.#header = null;
         this.#expect("proto-header", 2);
         return;

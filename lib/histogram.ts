@@ -1,10 +1,9 @@
+import * as hdr from "hdr-histogram-js";
+
 /**
- * A latency histogram with fixed memory and about 1.6% relative precision.
- *
- * Values are whole microseconds. Below 128 each value has its own bucket;
- * above, every power of two is split into 64 buckets (the HdrHistogram
- * layout), so recording is O(1), memory is 13 KiB whatever the count, and a
- * percentile is read back as the highest value of its bucket.
+ * A latency histogram in microseconds: an HdrHistogram (`hdr-histogram-js`,
+ * the port autocannon uses) with 3 significant digits, so memory stays fixed
+ * whatever the count and every percentile is within 0.1%.
  *
  * @example
  * ```ts
@@ -15,93 +14,73 @@
  * ```
  */
 export class Histogram {
-  readonly #counts = new Float64Array(BUCKETS);
-  #count = 0;
-  #max = 0;
-  #min = Infinity;
-  #sum = 0;
+  readonly #h = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HOUR_US,
+    numberOfSignificantValueDigits: 3,
+    autoResize: false,
+  });
 
   /** Number of values recorded. */
   get count(): number {
-    return this.#count;
+    return this.#h.totalCount;
   }
 
-  /** Largest value recorded, exactly (0 when empty). */
+  /** Largest value recorded (0 when empty). */
   get max(): number {
-    return this.#max;
+    return this.#h.totalCount === 0 ? 0 : this.#h.maxValue;
   }
 
-  /** Smallest value recorded, exactly (0 when empty). */
+  /** Smallest value recorded (0 when empty). */
   get min(): number {
-    return this.#count === 0 ? 0 : this.#min;
+    return this.#h.totalCount === 0 ? 0 : this.#h.minNonZeroValue;
   }
 
-  /** Arithmetic mean of the values recorded (0 when empty). */
+  /** Mean of the values recorded (0 when empty). */
   get mean(): number {
-    return this.#count === 0 ? 0 : this.#sum / this.#count;
+    return this.#h.totalCount === 0 ? 0 : this.#h.mean;
   }
 
-  /** Records one value in microseconds; negatives count as 0, huge ones are clamped. */
+  /** Records one value in microseconds, rounded; it is clamped to 1 µs .. 1 hour. */
   record(us: number): void {
-    const v = us <= 0 ? 0 : Math.min(Math.round(us), MAX_VALUE);
-    this.#counts[bucketOf(v)]++;
-    this.#count++;
-    this.#sum += v;
-    if (v > this.#max) this.#max = v;
-    if (v < this.#min) this.#min = v;
+    this.#h.recordValue(us < 1 ? 1 : us > HOUR_US ? HOUR_US : Math.round(us));
   }
 
-  /** Adds every value of `other` to this histogram. */
-  merge(other: Histogram): void {
-    if (other.#count === 0) return;
-    for (let i = 0; i < BUCKETS; i++) this.#counts[i] += other.#counts[i];
-    this.#count += other.#count;
-    this.#sum += other.#sum;
-    this.#max = Math.max(this.#max, other.#max);
-    this.#min = Math.min(this.#min, other.#min);
-  }
-
-  /** The value at percentile `p` (0..100): the top of its bucket, never above max. */
+  /** The value at percentile `p` (0..100); 0 when empty. */
   percentile(p: number): number {
-    if (this.#count === 0) return 0;
-    const rank = Math.max(1, Math.ceil((p / 100) * this.#count));
-    let seen = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      seen += this.#counts[i];
-      if (seen >= rank) return Math.min(highestOf(i), this.#max);
-    }
-    return this.#max;
+    return this.#h.totalCount === 0 ? 0 : this.#h.getValueAtPercentile(p);
   }
 
-  /** Non-empty buckets as [lowest, highest, count], lowest first, for drawing. */
-  buckets(): [number, number, number][] {
-    const out: [number, number, number][] = [];
-    for (let i = 0; i < BUCKETS; i++) {
-      if (this.#counts[i] > 0) out.push([lowestOf(i), highestOf(i), this.#counts[i]]);
+  /** Adds every value of `other`. */
+  merge(other: Histogram): void {
+    this.#h.add(other.#h);
+  }
+
+  /** Forgets every value. */
+  reset(): void {
+    this.#h.reset();
+  }
+
+  /** Each distinct recorded value (to the histogram's precision) with its count, smallest first. */
+  values(): [value: number, count: number][] {
+    const out: [number, number][] = [];
+    const it = (this.#h as unknown as Walkable).recordedValuesIterator;
+    it.reset();
+    while (it.hasNext()) {
+      const v = it.next();
+      out.push([v.valueIteratedTo, v.countAtValueIteratedTo]);
     }
     return out;
   }
 }
 
-const SUB_BITS = 7; // values below 2^7 are exact
-const HALF = 1 << (SUB_BITS - 1); // buckets per power of two above that
-const MAX_VALUE = 2 ** 31 - 1; // about 35 minutes in microseconds
-const BUCKETS = (31 - SUB_BITS + 1) * HALF + HALF * 2;
-
-function bucketOf(v: number): number {
-  if (v < 1 << SUB_BITS) return v;
-  const shift = 31 - Math.clz32(v) - SUB_BITS + 1;
-  return shift * HALF + (v >>> shift);
+/** The part of hdr-histogram-js's JsHistogram that walks the recorded values. */
+interface Walkable {
+  recordedValuesIterator: {
+    reset(): void;
+    hasNext(): boolean;
+    next(): { valueIteratedTo: number; countAtValueIteratedTo: number };
+  };
 }
 
-function lowestOf(i: number): number {
-  if (i < 1 << SUB_BITS) return i;
-  const shift = (i >> (SUB_BITS - 1)) - 1;
-  return (i - shift * HALF) * 2 ** shift;
-}
-
-function highestOf(i: number): number {
-  if (i < 1 << SUB_BITS) return i;
-  const shift = (i >> (SUB_BITS - 1)) - 1;
-  return (i - shift * HALF + 1) * 2 ** shift - 1;
-}
+const HOUR_US = 3_600_000_000;

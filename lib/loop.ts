@@ -31,6 +31,7 @@
  *
  * @module
  */
+import { BufferPool } from "./buffer_pool.ts";
 import { ByteQueue } from "./byte_queue.ts";
 
 /** The byte stream the loop drives: what it needs of a `Deno.Conn`. */
@@ -87,7 +88,7 @@ export interface Key<T> {
   readonly interest: Interest;
   /** The stream; `null` for a listener and while a connect is pending. */
   readonly stream: Stream | null;
-  /** The buffer reads fill; valid until the next `select()`. */
+  /** The buffer the last read filled; valid until the next `select()`. */
   readonly input: Uint8Array;
   /** Bytes owed to the peer; the loop writes from its head while WRITE is set. */
   readonly output: ByteQueue;
@@ -97,6 +98,12 @@ export interface Key<T> {
   readonly bytesRead: number;
   /** Bytes written to the stream so far. */
   readonly bytesWritten: number;
+  /**
+   * Queues the `n` bytes of the last read as output. A well-filled read
+   * buffer is handed over whole instead of copied (the next read gets a
+   * fresh one), so an echo or a proxy moves bulk data without a copy.
+   */
+  forwardInput(n: number): void;
   /**
    * Declares that nothing will be queued after what `output` holds: once it
    * is written, the loop half-closes the stream (FIN), so the peer reads all
@@ -121,7 +128,7 @@ export interface Key<T> {
  *   settlements are swallowed.
  */
 export class Loop<T> {
-  readonly #readSize: number;
+  readonly #pool: BufferPool;
   #ready: Slot<T>[] = [];
   #spare: Slot<T>[] = [];
   #dirty: Registration<T>[] = [];
@@ -131,9 +138,12 @@ export class Loop<T> {
   #size = 0;
   readonly #batch = new Batch<T>();
 
-  /** `readSize`: the size of each key's read buffer. */
-  constructor(options: { readSize?: number } = {}) {
-    this.#readSize = options.readSize ?? 64 * 1024;
+  /**
+   * `pool` supplies read buffers and output chunks; its sizes bound a read:
+   * each key starts at the smallest and grows while reads fill their buffer.
+   */
+  constructor(options: { pool?: BufferPool } = {}) {
+    this.#pool = options.pool ?? new BufferPool();
   }
 
   /** Number of keys registered and not yet unregistered. */
@@ -143,18 +153,17 @@ export class Loop<T> {
 
   /** Registers a listener; while its interest holds READ, one accept stays pending. */
   listen(acceptor: Acceptor, data: T): Key<T> {
-    const reg = this.#add(null, acceptor, Interest.READ, data, EMPTY);
-    return reg;
+    return this.#add(null, acceptor, Interest.READ, data);
   }
 
   /** Registers a connected stream with an interest. */
   register(stream: Stream, interest: Interest, data: T): Key<T> {
-    return this.#add(stream, null, interest, data, new Uint8Array(this.#readSize));
+    return this.#add(stream, null, interest, data);
   }
 
   /** Registers a stream still being dialed; a `connect` or `error` event follows. */
   connect(dialing: Promise<Stream>, interest: Interest, data: T): Key<T> {
-    const reg = this.#add(null, null, interest, data, new Uint8Array(this.#readSize));
+    const reg = this.#add(null, null, interest, data);
     dialing.then(reg.onConnect, reg.onReadError);
     return reg;
   }
@@ -177,7 +186,11 @@ export class Loop<T> {
     } catch {
       // Already closed by the other side of the program: nothing to free.
     }
-    reg.output.clear();
+    // A write or read still pending may touch its buffer: those are not reused.
+    if (reg.writing) reg.output.discard();
+    else reg.output.clear();
+    if (!reg.reading) this.#pool.give(reg.input);
+    reg.input = EMPTY;
   }
 
   /** Makes a pending or the next `select()` return, even with no event. */
@@ -188,15 +201,21 @@ export class Loop<T> {
 
   /**
    * Issues the reads and writes that keys now want, waits for at least one
-   * event (or a wakeup), and returns the batch. Events of keys unregistered
-   * while the batch is handled are skipped.
+   * event, a wakeup or `timeout` milliseconds, and returns the batch (empty
+   * after a timeout). Events of keys unregistered while the batch is handled
+   * are skipped.
    */
-  async select(): Promise<Iterable<Event<T>>> {
+  async select(timeout = Infinity): Promise<Iterable<Event<T>>> {
     const dirty = this.#dirty;
     for (let i = 0; i < dirty.length; i++) this.#arm(dirty[i]);
     dirty.length = 0;
-    if (this.#ready.length === 0 && !this.#woken) {
-      await new Promise<void>((resolve) => this.#wake = resolve);
+    if (this.#ready.length === 0 && !this.#woken && timeout > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        if (timeout !== Infinity) timer = setTimeout(() => this.wakeup(), timeout);
+      });
+      clearTimeout(timer);
     }
     this.#woken = false;
     const batch = this.#ready;
@@ -216,9 +235,8 @@ export class Loop<T> {
     acceptor: Acceptor | null,
     interest: Interest,
     data: T,
-    input: Uint8Array,
   ): Registration<T> {
-    const reg = new Registration<T>(this.#nextId++, data, interest, stream, acceptor, input);
+    const reg = new Registration<T>(this.#nextId++, data, interest, stream, acceptor, this.#pool);
     this.#bind(reg);
     this.#size++;
     this.#markDirty(reg);
@@ -237,6 +255,7 @@ export class Loop<T> {
         rev.n = 0;
       } else {
         reg.bytesRead += n;
+        reg.lastRead = n;
         rev.type = "read";
         rev.n = n;
         rev.size = reg.input.length;
@@ -328,11 +347,28 @@ export class Loop<T> {
     // A read event not yet handed out still owns `input`: the next read must wait for it.
     if (wantsRead && !reg.eof && !reg.readEvent.queued) {
       reg.reading = true;
-      stream.read(reg.input).then(reg.onRead, reg.onReadError);
+      stream.read(this.#readBuffer(reg)).then(reg.onRead, reg.onReadError);
     }
     if ((reg.interest & Interest.WRITE) !== 0 && !reg.writing && reg.output.length > 0) {
       this.#write(reg);
     }
+  }
+
+  // Sizes the next read from the last one: four times larger when it filled
+  // its buffer (bulk ramps up in a few reads), half when it used under a
+  // quarter (an idle connection's pending read holds little), else the same.
+  #readBuffer(reg: Registration<T>): Uint8Array {
+    const pool = this.#pool, last = reg.lastRead;
+    let size = reg.readSize;
+    if (last >= size) size = Math.min(pool.maxSize, size * 4);
+    else if (last >= 0 && last * 4 < size) size = Math.max(pool.minSize, size / 2);
+    reg.readSize = size;
+    reg.lastRead = -1;
+    if (reg.input.length !== size) {
+      pool.give(reg.input);
+      reg.input = pool.take(size);
+    }
+    return reg.input;
   }
 
   #write(reg: Registration<T>): void {
@@ -344,11 +380,16 @@ export class Loop<T> {
 }
 
 const EMPTY = new Uint8Array(0);
+// Reads smaller than this are copied: cheap, and it packs small pieces into one chunk.
+const FORWARD_MIN = 8192;
 const noop = () => {};
 
 /** The loop's own view of a key: the public fields plus the pending-operation flags. */
 class Registration<T> implements Key<T> {
-  readonly output = new ByteQueue();
+  readonly output: ByteQueue;
+  input: Uint8Array = EMPTY;
+  readSize: number;
+  lastRead = -1;
   readonly readEvent: Slot<T>;
   readonly writeEvent: Slot<T>;
   closed = false;
@@ -373,10 +414,22 @@ class Registration<T> implements Key<T> {
     public interest: Interest,
     public stream: Stream | null,
     readonly acceptor: Acceptor | null,
-    readonly input: Uint8Array,
+    readonly pool: BufferPool,
   ) {
+    this.output = new ByteQueue(pool);
+    this.readSize = pool.minSize;
     this.readEvent = new Slot(this);
     this.writeEvent = new Slot(this);
+  }
+
+  forwardInput(n: number): void {
+    const buf = this.input;
+    if (n >= FORWARD_MIN && n * 2 >= buf.length) {
+      this.output.pushOwned(buf, 0, n);
+      this.input = EMPTY;
+    } else {
+      this.output.push(buf, 0, n);
+    }
   }
 
   endOutput(): void {

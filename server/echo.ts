@@ -97,7 +97,7 @@ export class EchoSession implements Session {
 
   #onRead(key: Key<unknown>, n: number): EchoState {
     // Even when paused, a read that was already in flight must be kept.
-    key.output.push(key.input, 0, n);
+    key.forwardInput(n);
     if (this.state === ECHOING && key.output.length > this.marks.highWater) return PAUSED;
     return this.state;
   }

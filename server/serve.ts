@@ -1,3 +1,4 @@
+import type { BufferPool } from "../lib/buffer_pool.ts";
 import { describeError } from "../lib/describe_error.ts";
 import { hostPort } from "../lib/host_port.ts";
 import type { Log } from "../lib/log.ts";
@@ -10,8 +11,8 @@ export interface ServerOptions {
   readonly log: Log;
   /** Makes the state machine of the `number`th accepted connection. */
   readonly newSession: (number: number) => Session;
-  /** Size of each connection's read buffer. */
-  readonly readSize?: number;
+  /** Where read buffers and output chunks come from; its sizes bound a read. */
+  readonly pool?: BufferPool;
 }
 
 /** Totals of a server's run, for the summary line. */
@@ -65,7 +66,7 @@ export class Server {
 
   /** A server on an already listening acceptor; nothing runs until `run()`. */
   constructor(listener: Acceptor, options: ServerOptions) {
-    this.#loop = new Loop<Owner>({ readSize: options.readSize });
+    this.#loop = new Loop<Owner>({ pool: options.pool });
     this.#listener = this.#loop.listen(listener, null);
     this.#log = options.log;
     this.#newSession = options.newSession;

@@ -50,7 +50,19 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
     [["serve", "extra"], `sockdemo: unexpected argument 'extra' (try "sockdemo serve --help")`],
     [
       ["connect", "--messages", "5"],
-      'sockdemo: --messages and --size go together (try "sockdemo connect --help")',
+      'sockdemo: --size goes with --messages or --duration (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", "--messages", "5", "--duration", "2", "--size", "10"],
+      'sockdemo: give --messages or --duration, not both (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", "--duration", "soon", "--size", "10"],
+      'sockdemo: --duration must be a positive number, not "soon" (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", "--protocol", "app", "--rate", "10"],
+      'sockdemo: --rate needs --keep-alive with --protocol app (try "sockdemo connect --help")',
     ],
     [
       ["connect", "--conns", "0"],

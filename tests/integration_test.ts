@@ -58,8 +58,9 @@ Deno.test("serve + connect: the default run is the guide's conversation", async 
   );
   assert.match(
     r.stdout,
-    /^\d+ messages\/s, [\d.]+ MB\/s, latency p50 [\d.]+ ms, p90 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms$/m,
+    /^\d+ messages\/s, [\d.]+ MB\/s, latency p50 [\d.]+ ms, p90 [\d.]+ ms, p99 [\d.]+ ms, p99\.9 [\d.]+ ms, max [\d.]+ ms$/m,
   );
+  assert.match(r.stdout, /^latency distribution:\n( +<= [\d.]+ ms +[\d.]+% #*\n)+$/m);
   assert.equal(stopped.code, 0, "SIGTERM stops it cleanly");
   assert.equal(stopped.stdout.match(/ accepted from 127\.0\.0\.1:\d+/g)?.length, 2);
   assert.equal(stopped.stdout.match(/ closed 127\.0\.0\.1:\d+: 44 bytes in, 44 out/g)?.length, 2);

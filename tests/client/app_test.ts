@@ -4,7 +4,7 @@ import { type AppRequest, binaryRequest, searchRequest } from "../../client/app_
 import { runClients, type RunResult } from "../../client/connect.ts";
 import { ByteQueue } from "../../lib/byte_queue.ts";
 import { encodeFrame, type Frame, FrameDecoder } from "../../lib/frame.ts";
-import { Histogram } from "../../lib/histogram.ts";
+import { Meter } from "../../client/meter.ts";
 import { answer } from "../../server/app_answer.ts";
 import { random, ServerPeer } from "../fake_stream.ts";
 
@@ -40,17 +40,18 @@ function run(
   reply: (request: Frame) => Uint8Array = rightly,
 ): Promise<RunResult> {
   const rand = random(options.seed);
-  const latency = new Histogram();
+  const meter = new Meter(0);
   return runClients({
     hostname: "127.0.0.1",
     port: 9,
     conns: options.conns,
-    latency,
+    meter,
     dial: () =>
       Promise.resolve(
         new ServerPeer({ rand, maxRead: 23, maxWrite: 37 }, { respond: appServer(reply) }),
       ),
-    first: (i) => new AppClient(i, request, 0, options.perConnection, options.depth, latency, null),
+    first: (i) =>
+      new AppClient(i, request, 0, options.perConnection, options.depth, meter, null, null),
   });
 }
 

@@ -3,7 +3,7 @@ import { runClients, type RunResult } from "../../client/connect.ts";
 import { ConversationPrinter } from "../../client/conversation.ts";
 import { EchoClient } from "../../client/echo.ts";
 import { PatternPayload, type Payload, TextPayload } from "../../client/payload.ts";
-import { Histogram } from "../../lib/histogram.ts";
+import { Meter } from "../../client/meter.ts";
 import type { Stream } from "../../lib/loop.ts";
 import { random, ServerPeer } from "../fake_stream.ts";
 
@@ -15,15 +15,15 @@ function runEchoClients(options: {
   dial: () => Promise<Stream>;
   conversation?: ConversationPrinter;
 }): Promise<RunResult> {
-  const latency = new Histogram();
+  const meter = new Meter(0);
   const printer = options.conversation ?? null;
   return runClients({
     hostname: "127.0.0.1",
     port: 9,
     conns: options.conns,
-    latency,
+    meter,
     dial: options.dial,
-    first: (i) => new EchoClient(i, options.payloadFor(i), options.depth, latency, printer),
+    first: (i) => new EchoClient(i, options.payloadFor(i), options.depth, meter, null, printer),
     onOpen: (client) => printer?.opened(client),
     onClose: (client) => printer?.closed(client),
   });
@@ -83,7 +83,7 @@ Deno.test("echo client: a server that closes early is a failure naming how far i
   });
   assert.equal(
     result.failure,
-    "127.0.0.1:9: connection 1: server closed the connection after 700 of 5000 bytes",
+    "127.0.0.1:9: connection 1: server closed the connection after echoing 700 of the 1000 bytes sent",
   );
 });
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { BufferPool } from "../../lib/buffer_pool.ts";
 import { type Event, Interest, type Key, Loop, type Stream } from "../../lib/loop.ts";
 import { bytes, FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";
 
@@ -35,7 +36,7 @@ Deno.test("loop: 20 peers with random short reads and partial writes get every b
       { length: 20 },
       (_, i) => new ScriptedPeer(bytes(3000 + i * 37, i), { rand, maxRead: 97, maxWrite: 61 }),
     );
-    const loop = new Loop<string>({ readSize: 128 });
+    const loop = new Loop<string>({ pool: new BufferPool({ minSize: 16, maxSize: 128 }) });
     const listener = loop.listen(new FakeAcceptor([...peers], rand), "listener");
     // A peer is done when its FIN was seen and the loop closed it; the echo must be whole by then
     // only if output drained first, so wait for all bytes to come back.

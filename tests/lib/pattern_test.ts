@@ -37,3 +37,20 @@ Deno.test("pattern: mismatch points at the first wrong byte; seeds give differen
   );
   assert.notDeepEqual(take(new Pattern(2), 0, 64), take(p, 0, 64));
 });
+
+Deno.test("pattern: the word-at-a-time compare finds the exact byte at any alignment", () => {
+  const p = new Pattern(9);
+  for (let bufShift = 0; bufShift < 8; bufShift++) {
+    for (const streamOffset of [0, 1, 2, 3, 65519, 65522, 131_000]) {
+      const data = take(p, streamOffset, 300);
+      const buf = new Uint8Array(bufShift + 300);
+      buf.set(data, bufShift);
+      assert.equal(p.mismatch(buf, bufShift, buf.length, streamOffset), -1);
+      for (const bad of [0, 1, 5, 150, 297, 299]) {
+        buf[bufShift + bad] ^= 0x40;
+        assert.equal(p.mismatch(buf, bufShift, buf.length, streamOffset), bufShift + bad);
+        buf[bufShift + bad] ^= 0x40;
+      }
+    }
+  }
+});

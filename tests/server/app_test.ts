@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { BufferPool } from "../../lib/buffer_pool.ts";
 import { ByteQueue } from "../../lib/byte_queue.ts";
 import { encodeFrame, FrameDecoder } from "../../lib/frame.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "../../server/app.ts";
@@ -88,7 +89,7 @@ function newServer(peers: ScriptedPeer[], rand: () => number, maxContent = 1 << 
   const limits = { ...DEFAULT_APP_LIMITS, maxContent, highWater: 2000, lowWater: 500 };
   const server = new Server(new FakeAcceptor([...peers], rand), {
     log,
-    readSize: 100,
+    pool: new BufferPool({ minSize: 16, maxSize: 128 }),
     newSession: () => new AppSession(limits, null),
   });
   return { server, err };

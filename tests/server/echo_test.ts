@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { BufferPool } from "../../lib/buffer_pool.ts";
 import { EchoSession } from "../../server/echo.ts";
 import { Server } from "../../server/serve.ts";
 import { captureLog } from "../capture_log.ts";
@@ -22,7 +23,7 @@ Deno.test("echo server: 30 peers with short reads and partial writes get every b
     const { log, err } = captureLog();
     const server = new Server(new FakeAcceptor([...peers], rand), {
       log,
-      readSize: 64,
+      pool: new BufferPool({ minSize: 16, maxSize: 64 }),
       newSession: () => new EchoSession({ highWater: 300, lowWater: 100 }),
     });
     await serveUntil(server, () => peers.every((p) => p.closed));
@@ -44,7 +45,7 @@ Deno.test("echo server: a peer that never reads cannot make it buffer past the h
   const { log } = captureLog();
   const server = new Server(new FakeAcceptor([hog, good], rand), {
     log,
-    readSize: 4096,
+    pool: new BufferPool({ minSize: 512, maxSize: 4096 }),
     newSession: () => new EchoSession({ highWater: 64 * 1024, lowWater: 32 * 1024 }),
   });
   await serveUntil(server, () => good.closed);

@@ -1,0 +1,402 @@
+/**
+ * `deno task bench`: sockdemo against reference servers, side by side.
+ *
+ * Starts `sockdemo serve` and the references (a one-async-function-per-
+ * connection Deno echo server, Node's `net` echo server with `pipe` when
+ * `node` is installed, and `../shared/bench`'s C epoll server when `gcc` can
+ * build it), drives each with `sockdemo connect` through the same scenarios,
+ * in turn and round after round, and prints the medians: messages/s, MB/s,
+ * p99 latency, peak server RSS, and each server's ratio to sockdemo. Then it
+ * measures server memory per idle connection, and sockdemo connect against
+ * the C load client.
+ *
+ * Usage: deno task bench [--quick] [--rounds N] [--seconds S] [--only a,b]
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const SHARED = `${ROOT}../shared/bench`;
+const deno = Deno.execPath();
+
+const { values } = parseArgs({
+  args: Deno.args,
+  strict: true,
+  options: {
+    quick: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    seconds: { type: "string" },
+    only: { type: "string" },
+  },
+});
+const ROUNDS = Number(values.rounds ?? (values.quick ? 1 : 3));
+const SECONDS = Number(values.seconds ?? (values.quick ? 2 : 4));
+const ONLY = values.only?.split(",") ?? null;
+
+interface ServerKind {
+  readonly name: string;
+  readonly command: (port: number) => [string, string[]];
+}
+
+interface Scenario {
+  readonly name: string;
+  readonly what: string;
+  readonly servers: ServerKind[];
+  readonly args: string[];
+}
+
+interface Sample {
+  messagesPerSecond: number;
+  mbPerSecond: number;
+  p99Ms: number;
+  rssMb: number;
+  errors: number;
+}
+
+const sockdemo = (protocol: string): ServerKind => ({
+  name: protocol === "echo" ? "sockdemo" : "sockdemo app",
+  command: (
+    port,
+  ) => [deno, [
+    "run",
+    "--allow-net",
+    `${ROOT}main.ts`,
+    "serve",
+    "--protocol",
+    protocol,
+    "--port",
+    `${port}`,
+    "--quiet",
+  ]],
+});
+const denoPlain: ServerKind = {
+  name: "deno plain",
+  command: (port) => [deno, ["run", "--allow-net", `${ROOT}bench/deno_echo.ts`, `${port}`]],
+};
+const nodePipe: ServerKind = {
+  name: "node pipe",
+  command: (port) => ["node", [`${ROOT}bench/node_echo.mjs`, `${port}`]],
+};
+
+async function main(): Promise<void> {
+  const tools = await Deno.makeTempDir({ prefix: "sockdemo-bench-" });
+  try {
+    const loadgen = await buildC(tools, "loadgen");
+    const epoll = await buildC(tools, "echo_epoll");
+    const cEpoll: ServerKind | null = epoll === null
+      ? null
+      : { name: "C epoll", command: (port) => [epoll, [`${port}`]] };
+    const echoServers = [
+      sockdemo("echo"),
+      denoPlain,
+      ...(await has("node") ? [nodePipe] : []),
+      ...(cEpoll ? [cEpoll] : []),
+    ];
+    await printMachine();
+    const timed = ["--duration", `${SECONDS}`, "--warmup", "1", "--json"];
+    const scenarios: Scenario[] = [
+      {
+        name: "ping-pong",
+        what: "100 connections x 64 B, depth 1",
+        servers: echoServers,
+        args: ["--conns", "100", "--size", "64", ...timed],
+      },
+      {
+        name: "bulk",
+        what: "8 connections x 1 MiB, depth 4",
+        servers: echoServers,
+        args: ["--conns", "8", "--size", "1048576", "--depth", "4", ...timed],
+      },
+      {
+        name: "c10k",
+        what: "10,000 connections x 10 messages of 64 B, set-up included",
+        servers: echoServers,
+        args: ["--conns", "10000", "--messages", "10", "--size", "64", "--json"],
+      },
+      {
+        name: "app",
+        what: "50 clients, search morpheus, one connection per request",
+        servers: [sockdemo("app")],
+        args: ["--protocol", "app", "--conns", "50", ...timed],
+      },
+      {
+        name: "app keep-alive",
+        what: "50 clients, search morpheus, keep-alive, depth 1",
+        servers: [sockdemo("app")],
+        args: ["--protocol", "app", "--conns", "50", "--keep-alive", ...timed],
+      },
+    ];
+    for (const scenario of scenarios) {
+      if (ONLY && !ONLY.includes(scenario.name)) continue;
+      await runScenario(scenario);
+    }
+    if (!ONLY || ONLY.includes("idle")) {
+      await idleMemory([sockdemo("echo"), sockdemo("app"), ...echoServers.slice(1)]);
+    }
+    if ((!ONLY || ONLY.includes("client")) && loadgen && cEpoll) {
+      await clientVersusLoadgen(loadgen, cEpoll);
+    }
+  } finally {
+    await Deno.remove(tools, { recursive: true });
+  }
+}
+
+async function runScenario(s: Scenario): Promise<void> {
+  console.log(`\n${s.name}: ${s.what} (median of ${ROUNDS})`);
+  const samples = new Map<string, Sample[]>(s.servers.map((k) => [k.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const kind of s.servers) {
+      const server = await Server.start(kind);
+      try {
+        const sample = await drive(server, s.args);
+        samples.get(kind.name)!.push(sample);
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  const medians = s.servers.map((k) => ({ name: k.name, m: median(samples.get(k.name)!) }));
+  const base = medians[0].m.messagesPerSecond;
+  table(
+    ["server", "msgs/s", "MB/s", "p99 ms", "peak RSS MB", "errors", "msgs/s vs sockdemo"],
+    medians.map(({ name, m }) => [
+      name,
+      m.messagesPerSecond.toFixed(0),
+      m.mbPerSecond.toFixed(1),
+      m.p99Ms.toFixed(2),
+      m.rssMb.toFixed(0),
+      `${m.errors}`,
+      (m.messagesPerSecond / base).toFixed(2),
+    ]),
+  );
+}
+
+/** Runs `sockdemo connect` against `server` while sampling the server's RSS. */
+async function drive(server: Server, args: string[]): Promise<Sample> {
+  let peak = 0, sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, await rssKiB(server.pid));
+      await sleep(250);
+    }
+  })();
+  const out = await new Deno.Command(deno, {
+    args: ["run", "--allow-net", `${ROOT}main.ts`, "connect", "--port", `${server.port}`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  sampling = false;
+  await sampler;
+  const text = new TextDecoder().decode(out.stdout).trim();
+  if (text === "") throw new Error(`connect failed: ${new TextDecoder().decode(out.stderr)}`);
+  const r = JSON.parse(text);
+  return {
+    messagesPerSecond: r.messages_per_second,
+    mbPerSecond: r.mb_per_second,
+    p99Ms: r.latency_us.p99 / 1000,
+    rssMb: peak / 1024,
+    errors: r.errors,
+  };
+}
+
+/** Server RSS growth per connection, from 0 to 10,000 idle connections. */
+async function idleMemory(kinds: ServerKind[]): Promise<void> {
+  const n = 10_000;
+  console.log(
+    `\nidle: server RSS growth per connection, 0 to ${n.toLocaleString("en")} idle connections`,
+  );
+  const rows: string[][] = [];
+  for (const kind of kinds) {
+    const server = await Server.start(kind);
+    const conns: Deno.TcpConn[] = [];
+    try {
+      await sleep(500);
+      const before = await rssKiB(server.pid);
+      for (let i = 0; i < n; i++) {
+        conns.push(await Deno.connect({ hostname: "127.0.0.1", port: server.port }));
+      }
+      await sleep(1500);
+      const after = await rssKiB(server.pid);
+      rows.push([
+        kind.name,
+        `${(before / 1024).toFixed(0)}`,
+        `${(after / 1024).toFixed(0)}`,
+        `${(((after - before) * 1024) / n).toFixed(0)}`,
+      ]);
+    } finally {
+      for (const c of conns) c.close();
+      await server.stop();
+    }
+  }
+  table(["server", "RSS before MB", "RSS after MB", "bytes per connection"], rows);
+}
+
+/** sockdemo connect and the C load client, each driving the C epoll server. */
+async function clientVersusLoadgen(loadgen: string, cEpoll: ServerKind): Promise<void> {
+  console.log(
+    `\nclient: ping-pong 100 x 64 B against the C epoll server, sockdemo connect vs the C load client (median of ${ROUNDS})`,
+  );
+  const ours: number[] = [], theirs: number[] = [];
+  const server = await Server.start(cEpoll);
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      ours.push(
+        (await drive(server, [
+          "--conns",
+          "100",
+          "--size",
+          "64",
+          "--duration",
+          `${SECONDS}`,
+          "--warmup",
+          "1",
+          "--json",
+        ])).messagesPerSecond,
+      );
+      const out = await new Deno.Command(loadgen, {
+        args: ["echo", "127.0.0.1", `${server.port}`, "100", "3000", "64", "1", "60"],
+        stdout: "piped",
+      }).output();
+      theirs.push(Number(/msgs_per_s=(\d+)/.exec(new TextDecoder().decode(out.stdout))?.[1] ?? 0));
+    }
+  } finally {
+    await server.stop();
+  }
+  const [a, b] = [middle(ours), middle(theirs)];
+  table(["client", "msgs/s", "vs C load client"], [[
+    "sockdemo connect",
+    a.toFixed(0),
+    (a / b).toFixed(2),
+  ], ["C loadgen", b.toFixed(0), "1.00"]]);
+}
+
+class Server {
+  private constructor(readonly child: Deno.ChildProcess, readonly port: number) {}
+
+  static async start(kind: ServerKind): Promise<Server> {
+    const port = freePort();
+    const [cmd, args] = kind.command(port);
+    const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "null", stdin: "null" })
+      .spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!/listening on/i.test(seen)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`${kind.name} did not start`);
+      seen += value;
+    }
+    // Keep draining so a chatty server never blocks on a full pipe.
+    (async () => {
+      while (!(await reader.read()).done) { /* discard */ }
+    })();
+    return new Server(child, port);
+  }
+
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  async stop(): Promise<void> {
+    try {
+      this.child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    await this.child.status;
+    await sleep(300); // let the kernel reap the sockets before the next server
+  }
+}
+
+async function buildC(dir: string, name: string): Promise<string | null> {
+  try {
+    const out = await new Deno.Command("gcc", {
+      args: ["-O2", "-o", `${dir}/${name}`, `${SHARED}/${name}.c`],
+      stderr: "null",
+    }).output();
+    return out.success ? `${dir}/${name}` : null;
+  } catch {
+    return null;
+  }
+}
+
+async function has(command: string): Promise<boolean> {
+  try {
+    return (await new Deno.Command(command, { args: ["--version"], stdout: "null", stderr: "null" })
+      .output()).success;
+  } catch {
+    return false;
+  }
+}
+
+async function printMachine(): Promise<void> {
+  const text = async (cmd: string, args: string[]) => {
+    try {
+      return new TextDecoder().decode(
+        (await new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).output()).stdout,
+      ).trim();
+    } catch {
+      return "?";
+    }
+  };
+  const cpu = (await text("sh", ["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]))
+    .trim();
+  console.log(
+    `machine: ${await text(
+      "nproc",
+      [],
+    )} cores, ${cpu}; deno ${Deno.version.deno}; node ${await text("node", ["--version"])}`,
+  );
+  console.log(
+    `each run: ${SECONDS} s measured after 1 s of warm-up; servers take turns, ${ROUNDS} round(s)`,
+  );
+}
+
+async function rssKiB(pid: number): Promise<number> {
+  const out = await new Deno.Command("ps", {
+    args: ["-o", "rss=", "-p", `${pid}`],
+    stdout: "piped",
+  }).output();
+  return Number(new TextDecoder().decode(out.stdout).trim()) || 0;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = l.addr.port;
+  l.close();
+  return port;
+}
+
+function median(samples: Sample[]): Sample {
+  return {
+    messagesPerSecond: middle(samples.map((s) => s.messagesPerSecond)),
+    mbPerSecond: middle(samples.map((s) => s.mbPerSecond)),
+    p99Ms: middle(samples.map((s) => s.p99Ms)),
+    rssMb: Math.max(...samples.map((s) => s.rssMb)),
+    errors: samples.reduce((n, s) => n + s.errors, 0),
+  };
+}
+
+function middle(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function table(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    "| " + cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join(" | ") +
+    " |";
+  console.log(line(head));
+  console.log(
+    "| " + widths.map((w, i) => i === 0 ? "-".repeat(w) : "-".repeat(w - 1) + ":").join(" | ") +
+      " |",
+  );
+  for (const r of rows) console.log(line(r));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+await main();
