@@ -10,7 +10,12 @@
  * measures server memory per idle connection, and sockdemo connect against
  * the C load client.
  *
+ * With `--driver loadgen`, the C load client of `../shared/bench` drives the
+ * scenarios instead of `sockdemo connect`: the neutral measure the targets are
+ * stated in.
+ *
  * Usage: deno task bench [--quick] [--rounds N] [--seconds S] [--only a,b]
+ *                        [--driver sockdemo|loadgen]
  *
  * @module
  */
@@ -28,11 +33,16 @@ const { values } = parseArgs({
     rounds: { type: "string" },
     seconds: { type: "string" },
     only: { type: "string" },
+    driver: { type: "string", default: "sockdemo" },
   },
 });
 const ROUNDS = Number(values.rounds ?? (values.quick ? 1 : 3));
 const SECONDS = Number(values.seconds ?? (values.quick ? 2 : 4));
 const ONLY = values.only?.split(",") ?? null;
+const DRIVER = values.driver;
+if (DRIVER !== "sockdemo" && DRIVER !== "loadgen") {
+  throw new Error("--driver is sockdemo or loadgen");
+}
 
 interface ServerKind {
   readonly name: string;
@@ -43,7 +53,10 @@ interface Scenario {
   readonly name: string;
   readonly what: string;
   readonly servers: ServerKind[];
+  /** `sockdemo connect` arguments. */
   readonly args: string[];
+  /** The same scenario for the C load client: mode, conns, messages, size, depth. */
+  readonly loadgen: string[];
 }
 
 interface Sample {
@@ -101,35 +114,41 @@ async function main(): Promise<void> {
         what: "100 connections x 64 B, depth 1",
         servers: echoServers,
         args: ["--conns", "100", "--size", "64", ...timed],
+        loadgen: ["echo", "100", "3000", "64", "1"],
       },
       {
         name: "bulk",
         what: "8 connections x 1 MiB, depth 4",
         servers: echoServers,
         args: ["--conns", "8", "--size", "1048576", "--depth", "4", ...timed],
+        loadgen: ["echo", "8", "300", "1048576", "4"],
       },
       {
         name: "c10k",
         what: "10,000 connections x 10 messages of 64 B, set-up included",
         servers: echoServers,
         args: ["--conns", "10000", "--messages", "10", "--size", "64", "--json"],
+        loadgen: ["echo", "10000", "10", "64", "1"],
       },
       {
         name: "app",
         what: "50 clients, search morpheus, one connection per request",
         servers: [sockdemo("app")],
         args: ["--protocol", "app", "--conns", "50", ...timed],
+        loadgen: ["app", "50", "100", "0", "1"],
       },
       {
         name: "app keep-alive",
         what: "50 clients, search morpheus, keep-alive, depth 1",
         servers: [sockdemo("app")],
         args: ["--protocol", "app", "--conns", "50", "--keep-alive", ...timed],
+        loadgen: ["appka", "50", "2000", "0", "1"],
       },
     ];
+    if (DRIVER === "loadgen" && loadgen === null) throw new Error("--driver loadgen needs gcc");
     for (const scenario of scenarios) {
       if (ONLY && !ONLY.includes(scenario.name)) continue;
-      await runScenario(scenario);
+      await runScenario(scenario, loadgen);
     }
     if (!ONLY || ONLY.includes("idle")) {
       await idleMemory([sockdemo("echo"), sockdemo("app"), ...echoServers.slice(1)]);
@@ -142,19 +161,26 @@ async function main(): Promise<void> {
   }
 }
 
-async function runScenario(s: Scenario): Promise<void> {
-  console.log(`\n${s.name}: ${s.what} (median of ${ROUNDS})`);
+async function runScenario(s: Scenario, loadgen: string | null): Promise<void> {
+  console.log(`\n${s.name}: ${s.what} (median of ${ROUNDS}, driven by ${DRIVER})`);
   const samples = new Map<string, Sample[]>(s.servers.map((k) => [k.name, []]));
-  for (let round = 0; round < ROUNDS; round++) {
+  const run = (server: Server) =>
+    DRIVER === "loadgen" ? driveLoadgen(server, loadgen!, s.loadgen) : drive(server, s.args);
+  // Every server runs for the whole scenario, warmed by one run, then they take turns.
+  const servers: Server[] = [];
+  try {
     for (const kind of s.servers) {
       const server = await Server.start(kind);
-      try {
-        const sample = await drive(server, s.args);
-        samples.get(kind.name)!.push(sample);
-      } finally {
-        await server.stop();
+      servers.push(server);
+      await run(server);
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, kind] of s.servers.entries()) {
+        samples.get(kind.name)!.push(await run(servers[i]));
       }
     }
+  } finally {
+    for (const server of servers) await server.stop();
   }
   const medians = s.servers.map((k) => ({ name: k.name, m: median(samples.get(k.name)!) }));
   const base = medians[0].m.messagesPerSecond;
@@ -174,20 +200,8 @@ async function runScenario(s: Scenario): Promise<void> {
 
 /** Runs `sockdemo connect` against `server` while sampling the server's RSS. */
 async function drive(server: Server, args: string[]): Promise<Sample> {
-  let peak = 0, sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      peak = Math.max(peak, await rssKiB(server.pid));
-      await sleep(250);
-    }
-  })();
-  const out = await new Deno.Command(deno, {
-    args: ["run", "--allow-net", `${ROOT}main.ts`, "connect", "--port", `${server.port}`, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  sampling = false;
-  await sampler;
+  const connect = ["run", "--allow-net", `${ROOT}main.ts`, "connect", "--port", `${server.port}`];
+  const [out, peak] = await sampled(server, deno, [...connect, ...args]);
   const text = new TextDecoder().decode(out.stdout).trim();
   if (text === "") throw new Error(`connect failed: ${new TextDecoder().decode(out.stderr)}`);
   const r = JSON.parse(text);
@@ -198,6 +212,46 @@ async function drive(server: Server, args: string[]): Promise<Sample> {
     rssMb: peak / 1024,
     errors: r.errors,
   };
+}
+
+/** Runs the C load client against `server` while sampling the server's RSS. */
+async function driveLoadgen(server: Server, loadgen: string, args: string[]): Promise<Sample> {
+  const [mode, ...rest] = args;
+  const [out, peak] = await sampled(server, loadgen, [
+    mode,
+    "127.0.0.1",
+    `${server.port}`,
+    ...rest,
+    "120",
+  ]);
+  const text = new TextDecoder().decode(out.stdout);
+  const field = (name: string) => Number(text.match(new RegExp(`${name}=([0-9.]+)`))?.[1] ?? NaN);
+  return {
+    messagesPerSecond: field("msgs_per_s"),
+    mbPerSecond: field("MBps"),
+    p99Ms: field("p99_us") / 1000,
+    rssMb: peak / 1024,
+    errors: field("errors"),
+  };
+}
+
+/** Runs a client to completion, sampling the server's RSS meanwhile; returns its output and the peak in KiB. */
+async function sampled(
+  server: Server,
+  cmd: string,
+  args: string[],
+): Promise<[Deno.CommandOutput, number]> {
+  let peak = 0, sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, await rssKiB(server.pid));
+      await sleep(250);
+    }
+  })();
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  sampling = false;
+  await sampler;
+  return [out, peak];
 }
 
 /** Server RSS growth per connection, from 0 to 10,000 idle connections. */

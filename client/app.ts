@@ -161,9 +161,12 @@ export class AppClient implements ClientSession {
     const depth = this.depth, pace = this.pace;
     while (this.sent < this.#due && this.sent - this.verified < depth) {
       key.output.pushView(this.request.wire);
+      // Paced, a message sent late is timed from when it was due; one sent a
+      // little early (timers are coarse) from when it went.
+      const now = performance.now();
       this.#startedAt[this.sent % depth] = pace === null
-        ? performance.now()
-        : pace.dueAt(this.index, this.sent);
+        ? now
+        : Math.min(now, pace.dueAt(this.index, this.sent));
       this.observer?.sent(this.index, this.request);
       this.sent++;
     }

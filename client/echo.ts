@@ -162,10 +162,12 @@ export class EchoClient implements ClientSession {
     const depth = this.depth, pace = this.pace;
     while (this.sent < this.#due && this.sent - this.verified < depth) {
       this.payload.push(key.output, this.sent);
-      // Paced, a message's clock starts when it was due: lateness counts as latency.
+      // Paced, a message sent late is timed from when it was due; one sent a
+      // little early (timers are coarse) from when it went.
+      const now = performance.now();
       this.#startedAt[this.sent % depth] = pace === null
-        ? performance.now()
-        : pace.dueAt(this.index, this.sent);
+        ? now
+        : Math.min(now, pace.dueAt(this.index, this.sent));
       this.conversation?.sent(this.index, this.sent);
       this.sent++;
     }

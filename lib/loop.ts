@@ -153,18 +153,31 @@ export class Loop<T> {
 
   /** Registers a listener; while its interest holds READ, one accept stays pending. */
   listen(acceptor: Acceptor, data: T): Key<T> {
-    return this.#add(null, acceptor, Interest.READ, data);
+    const reg = this.#add(null, acceptor, Interest.READ, data);
+    this.#bindAcceptor(reg);
+    return reg;
   }
 
   /** Registers a connected stream with an interest. */
   register(stream: Stream, interest: Interest, data: T): Key<T> {
-    return this.#add(stream, null, interest, data);
+    const reg = this.#add(stream, null, interest, data);
+    this.#bindStream(reg);
+    return reg;
   }
 
   /** Registers a stream still being dialed; a `connect` or `error` event follows. */
   connect(dialing: Promise<Stream>, interest: Interest, data: T): Key<T> {
     const reg = this.#add(null, null, interest, data);
-    dialing.then(reg.onConnect, reg.onReadError);
+    this.#bindStream(reg);
+    dialing.then((stream) => {
+      if (reg.closed) {
+        stream.close();
+        return;
+      }
+      reg.stream = stream;
+      reg.readEvent.type = "connect";
+      this.#emit(reg.readEvent);
+    }, reg.onReadError);
     return reg;
   }
 
@@ -188,7 +201,7 @@ export class Loop<T> {
     }
     // A write or read still pending may touch its buffer: those are not reused.
     if (reg.writing) reg.output.discard();
-    else reg.output.clear();
+    else if (reg.owed > 0) reg.output.clear();
     if (!reg.reading) this.#pool.give(reg.input);
     reg.input = EMPTY;
   }
@@ -237,15 +250,32 @@ export class Loop<T> {
     data: T,
   ): Registration<T> {
     const reg = new Registration<T>(this.#nextId++, data, interest, stream, acceptor, this.#pool);
-    this.#bind(reg);
     this.#size++;
     this.#markDirty(reg);
     return reg;
   }
 
-  // Per-key callbacks are made once here, so a read or write allocates no closure.
-  #bind(reg: Registration<T>): void {
-    const rev = reg.readEvent, wev = reg.writeEvent;
+  // A listener's callbacks, made once, so an accept allocates no closure.
+  #bindAcceptor(reg: Registration<T>): void {
+    reg.onAccept = (stream) => {
+      reg.reading = false;
+      if (reg.closed) {
+        stream.close();
+        return;
+      }
+      // Accept again at once, so a burst of connects is not paced by batches.
+      this.#arm(reg);
+      const ev = new Slot<T>(reg);
+      ev.type = "accept";
+      ev.stream = stream;
+      this.#emit(ev);
+    };
+    reg.onReadError = this.#failed(reg, reg.readEvent, false);
+  }
+
+  // A stream's callbacks, made once, so a read or write allocates no closure.
+  #bindStream(reg: Registration<T>): void {
+    const rev = reg.readEvent, wev = reg.writeEvent = new Slot(reg);
     reg.onRead = (n) => {
       reg.reading = false;
       if (reg.closed) return;
@@ -262,13 +292,6 @@ export class Loop<T> {
       }
       this.#emit(rev);
     };
-    reg.onReadError = (error) => {
-      reg.reading = false;
-      if (reg.closed) return;
-      rev.type = "error";
-      rev.error = error;
-      this.#emit(rev);
-    };
     reg.onWrite = (n) => {
       reg.writing = false;
       if (reg.closed) return;
@@ -280,34 +303,18 @@ export class Loop<T> {
       wev.size = reg.pendingSize;
       this.#emit(wev);
     };
-    reg.onWriteError = (error) => {
-      reg.writing = false;
+    reg.onReadError = this.#failed(reg, rev, false);
+    reg.onWriteError = this.#failed(reg, wev, true);
+  }
+
+  #failed(reg: Registration<T>, ev: Slot<T>, write: boolean): (error: unknown) => void {
+    return (error) => {
+      if (write) reg.writing = false;
+      else reg.reading = false;
       if (reg.closed) return;
-      wev.type = "error";
-      wev.error = error;
-      this.#emit(wev);
-    };
-    reg.onAccept = (stream) => {
-      reg.reading = false;
-      if (reg.closed) {
-        stream.close();
-        return;
-      }
-      // Accept again at once, so a burst of connects is not paced by batches.
-      this.#arm(reg);
-      const ev = new Slot<T>(reg);
-      ev.type = "accept";
-      ev.stream = stream;
+      ev.type = "error";
+      ev.error = error;
       this.#emit(ev);
-    };
-    reg.onConnect = (stream) => {
-      if (reg.closed) {
-        stream.close();
-        return;
-      }
-      reg.stream = stream;
-      rev.type = "connect";
-      this.#emit(rev);
     };
   }
 
@@ -349,7 +356,7 @@ export class Loop<T> {
       reg.reading = true;
       stream.read(this.#readBuffer(reg)).then(reg.onRead, reg.onReadError);
     }
-    if ((reg.interest & Interest.WRITE) !== 0 && !reg.writing && reg.output.length > 0) {
+    if ((reg.interest & Interest.WRITE) !== 0 && !reg.writing && reg.owed > 0) {
       this.#write(reg);
     }
   }
@@ -386,12 +393,12 @@ const noop = () => {};
 
 /** The loop's own view of a key: the public fields plus the pending-operation flags. */
 class Registration<T> implements Key<T> {
-  readonly output: ByteQueue;
+  #output: ByteQueue | null = null;
   input: Uint8Array = EMPTY;
   readSize: number;
   lastRead = -1;
   readonly readEvent: Slot<T>;
-  readonly writeEvent: Slot<T>;
+  writeEvent: Slot<T> | null = null;
   closed = false;
   eof = false;
   reading = false;
@@ -405,7 +412,6 @@ class Registration<T> implements Key<T> {
   onWrite: (n: number) => void = noop;
   onWriteError: (error: unknown) => void = noop;
   onAccept: (stream: Stream) => void = noop;
-  onConnect: (stream: Stream) => void = noop;
   #outputEnded = false;
 
   constructor(
@@ -416,10 +422,18 @@ class Registration<T> implements Key<T> {
     readonly acceptor: Acceptor | null,
     readonly pool: BufferPool,
   ) {
-    this.output = new ByteQueue(pool);
     this.readSize = pool.minSize;
     this.readEvent = new Slot(this);
-    this.writeEvent = new Slot(this);
+  }
+
+  // Made on first use: a listener, or a connection that never sends, needs none.
+  get output(): ByteQueue {
+    return this.#output ??= new ByteQueue(this.pool);
+  }
+
+  /** Bytes owed, without making a queue to ask. */
+  get owed(): number {
+    return this.#output === null ? 0 : this.#output.length;
   }
 
   forwardInput(n: number): void {
@@ -438,7 +452,7 @@ class Registration<T> implements Key<T> {
   }
 
   shutdownWhenWritten(): void {
-    if (!this.#outputEnded || this.writing || this.output.length > 0) return;
+    if (!this.#outputEnded || this.writing || this.owed > 0) return;
     this.#outputEnded = false; // once
     // A peer that already reset makes this fail; its read or write reports that.
     this.stream?.closeWrite?.().catch(noop);

@@ -27,11 +27,10 @@ export interface ServerStats {
   bytesOut: number;
 }
 
-/** A connection as the serve loop sees it: its number, its peer and its state machine. */
+/** A connection as the serve loop sees it: its number and its state machine. */
 interface Connection {
   /** 1 for the first connection accepted, and so on: the `#N` of the log lines. */
   readonly number: number;
-  readonly peer: string;
   readonly session: Session;
 }
 
@@ -114,14 +113,15 @@ export class Server {
   }
 
   #accept(stream: Stream): void {
-    const peer = peerOf(stream);
     (stream as Partial<Deno.TcpConn>).setNoDelay?.(true);
     const number = ++this.stats.accepted;
     const session = this.#newSession(number);
-    const key = this.#loop.register(stream, Interest.NONE, { number, peer, session });
+    const key = this.#loop.register(stream, Interest.NONE, { number, session });
     this.#loop.modify(key, session.interest(key));
     this.#open.add(key);
-    this.#log.info(`#${number} accepted from ${peer} (${this.#open.size} open)`);
+    if (this.#log.normal) {
+      this.#log.info(`#${number} accepted from ${peerOf(stream)} (${this.#open.size} open)`);
+    }
   }
 
   #onConnectionEvent(ev: Event<Owner>, conn: Connection): void {
@@ -155,10 +155,16 @@ export class Server {
     this.stats.bytesOut += key.bytesWritten;
     const totals = `${key.bytesRead} bytes in, ${key.bytesWritten} out`;
     if (failure === null) {
-      this.#log.info(`#${conn.number} closed ${conn.peer}: ${totals} (${this.#open.size} open)`);
+      if (this.#log.normal) {
+        this.#log.info(
+          `#${conn.number} closed ${peerOf(key.stream)}: ${totals} (${this.#open.size} open)`,
+        );
+      }
     } else {
       this.stats.failed++;
-      this.#log.error(`sockdemo: #${conn.number} ${conn.peer}: ${failure}; closed after ${totals}`);
+      this.#log.error(
+        `sockdemo: #${conn.number} ${peerOf(key.stream)}: ${failure}; closed after ${totals}`,
+      );
     }
   }
 }
@@ -170,8 +176,9 @@ export function formatStats(stats: ServerStats): string {
     `${stats.bytesOut} bytes out, ${stats.failed} errors`;
 }
 
-function peerOf(stream: Stream): string {
-  const addr = (stream as Partial<Deno.Conn>).remoteAddr;
+// Made only for a log line, so a quiet server keeps no string per connection.
+function peerOf(stream: Stream | null): string {
+  const addr = (stream as Partial<Deno.Conn> | null)?.remoteAddr;
   if (addr === undefined) return "peer";
   return addr.transport === "tcp" ? hostPort(addr.hostname, addr.port) : addr.transport;
 }

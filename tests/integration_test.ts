@@ -128,3 +128,34 @@ Deno.test("serve: a foreign client, 10 connections x 3 messages of 300 KB, echoe
     await server.stop();
   }
 });
+
+Deno.test("connect: --duration with --rate and --warmup reports the measured window; no progress line when piped", async () => {
+  const server = await ServerProcess.start(["--quiet"]);
+  try {
+    const r = await runSockdemo([
+      "connect",
+      "--port",
+      String(server.port),
+      "--conns",
+      "20",
+      "--size",
+      "64",
+      "--duration",
+      "1",
+      "--warmup",
+      "0.5",
+      "--rate",
+      "50",
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "", "stderr is not a terminal: no progress line");
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.errors, 0);
+    assert.equal(report.seconds, 1);
+    assert.ok(report.messages > 0 && report.messages <= 20 * 51, `${report.messages} messages`);
+    assert.deepEqual(Object.keys(report.latency_us), ["p50", "p90", "p99", "p99_9", "max", "mean"]);
+  } finally {
+    await server.stop();
+  }
+});

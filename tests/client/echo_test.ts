@@ -4,6 +4,7 @@ import { ConversationPrinter } from "../../client/conversation.ts";
 import { EchoClient } from "../../client/echo.ts";
 import { PatternPayload, type Payload, TextPayload } from "../../client/payload.ts";
 import { Meter } from "../../client/meter.ts";
+import { Pace } from "../../client/pace.ts";
 import type { Stream } from "../../lib/loop.ts";
 import { random, ServerPeer } from "../fake_stream.ts";
 
@@ -121,4 +122,56 @@ Deno.test("echo client: the guide's conversation is printed message by message",
   );
   assert.equal(received.join(""), "Message 1 from client.Message 2 from client.");
   assert.equal(lines.at(-1), "conn 1: all 44 bytes came back verified; closing");
+});
+
+Deno.test("echo client: with a deadline it stops sending, and every message sent comes back verified", async () => {
+  const rand = random(7);
+  const meter = new Meter(0);
+  const clients: EchoClient[] = [];
+  const result = await runClients({
+    hostname: "127.0.0.1",
+    port: 9,
+    conns: 4,
+    meter,
+    stopAt: performance.now() + 150,
+    dial: () => Promise.resolve(new ServerPeer({ rand, maxRead: 200, maxWrite: 200 })),
+    first: (i) => {
+      const c = new EchoClient(i, new PatternPayload(Infinity, 100, i), 3, meter, null, null);
+      clients.push(c);
+      return c;
+    },
+  });
+  assert.equal(result.failure, null);
+  assert.ok(meter.messages > 0);
+  assert.equal(meter.messages, clients.reduce((n, c) => n + c.sent, 0), "nothing left unanswered");
+  assert.ok(clients.every((c) => c.state.name === "done"));
+});
+
+Deno.test("echo client: paced, it never sends ahead of the timetable", async () => {
+  const rand = random(8);
+  const meter = new Meter(0);
+  const start = performance.now();
+  const [conns, rate, seconds] = [4, 40, 0.3];
+  const result = await runClients({
+    hostname: "127.0.0.1",
+    port: 9,
+    conns,
+    meter,
+    pace: new Pace(start, conns, rate),
+    stopAt: start + seconds * 1000,
+    dial: () => Promise.resolve(new ServerPeer({ rand, maxRead: 200, maxWrite: 200 })),
+    first: (i) =>
+      new EchoClient(
+        i,
+        new PatternPayload(Infinity, 50, i),
+        64,
+        meter,
+        new Pace(start, conns, rate),
+        null,
+      ),
+  });
+  assert.equal(result.failure, null);
+  assert.ok(meter.messages >= 1);
+  // Message i of a connection is due at i / rate s: within the run, at most rate x seconds + 1 each.
+  assert.ok(meter.messages <= conns * (rate * seconds + 1), `${meter.messages} messages`);
 });

@@ -179,3 +179,62 @@ Deno.test("loop: connect delivers a connect event, then the stream is driven", a
   loop.unregister(key);
   loop.unregister(failed);
 });
+
+Deno.test("loop: read buffers start small, grow while reads fill them, shrink when reads get small", async () => {
+  const sizes: number[] = [];
+  // The peer has 200 KB ready, then trickles 10-byte messages.
+  let bulk = 200_000, small = 12;
+  const stream: Stream = {
+    read(buf) {
+      sizes.push(buf.length);
+      if (bulk > 0) {
+        const n = Math.min(bulk, buf.length);
+        bulk -= n;
+        return Promise.resolve(n);
+      }
+      return Promise.resolve(small-- > 0 ? 10 : null);
+    },
+    write: (buf) => Promise.resolve(buf.length),
+    close() {},
+  };
+  const loop = new Loop<null>({ pool: new BufferPool({ minSize: 512, maxSize: 65536 }) });
+  loop.register(stream, Interest.READ, null);
+  let eof = false;
+  while (!eof) for (const ev of await loop.select()) eof = ev.type === "eof";
+  assert.deepEqual(
+    sizes.slice(0, 5),
+    [512, 2048, 8192, 32768, 65536],
+    "x4 while reads fill the buffer",
+  );
+  assert.ok(sizes.slice(5, 8).every((s) => s === 65536), "capped at the pool's largest");
+  assert.equal(sizes.at(-1), 512, "halved on small reads down to the smallest");
+});
+
+Deno.test("loop: forwardInput hands a well-filled read buffer to the output instead of copying", async () => {
+  const pool = new BufferPool({ minSize: 512, maxSize: 16384 });
+  let first = true;
+  const stream: Stream = {
+    read(buf) {
+      if (!first) return new Promise(() => {});
+      first = false;
+      buf.fill(7, 0, buf.length);
+      return Promise.resolve(buf.length);
+    },
+    write: () => new Promise(() => {}),
+    close() {},
+  };
+  const loop = new Loop<null>({ pool });
+  const key = loop.register(stream, Interest.READ, null);
+  const [ev] = [...await loop.select()];
+  assert.equal(ev.n, 512);
+  key.forwardInput(ev.n); // 512 bytes: below the threshold, copied
+  assert.equal(key.input.length, 512, "a small read is copied; the buffer stays for the next read");
+  const big = pool.take(16384);
+  big.fill(9);
+  (key as unknown as { input: Uint8Array }).input = big; // as if a 16 KiB read had filled it
+  key.forwardInput(16384);
+  assert.equal(key.input.length, 0, "the buffer now belongs to the output");
+  key.output.consume(512);
+  assert.equal(key.output.peek().buffer, big.buffer, "queued without a copy");
+  loop.unregister(key);
+});

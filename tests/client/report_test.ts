@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { Meter } from "../../client/meter.ts";
+import { Progress } from "../../client/progress.ts";
+import { drawHistogram, formatReport, makeReport } from "../../client/report.ts";
+
+Deno.test("report: rates, percentiles and the histogram come from what the meter counted", () => {
+  const meter = new Meter(0);
+  for (let i = 0; i < 90; i++) meter.record(0, 0.3, 64, 64); // 300 us
+  for (let i = 0; i < 10; i++) meter.record(0, 1.5, 64, 64); // 1.5 ms
+  const r = makeReport(3, 0, 2, meter);
+  assert.equal(r.messages, 100);
+  assert.equal(r.messages_per_second, 50);
+  assert.equal(r.mb_per_second, 0.006);
+  assert.equal(r.latency_us.p50, 300);
+  assert.equal(r.latency_us.p99, 1500);
+  assert.equal(r.latency_us.p99_9, 1500);
+  assert.deepEqual(drawHistogram(meter.latency), [
+    "latency distribution:",
+    "  <= 0.500 ms  90.0% ########################################",
+    "   <= 1.00 ms   0.0% ",
+    "   <= 2.00 ms  10.0% ####",
+  ]);
+  assert.match(
+    formatReport(r, meter.latency),
+    /^3 connections, 100 messages verified, 6400 bytes sent, 6400 received, 0 errors in 2\.000 s\n50 messages\/s, 0\.01 MB\/s, latency p50 0\.300 ms, p90 0\.300 ms, p99 1\.50 ms, p99\.9 1\.50 ms, max 1\.50 ms\nlatency distribution:/,
+  );
+});
+
+Deno.test("report: nothing measured draws no histogram", () => {
+  assert.deepEqual(drawHistogram(new Meter(0).latency), []);
+});
+
+Deno.test("progress: one line rewritten in place, then erased", () => {
+  const meter = new Meter(0);
+  const out: string[] = [];
+  const progress = new Progress(meter, 0, 10_000, null, (t) => out.push(t));
+  for (let i = 0; i < 500; i++) meter.record(0, 1, 1, 1);
+  progress.tick(250);
+  progress.clear();
+  assert.deepEqual(out, ["\r2000 messages/s, 500 messages, 10 s left\x1b[K", "\r\x1b[K"]);
+  const counted = new Progress(meter, 0, Infinity, 1000, (t) => out.push(t));
+  counted.tick(500);
+  assert.equal(out.at(-1), "\r1000 messages/s, 500 messages, 50% done\x1b[K");
+});
