@@ -50,10 +50,13 @@ Commands:
 Run "sockdemo serve --help" or "sockdemo connect --help" for the options.`;
 
 const SERVE_HELP = `Usage: sockdemo serve [--protocol echo|app] [--host HOST] [--port PORT]
-                      [--max-content BYTES] [--quiet | --verbose]
+                      [--max-content BYTES] [--max-conns N] [--idle-timeout S]
+                      [--drain-timeout S] [--log-format text|json] [--quiet | --verbose]
 
 Runs a server. Prints "Listening on HOST:PORT" first, then a line per
-connection accepted and closed. SIGINT or SIGTERM stops it with a summary.
+connection accepted and closed. SIGINT or SIGTERM stops accepting at once and
+lets the open connections finish (up to --drain-timeout), then prints a
+summary and exits 0; a second signal closes everything at once (exit 130).
 
 Options:
   --protocol P         echo (default): write back every byte read;
@@ -61,6 +64,12 @@ Options:
   --host HOST          address to listen on (default ${DEFAULT_HOST})
   --port PORT          port to listen on, 0 for any free one (default ${DEFAULT_PORT})
   --max-content BYTES  app: largest request content accepted (default 16777216)
+  --max-conns N        past N open connections, close new ones at once (app:
+                       after an {"error": "server busy"} reply); default no limit
+  --idle-timeout S     close a connection silent both ways for S seconds;
+                       0 is never (default 0 for echo, 300 for app)
+  --drain-timeout S    after a stop, how long open connections may finish (default 10)
+  --log-format F       text (default) or json: one JSON object per line
   --quiet              no per-connection lines; errors, the address and the summary only
   --verbose            also a line per read, write (partial writes shown), state and
                        interest change, and with app a line per request
@@ -68,10 +77,10 @@ Options:
 
 const CONNECT_HELP = `Usage: sockdemo connect [--host HOST] [--port PORT] [--conns N]
                         [--messages M | --duration S] [--size BYTES | MESSAGE...]
-                        [--rate R] [--warmup S] [--depth D] [--json]
+                        [--rate R] [--warmup S] [--timeout S] [--depth D] [--json]
        sockdemo connect --protocol app [search VALUE | binary TEXT] [--conns N]
                         [--requests M | --duration S] [--keep-alive] [--rate R]
-                        [--warmup S] [--depth D] [--verbose] [--json]
+                        [--warmup S] [--timeout S] [--depth D] [--verbose] [--json]
 
 Echo (the default): opens N connections, sends messages on each and checks
 every byte that comes back. Without messages it sends the socket guide's
@@ -99,6 +108,8 @@ Options:
   --rate R           open loop: R messages per second per connection, each
                      timed from when it was due, so stalls cannot hide
   --warmup S         run S seconds first and leave them out of the figures
+  --timeout S        fail a connection whose handshake, or a reply, takes over
+                     S seconds (default 10; 0 waits forever)
   --depth D          messages or requests in flight per connection (default 1,
                      with --rate 64; app requests pipeline only with --keep-alive)
   --verbose          app: show the header and content of each request and reply
@@ -153,6 +164,10 @@ async function serve(args: string[]): Promise<number> {
     host: { type: "string", default: DEFAULT_HOST },
     port: { type: "string", default: DEFAULT_PORT },
     "max-content": { type: "string" },
+    "max-conns": { type: "string" },
+    "idle-timeout": { type: "string" },
+    "drain-timeout": { type: "string", default: "10" },
+    "log-format": { type: "string", default: "text" },
     quiet: { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -165,6 +180,10 @@ async function serve(args: string[]): Promise<number> {
   if (values.quiet && values.verbose) {
     throw new UsageError("--quiet and --verbose cannot be used together", "serve");
   }
+  const format = values["log-format"];
+  if (format !== "text" && format !== "json") {
+    throw new UsageError(`--log-format must be text or json, not "${format}"`, "serve");
+  }
   const port = integer("serve", "--port", values.port, 0, 65535);
   let maxContent = DEFAULT_APP_LIMITS.maxContent;
   if (values["max-content"] !== undefined) {
@@ -173,30 +192,71 @@ async function serve(args: string[]): Promise<number> {
     }
     maxContent = integer("serve", "--max-content", values["max-content"], 0, 1 << 30);
   }
+  const maxConns = values["max-conns"] === undefined
+    ? Infinity
+    : integer("serve", "--max-conns", values["max-conns"], 1, 10_000_000);
+  // Echo connections may sit quietly forever; an app client that stops talking is let go.
+  const idleText = values["idle-timeout"] ?? (protocol === "app" ? "300" : "0");
+  const idleTimeout = seconds("serve", "--idle-timeout", idleText, true);
+  const drainTimeout = seconds("serve", "--drain-timeout", values["drain-timeout"], true);
   const host = values.host;
+  const log = new Log(values.quiet ? "quiet" : values.verbose ? "verbose" : "normal", format);
   let listener: Deno.TcpListener;
   try {
     // A deep backlog so bursts of thousands of connects are not refused.
     listener = Deno.listen({ hostname: host, port, tcpBacklog: 4096 });
   } catch (e) {
-    console.error(`sockdemo: cannot listen on ${hostPort(host, port)}: ${describeError(e)}`);
+    const address = hostPort(host, port);
+    const cause = describeError(e);
+    const hint = cause === "permission denied" && port < 1024
+      ? " (ports below 1024 need privileges)"
+      : "";
+    log.error("listen_failed", `sockdemo: cannot listen on ${address}: ${cause}${hint}`, {
+      address,
+      reason: cause,
+    });
     return 1;
   }
-  console.log(`Listening on ${hostPort(listener.addr.hostname, listener.addr.port)}`);
-  const log = new Log(values.quiet ? "quiet" : values.verbose ? "verbose" : "normal");
+  const address = hostPort(listener.addr.hostname, listener.addr.port);
+  log.notice("listening", `Listening on ${address}`, { address, protocol });
   const limits = { ...DEFAULT_APP_LIMITS, maxContent };
-  const newSession = protocol === "echo"
-    ? () => new EchoSession()
-    : (n: number) => new AppSession(limits, log.verbose ? (l) => log.debug(`#${n} ${l}`) : null);
-  const server = new Server(listener, { log, newSession });
-  const stop = () => server.stop();
+  const trace = (n: number) =>
+    log.verbose ? (line: string) => log.debug("request", `#${n} ${line}`, { conn: n }) : null;
+  const server = new Server(listener, {
+    log,
+    maxConns,
+    idleTimeout,
+    drainTimeout,
+    newSession: protocol === "echo"
+      ? () => new EchoSession()
+      : (n) => new AppSession(limits, trace(n)),
+    // An app peer hears why it is turned away; an echo peer just sees the close.
+    refusal: protocol === "echo"
+      ? undefined
+      : (n) => new AppSession({ ...limits, discardLimit: 64 * 1024 }, trace(n), "server busy"),
+  });
+  let signals = 0;
+  const stop = () => {
+    signals++;
+    server.stop();
+  };
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   const stats = await server.run();
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);
-  console.log(formatStats(stats));
-  return 0;
+  log.notice("stopped", formatStats(stats), {
+    served: stats.accepted,
+    refused: stats.refused,
+    aborted: stats.aborted,
+    errors: stats.failed,
+    idle_closed: stats.idle,
+    cut_off: stats.cutOff,
+    bytes_in: stats.bytesIn,
+    bytes_out: stats.bytesOut,
+  });
+  // A second signal means "now": the exit code says the drain was cut short.
+  return signals > 1 ? 130 : 0;
 }
 
 async function connect(args: string[]): Promise<number> {
@@ -211,6 +271,7 @@ async function connect(args: string[]): Promise<number> {
     duration: { type: "string" },
     rate: { type: "string" },
     warmup: { type: "string", default: "0" },
+    timeout: { type: "string", default: "10" },
     "keep-alive": { type: "boolean", default: false },
     depth: { type: "string" },
     verbose: { type: "boolean", default: false },
@@ -242,9 +303,10 @@ async function connect(args: string[]): Promise<number> {
   const conns = integer("connect", "--conns", values.conns ?? defaultConns, 1, 1_000_000);
   const duration = values.duration === undefined
     ? null
-    : seconds("--duration", values.duration, false);
-  const warmup = seconds("--warmup", values.warmup, true);
-  const rate = values.rate === undefined ? null : seconds("--rate", values.rate, false);
+    : seconds("connect", "--duration", values.duration, false);
+  const warmup = seconds("connect", "--warmup", values.warmup, true);
+  const rate = values.rate === undefined ? null : seconds("connect", "--rate", values.rate, false);
+  const timeout = seconds("connect", "--timeout", values.timeout, true);
   // Paced, the window only bounds memory when the server falls behind.
   const depth = integer(
     "connect",
@@ -261,7 +323,7 @@ async function connect(args: string[]): Promise<number> {
   const meter = new Meter(warmup > 0 ? now + warmup * 1000 : 0);
   const stopAt = duration === null ? Infinity : now + (warmup + duration) * 1000;
   const pace = rate === null ? null : new Pace(now, conns, rate);
-  const common = { hostname: values.host, port, conns, meter, stopAt, pace };
+  const common = { hostname: values.host, port, conns, meter, stopAt, pace, timeout };
   const load = (total: number | null) => {
     if (values.json || !Deno.stderr.isTerminal()) return {};
     const encoder = new TextEncoder();
@@ -347,12 +409,12 @@ async function connect(args: string[]): Promise<number> {
 }
 
 // A positive number of seconds (or per second), decimals allowed; zero only where it means "none".
-function seconds(name: string, text: string, zero: boolean): number {
+function seconds(command: string, name: string, text: string, zero: boolean): number {
   const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
   if (!(value > 0 || (zero && value === 0))) {
     throw new UsageError(
       `${name} must be a ${zero ? "non-negative" : "positive"} number, not "${text}"`,
-      "connect",
+      command,
     );
   }
   return value;

@@ -1,4 +1,5 @@
 import { describeError } from "../lib/describe_error.ts";
+import type { IdleNode } from "../lib/idle_list.ts";
 import { type Frame, FrameDecoder } from "../lib/frame.ts";
 import { type Event, Interest, type Key } from "../lib/loop.ts";
 import type { AppRequest } from "./app_request.ts";
@@ -82,9 +83,30 @@ export class AppClient implements ClientSession {
     this.#due = pace === null ? count : 0;
   }
 
+  /** Links in the client loop's list of connections by last activity. */
+  idlePrev: IdleNode | null = null;
+  /** See `idlePrev`. */
+  idleNext: IdleNode | null = null;
+  /** When the client loop last saw an event of this connection. */
+  lastActive = 0;
+
   /** Set when the connection failed. */
   get failure(): ClientFailure | null {
     return this.state.name === "failed" ? this.state : null;
+  }
+
+  /** Connecting, or a reply is due. */
+  get awaiting(): boolean {
+    return this.state === CONNECTING || this.state === FINISHING ||
+      (this.state === AWAITING && this.sent > this.verified);
+  }
+
+  /** No answer for `seconds`: fails, saying whether it was the handshake or a reply. */
+  expire(seconds: number): void {
+    if (this.state.name === "done" || this.state.name === "failed") return;
+    this.state = this.#fail(
+      this.state === CONNECTING ? `timed out after ${seconds} s` : `no reply for ${seconds} s`,
+    );
   }
 
   /** Dispatches one event to its transition; true when finished, done or failed. */

@@ -1,4 +1,5 @@
 import { hostPort } from "../lib/host_port.ts";
+import { IdleList } from "../lib/idle_list.ts";
 import { Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
 import type { Meter } from "./meter.ts";
 import type { Pace } from "./pace.ts";
@@ -27,6 +28,8 @@ export interface ClientRunOptions<S extends ClientSession> {
   readonly onOpen?: (session: S) => void;
   /** Hears each connection that finished, done or failed. */
   readonly onClose?: (session: S) => void;
+  /** Fail a connection whose handshake or reply takes longer than this, in seconds (0: never). */
+  readonly timeout?: number;
   /** Called about four times a second, for a progress line. */
   readonly onTick?: (now: number) => void;
   /** Opens one connection; defaults to `Deno.connect` with TCP_NODELAY. */
@@ -74,6 +77,9 @@ export async function runClients<S extends ClientSession>(
   const pace = options.pace ?? null;
   const stopAt = options.stopAt ?? Infinity;
   const loop = new Loop<S>();
+  const timeoutMs = (options.timeout ?? 0) * 1000;
+  // Live connections by last activity, so finding one that waited too long never scans the rest.
+  const idle = new IdleList<S>();
   // The connection each client is on now, so paced messages and the stop can reach it.
   const current: (Key<S> | null)[] = new Array(conns).fill(null);
   let connected = 0, live = conns, errors = 0;
@@ -84,11 +90,12 @@ export async function runClients<S extends ClientSession>(
     const session = key.data;
     options.onClose?.(session);
     loop.unregister(key);
+    idle.remove(session);
     current[session.index] = null;
     const failed = session.failure;
     const next = failed === null && !stopped ? options.next?.(session) ?? null : null;
     if (next !== null) {
-      current[session.index] = loop.connect(dial(), Interest.NONE, next);
+      open(next);
       return;
     }
     live--;
@@ -99,11 +106,24 @@ export async function runClients<S extends ClientSession>(
       : `${address}: connection ${session.index + 1}: ${failed.reason}`;
   };
   const update = (key: Key<S>): void => loop.modify(key, key.data.interest(key));
+  const open = (session: S): void => {
+    current[session.index] = loop.connect(dial(), Interest.NONE, session);
+    if (timeoutMs > 0) idle.touch(session, performance.now());
+  };
+  // Fails the connections that waited for the server too long; the idle ones that owe nothing wait on.
+  const expire = (now: number): void => {
+    for (let s = idle.oldest; s !== null && s.lastActive + timeoutMs <= now; s = idle.oldest) {
+      if (!s.awaiting) {
+        idle.touch(s, now);
+        continue;
+      }
+      s.expire(timeoutMs / 1000);
+      finish(current[s.index]!);
+    }
+  };
 
   const start = performance.now();
-  for (let i = 0; i < conns; i++) {
-    current[i] = loop.connect(dial(), Interest.NONE, options.first(i));
-  }
+  for (let i = 0; i < conns; i++) open(options.first(i));
   while (live > 0) {
     const now = performance.now();
     if (!stopped && now >= stopAt) {
@@ -124,6 +144,10 @@ export async function runClients<S extends ClientSession>(
         update(key);
       });
     }
+    if (timeoutMs > 0) {
+      expire(now);
+      if (live === 0) break;
+    }
     if (onTick !== undefined && now >= nextTick) {
       onTick(now);
       nextTick = now + TICK_MS;
@@ -131,8 +155,13 @@ export async function runClients<S extends ClientSession>(
     let wait = stopped ? Infinity : stopAt - now;
     if (pace !== null && !stopped) wait = Math.min(wait, pace.next - EARLY_MS - now);
     if (onTick !== undefined) wait = Math.min(wait, nextTick - now);
-    for (const ev of await loop.select(Math.max(0, wait))) {
+    const oldest = idle.oldest;
+    if (oldest !== null) wait = Math.min(wait, oldest.lastActive + timeoutMs - now);
+    const batch = await loop.select(Math.max(0, wait));
+    const at = performance.now();
+    for (const ev of batch) {
       const key = ev.key, session = key.data;
+      if (timeoutMs > 0) idle.touch(session, at);
       if (ev.type === "connect") {
         connected++;
         options.onOpen?.(session);

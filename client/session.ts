@@ -1,3 +1,4 @@
+import type { IdleNode } from "../lib/idle_list.ts";
 import type { Event, Interest, Key } from "../lib/loop.ts";
 
 /** Why a client connection failed, and whether it ever got connected. */
@@ -13,13 +14,15 @@ export interface ClientFailure {
  * client loop hands it every event of its key, tells it when paced messages
  * fall due and when the run is over, and asks it what it wants next.
  */
-export interface ClientSession {
+export interface ClientSession extends IdleNode {
   /** Which of the concurrent clients this connection belongs to, from 0. */
   readonly index: number;
   /** Messages or requests whose reply came back verified. */
   readonly verified: number;
   /** Set when the connection failed. */
   readonly failure: ClientFailure | null;
+  /** True while it waits for the server: the handshake, or a reply still due. */
+  readonly awaiting: boolean;
   /** Applies one event; returns true when the connection is finished, done or failed. */
   handle(event: Event<unknown>): boolean;
   /** What the connection wants from the loop in its current state. */
@@ -28,4 +31,6 @@ export interface ClientSession {
   release(key: Key<unknown>, count: number): void;
   /** The run is over: it sends nothing more; true when nothing is left in flight. */
   stop(key: Key<unknown>): boolean;
+  /** The server has not answered for `seconds`: the connection fails. */
+  expire(seconds: number): void;
 }

@@ -20,6 +20,7 @@ export function describeError(error: unknown): string {
     if (error instanceof kind) return text;
   }
   const message = error instanceof Error ? error.message : String(error);
+  if (/failed to lookup address/i.test(message)) return "host name not found";
   const line = message.split("\n")[0].replace(/\s*\(os error \d+\)\s*$/, "").trim();
   return line.length > 0 ? line[0].toLowerCase() + line.slice(1) : "unknown error";
 }

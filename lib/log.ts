@@ -1,6 +1,9 @@
 /** How much a command prints: errors only, a line per connection, or every event. */
 export type Verbosity = "quiet" | "normal" | "verbose";
 
+/** How each line is written: for people, or one JSON object per line for tools. */
+export type LogFormat = "text" | "json";
+
 /** Where log lines go; tests pass their own to capture them. */
 export interface LogSink {
   /** A line for standard output. */
@@ -9,16 +12,21 @@ export interface LogSink {
   err(line: string): void;
 }
 
+/** The machine-readable fields of a log line, besides time, level and event. */
+export type LogFields = Record<string, string | number | boolean | null>;
+
 /**
- * Line logger with three levels. Callers on hot paths test
+ * Line logger with three levels and two formats. Each line is an event with
+ * a name and fields; in text it prints as a sentence, in JSON as
+ * `{"time", "level", "event", ...fields}`. Callers on hot paths test
  * {@linkcode Log.verbose} before building a line, so a quiet run pays nothing.
  *
  * @example
  * ```ts
  * import { Log } from "./log.ts";
- * const log = new Log("verbose");
- * log.info("Listening on 127.0.0.1:65432");
- * if (log.verbose) log.debug("#1 read 22 bytes");
+ * const log = new Log("verbose", "json");
+ * log.info("listening", "Listening on 127.0.0.1:65432", { address: "127.0.0.1:65432" });
+ * // {"time":"...","level":"info","event":"listening","address":"127.0.0.1:65432"}
  * ```
  */
 export class Log {
@@ -26,28 +34,40 @@ export class Log {
   readonly verbose: boolean;
   /** True unless quiet. */
   readonly normal: boolean;
+  readonly #json: boolean;
   readonly #sink: LogSink;
 
-  /** A logger at `verbosity`, writing to the console unless a sink is given. */
-  constructor(verbosity: Verbosity, sink: LogSink = CONSOLE) {
+  /** A logger at `verbosity` in `format`, writing to the console unless a sink is given. */
+  constructor(verbosity: Verbosity, format: LogFormat = "text", sink: LogSink = CONSOLE) {
     this.verbose = verbosity === "verbose";
     this.normal = verbosity !== "quiet";
+    this.#json = format === "json";
     this.#sink = sink;
   }
 
-  /** Prints a line unless quiet. */
-  info(line: string): void {
-    if (this.normal) this.#sink.out(line);
+  /** Prints an event that is part of the normal story, unless quiet. */
+  info(event: string, text: string, fields: LogFields = {}): void {
+    if (this.normal) this.#sink.out(this.#line("info", event, text, fields));
   }
 
-  /** Prints a line only when verbose. */
-  debug(line: string): void {
-    if (this.verbose) this.#sink.out(line);
+  /** Prints an event that matters whatever the level (the address, the summary). */
+  notice(event: string, text: string, fields: LogFields = {}): void {
+    this.#sink.out(this.#line("info", event, text, fields));
   }
 
-  /** Prints a line to standard error, whatever the level. */
-  error(line: string): void {
-    this.#sink.err(line);
+  /** Prints a per-event line, only when verbose. */
+  debug(event: string, text: string, fields: LogFields = {}): void {
+    if (this.verbose) this.#sink.out(this.#line("debug", event, text, fields));
+  }
+
+  /** Prints a problem to standard error, whatever the level. */
+  error(event: string, text: string, fields: LogFields = {}): void {
+    this.#sink.err(this.#line("error", event, text, fields));
+  }
+
+  #line(level: string, event: string, text: string, fields: LogFields): string {
+    if (!this.#json) return text;
+    return JSON.stringify({ time: new Date().toISOString(), level, event, ...fields });
   }
 }
 

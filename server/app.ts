@@ -67,12 +67,22 @@ export class AppSession implements Session {
   readonly #decoder: FrameDecoder;
   #discarded = 0;
 
-  /** A session with `limits`; `trace` hears a line per request and reply (verbose logs). */
+  /**
+   * A session with `limits`; `trace` hears a line per request and reply
+   * (verbose logs). With a `refusal`, it answers nothing but
+   * `{"error": refusal}` and closes (`server busy` at the connection limit).
+   */
   constructor(
     readonly limits: AppLimits,
     readonly trace: ((line: string) => void) | null,
+    readonly refusal: string | null = null,
   ) {
     this.#decoder = new FrameDecoder(limits.maxContent);
+  }
+
+  /** A refusing session queues its error reply before anything is read. */
+  start(key: Key<unknown>): void {
+    if (this.refusal !== null) this.state = this.#reject(key, this.refusal);
   }
 
   /** The state, and while reading, which part of a message is awaited. */
@@ -91,7 +101,7 @@ export class AppSession implements Session {
     switch (event.type) {
       case "read":
         // Once framing is lost, what still arrives (a read in flight, the rest of a body) is dropped.
-        this.state = this.#decoder.error === null
+        this.state = this.#decoder.error === null && this.refusal === null
           ? this.#onRead(key, event.n)
           : this.#onDiscarded(event.n);
         break;

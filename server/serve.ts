@@ -1,6 +1,7 @@
 import type { BufferPool } from "../lib/buffer_pool.ts";
 import { describeError } from "../lib/describe_error.ts";
 import { hostPort } from "../lib/host_port.ts";
+import { IdleList, type IdleNode } from "../lib/idle_list.ts";
 import type { Log } from "../lib/log.ts";
 import { type Acceptor, type Event, Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
 import type { Session } from "./session.ts";
@@ -11,27 +12,59 @@ export interface ServerOptions {
   readonly log: Log;
   /** Makes the state machine of the `number`th accepted connection. */
   readonly newSession: (number: number) => Session;
+  /** Past this many open connections, new ones are refused (default: no limit). */
+  readonly maxConns?: number;
+  /**
+   * For a refused connection, a session that tells the peer before closing
+   * (the app protocol's `server busy`); without one it is closed at once.
+   */
+  readonly refusal?: (number: number) => Session;
+  /** Close a connection with no traffic either way for this many seconds (default: never). */
+  readonly idleTimeout?: number;
+  /** After a stop, how long open connections may still finish, in seconds (default 10). */
+  readonly drainTimeout?: number;
   /** Where read buffers and output chunks come from; its sizes bound a read. */
   readonly pool?: BufferPool;
 }
 
 /** Totals of a server's run, for the summary line. */
 export interface ServerStats {
-  /** Connections accepted. */
+  /** Connections accepted and served. */
   accepted: number;
+  /** Connections refused at the connection limit. */
+  refused: number;
+  /** Connections the peer reset while they waited to be accepted. */
+  aborted: number;
   /** Connections that ended with an error (reset, broken pipe...). */
   failed: number;
+  /** Connections closed for being idle too long. */
+  idle: number;
+  /** Connections still open when the drain timed out, closed then. */
+  cutOff: number;
   /** Bytes read from peers. */
   bytesIn: number;
   /** Bytes written to peers. */
   bytesOut: number;
 }
 
-/** A connection as the serve loop sees it: its number and its state machine. */
-interface Connection {
+/** What the server as a whole is doing. */
+type ServerState =
+  /** Accepting and serving. */
+  | { readonly name: "serving" }
+  /** Asked to stop: no longer accepting; serving the open connections until `deadline`. */
+  | { readonly name: "draining"; readonly deadline: number }
+  /** Stopping now: closing whatever is open. */
+  | { readonly name: "stopping" };
+
+/** A connection as the serve loop sees it: its number, its state machine, its place among the idle. */
+interface Connection extends IdleNode {
   /** 1 for the first connection accepted, and so on: the `#N` of the log lines. */
   readonly number: number;
   readonly session: Session;
+  /** Refused at the limit: its session only says so. */
+  readonly refused: boolean;
+  /** Its registration, set right after registering. */
+  key: Key<Owner> | null;
 }
 
 /** The listener's key carries no connection. */
@@ -40,6 +73,8 @@ type Owner = Connection | null;
 /**
  * A server: one readiness loop that accepts connections and dispatches each
  * event to the connection's {@linkcode Session}, as in mio's `tcp_server.rs`.
+ * It enforces the connection limit and the idle timeout, and stops in two
+ * steps: {@linkcode Server.stop} drains, a second call closes at once.
  *
  * @example
  * ```ts
@@ -55,20 +90,33 @@ type Owner = Connection | null;
  */
 export class Server {
   /** Running totals; final once `run()` resolves. */
-  readonly stats: ServerStats = { accepted: 0, failed: 0, bytesIn: 0, bytesOut: 0 };
+  readonly stats: ServerStats = {
+    accepted: 0,
+    refused: 0,
+    aborted: 0,
+    failed: 0,
+    idle: 0,
+    cutOff: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+  };
   readonly #loop: Loop<Owner>;
   readonly #listener: Key<Owner>;
   readonly #open = new Set<Key<Owner>>();
+  readonly #idle = new IdleList<Connection>();
   readonly #log: Log;
-  readonly #newSession: (number: number) => Session;
-  #stopping = false;
+  readonly #options: ServerOptions;
+  readonly #idleMs: number;
+  #state: ServerState = { name: "serving" };
+  #number = 0;
 
   /** A server on an already listening acceptor; nothing runs until `run()`. */
   constructor(listener: Acceptor, options: ServerOptions) {
     this.#loop = new Loop<Owner>({ pool: options.pool });
     this.#listener = this.#loop.listen(listener, null);
     this.#log = options.log;
-    this.#newSession = options.newSession;
+    this.#options = options;
+    this.#idleMs = (options.idleTimeout ?? 0) * 1000;
   }
 
   /** Number of connections open now. */
@@ -76,24 +124,55 @@ export class Server {
     return this.#open.size;
   }
 
-  /** Serves until {@linkcode Server.stop}; then closes everything and resolves with the totals. */
+  /** Serves until stopped; then closes what is left and resolves with the totals. */
   async run(): Promise<ServerStats> {
     const loop = this.#loop;
-    while (!this.#stopping) {
-      for (const ev of await loop.select()) {
+    for (;;) {
+      const now = performance.now();
+      const state = this.#state;
+      if (state.name === "stopping") break;
+      if (state.name === "draining" && (this.#open.size === 0 || now >= state.deadline)) break;
+      this.#closeIdle(now);
+      let wait = state.name === "draining" ? state.deadline - now : Infinity;
+      const oldest = this.#idle.oldest;
+      if (oldest !== null) wait = Math.min(wait, oldest.lastActive + this.#idleMs - now);
+      const batch = await loop.select(Math.max(0, wait));
+      const at = performance.now();
+      for (const ev of batch) {
         const conn = ev.key.data;
         if (conn === null) this.#onListenerEvent(ev);
-        else this.#onConnectionEvent(ev, conn);
+        else this.#onConnectionEvent(ev, conn, at);
       }
     }
-    loop.unregister(this.#listener);
-    for (const key of this.#open) this.#close(key, key.data!, "server stopped");
+    if (!this.#listener.closed) loop.unregister(this.#listener);
+    const cut = this.#state.name === "draining" ? "the drain timed out" : "the server stopped";
+    for (const key of this.#open) {
+      if (!key.data!.refused) this.stats.cutOff++;
+      this.#close(key, key.data!, null, cut);
+    }
     return this.stats;
   }
 
-  /** Asks `run()` to finish after the batch in hand. */
+  /**
+   * First call: stop accepting at once and let the open connections finish,
+   * for up to the drain timeout. A second call: close everything now.
+   */
   stop(): void {
-    this.#stopping = true;
+    if (this.#state.name === "serving") {
+      const seconds = this.#options.drainTimeout ?? 10;
+      this.#state = { name: "draining", deadline: performance.now() + seconds * 1000 };
+      this.#loop.unregister(this.#listener);
+      if (this.#open.size > 0) {
+        this.#log.notice(
+          "draining",
+          `Draining ${plural(this.#open.size, "open connection")} for up to ${seconds} s ` +
+            `(interrupt again to stop now)`,
+          { open: this.#open.size, seconds },
+        );
+      }
+    } else {
+      this.#state = { name: "stopping" };
+    }
     this.#loop.wakeup();
   }
 
@@ -102,11 +181,22 @@ export class Server {
       this.#accept(ev.stream!);
       return;
     }
+    const cause = describeError(ev.error);
+    if (ABORTED.some((kind) => ev.error instanceof kind)) {
+      // That one connection is gone (reset while queued); the next may be fine.
+      this.stats.aborted++;
+      this.#log.info("aborted", `a connection was ${cause} before it was accepted`, {
+        reason: cause,
+      });
+      return;
+    }
     // Typically out of file descriptors: pause accepting briefly rather than spin.
-    this.#log.error(`sockdemo: accept failed: ${describeError(ev.error)}; retrying in 100 ms`);
+    this.#log.error("accept_failed", `sockdemo: accept failed: ${cause}; retrying in 100 ms`, {
+      reason: cause,
+    });
     this.#loop.modify(ev.key, Interest.NONE);
     setTimeout(() => {
-      if (this.#stopping) return;
+      if (this.#state.name !== "serving") return;
       this.#loop.modify(this.#listener, Interest.READ);
       this.#loop.wakeup();
     }, 100);
@@ -114,56 +204,117 @@ export class Server {
 
   #accept(stream: Stream): void {
     (stream as Partial<Deno.TcpConn>).setNoDelay?.(true);
-    const number = ++this.stats.accepted;
-    const session = this.#newSession(number);
-    const key = this.#loop.register(stream, Interest.NONE, { number, session });
+    const number = ++this.#number;
+    const max = this.#options.maxConns ?? Infinity;
+    const refused = this.#open.size >= max;
+    const refusal = this.#options.refusal;
+    if (refused) {
+      this.stats.refused++;
+      this.#log.info(
+        "refused",
+        `#${number} refused from ${peerOf(stream)}: ${this.#open.size} open, the limit`,
+        { conn: number, peer: peerOf(stream), open: this.#open.size },
+      );
+      if (refusal === undefined) {
+        stream.close();
+        return;
+      }
+    } else {
+      this.stats.accepted++;
+    }
+    const session = refused ? refusal!(number) : this.#options.newSession(number);
+    const conn: Connection = {
+      number,
+      session,
+      refused,
+      key: null,
+      idlePrev: null,
+      idleNext: null,
+      lastActive: 0,
+    };
+    const key = conn.key = this.#loop.register(stream, Interest.NONE, conn);
+    session.start?.(key);
     this.#loop.modify(key, session.interest(key));
     this.#open.add(key);
-    if (this.#log.normal) {
-      this.#log.info(`#${number} accepted from ${peerOf(stream)} (${this.#open.size} open)`);
+    if (this.#idleMs > 0) this.#idle.touch(conn, performance.now());
+    if (this.#log.normal && !refused) {
+      this.#log.info(
+        "accepted",
+        `#${number} accepted from ${peerOf(stream)} (${this.#open.size} open)`,
+        { conn: number, peer: peerOf(stream), open: this.#open.size },
+      );
     }
   }
 
-  #onConnectionEvent(ev: Event<Owner>, conn: Connection): void {
+  #onConnectionEvent(ev: Event<Owner>, conn: Connection, now: number): void {
     const key = ev.key, session = conn.session, log = this.#log;
+    if (this.#idleMs > 0) this.#idle.touch(conn, now);
     const before = log.verbose ? session.stateName : "";
-    if (log.verbose) log.debug(`#${conn.number} ${describeEvent(ev)}`);
+    if (log.verbose) logEvent(log, conn.number, ev);
     if (session.handle(ev)) {
-      this.#close(key, conn, session.failure);
+      this.#close(key, conn, session.failure, null);
       return;
     }
     const want = session.interest(key);
     if (log.verbose) {
       if (session.stateName !== before) {
         log.debug(
+          "state",
           `#${conn.number} state ${before} -> ${session.stateName} (${key.output.length} bytes owed)`,
+          { conn: conn.number, from: before, to: session.stateName, owed: key.output.length },
         );
       }
       if (want !== key.interest) {
-        log.debug(
-          `#${conn.number} interest ${interestName(key.interest)} -> ${interestName(want)}`,
-        );
+        const [from, to] = [interestName(key.interest), interestName(want)];
+        log.debug("interest", `#${conn.number} interest ${from} -> ${to}`, {
+          conn: conn.number,
+          from,
+          to,
+        });
       }
     }
     this.#loop.modify(key, want);
   }
 
-  #close(key: Key<Owner>, conn: Connection, failure: string | null): void {
+  // Closes every connection idle past the timeout, oldest first; stops at the first that is not.
+  #closeIdle(now: number): void {
+    if (this.#idleMs === 0) return;
+    for (let c = this.#idle.oldest; c !== null && c.lastActive + this.#idleMs <= now;) {
+      if (!c.refused) this.stats.idle++;
+      this.#close(c.key!, c, null, `idle for ${this.#idleMs / 1000} s`);
+      c = this.#idle.oldest;
+    }
+  }
+
+  // `failure` is a peer's fault (an error line); `note` a closing of our own choosing.
+  #close(key: Key<Owner>, conn: Connection, failure: string | null, note: string | null): void {
     this.#loop.unregister(key);
     this.#open.delete(key);
+    this.#idle.remove(conn);
+    if (conn.refused) return;
     this.stats.bytesIn += key.bytesRead;
     this.stats.bytesOut += key.bytesWritten;
+    const fields = {
+      conn: conn.number,
+      peer: peerOf(key.stream),
+      bytes_in: key.bytesRead,
+      bytes_out: key.bytesWritten,
+      open: this.#open.size,
+    };
     const totals = `${key.bytesRead} bytes in, ${key.bytesWritten} out`;
-    if (failure === null) {
-      if (this.#log.normal) {
-        this.#log.info(
-          `#${conn.number} closed ${peerOf(key.stream)}: ${totals} (${this.#open.size} open)`,
-        );
-      }
-    } else {
+    if (failure !== null) {
       this.stats.failed++;
       this.#log.error(
-        `sockdemo: #${conn.number} ${peerOf(key.stream)}: ${failure}; closed after ${totals}`,
+        "failed",
+        `sockdemo: #${conn.number} ${fields.peer}: ${failure}; closed after ${totals}`,
+        { ...fields, reason: failure },
+      );
+    } else if (this.#log.normal) {
+      const why = note === null ? "" : `, ${note}`;
+      this.#log.info(
+        "closed",
+        `#${conn.number} closed ${fields.peer}: ${totals}${why} (${this.#open.size} open)`,
+        { ...fields, reason: note ?? "done" },
       );
     }
   }
@@ -171,10 +322,23 @@ export class Server {
 
 /** The one-line summary printed when the server stops. */
 export function formatStats(stats: ServerStats): string {
-  const conns = stats.accepted === 1 ? "1 connection" : `${stats.accepted} connections`;
-  return `Stopped: ${conns} served, ${stats.bytesIn} bytes in, ` +
-    `${stats.bytesOut} bytes out, ${stats.failed} errors`;
+  const conns = plural(stats.accepted, "connection");
+  const extra = [
+    stats.refused > 0 ? `${stats.refused} refused at the limit` : "",
+    stats.aborted > 0 ? `${stats.aborted} reset before accepted` : "",
+    stats.idle > 0 ? `${stats.idle} closed idle` : "",
+    stats.cutOff > 0 ? `${stats.cutOff} closed unfinished` : "",
+  ].filter((s) => s !== "");
+  return `Stopped: ${conns} served, ${stats.bytesIn} bytes in, ${stats.bytesOut} bytes out, ` +
+    `${stats.failed} errors${extra.map((e) => `, ${e}`).join("")}`;
 }
+
+// Accept errors that belong to one incoming connection, not to the listener.
+const ABORTED = [
+  Deno.errors.NotConnected,
+  Deno.errors.ConnectionAborted,
+  Deno.errors.ConnectionReset,
+];
 
 // Made only for a log line, so a quiet server keeps no string per connection.
 function peerOf(stream: Stream | null): string {
@@ -183,21 +347,35 @@ function peerOf(stream: Stream | null): string {
   return addr.transport === "tcp" ? hostPort(addr.hostname, addr.port) : addr.transport;
 }
 
-function describeEvent(ev: Event<Owner>): string {
+function logEvent(log: Log, conn: number, ev: Event<Owner>): void {
+  const owed = ev.key.output.length;
   switch (ev.type) {
     case "read":
-      return `read ${ev.n} bytes`;
+      log.debug("read", `#${conn} read ${ev.n} bytes`, { conn, bytes: ev.n });
+      return;
     case "write":
-      return ev.n < ev.size
-        ? `wrote ${ev.n} of ${ev.size} bytes (partial write; ${ev.key.output.length} still owed)`
-        : `wrote ${ev.n} bytes (${ev.key.output.length} still owed)`;
+      log.debug(
+        "write",
+        ev.n < ev.size
+          ? `#${conn} wrote ${ev.n} of ${ev.size} bytes (partial write; ${owed} still owed)`
+          : `#${conn} wrote ${ev.n} bytes (${owed} still owed)`,
+        { conn, bytes: ev.n, offered: ev.size, owed },
+      );
+      return;
     case "eof":
-      return "read end of stream (peer half-closed)";
+      log.debug("eof", `#${conn} read end of stream (peer half-closed)`, { conn });
+      return;
     case "error":
-      return `error: ${describeError(ev.error)}`;
-    default:
-      return ev.type;
+      log.debug("error", `#${conn} error: ${describeError(ev.error)}`, {
+        conn,
+        reason: describeError(ev.error),
+      });
+      return;
   }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function interestName(interest: Interest): string {

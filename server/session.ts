@@ -9,6 +9,8 @@ export interface Session {
   readonly stateName: string;
   /** Why it ended: `null` while open or after a clean close, else the cause. */
   readonly failure: string | null;
+  /** Called once the connection is registered, to queue what it says first, if anything. */
+  start?(key: Key<unknown>): void;
   /** Applies one event; returns true when the connection is finished. */
   handle(event: Event<unknown>): boolean;
   /** What the connection wants from the loop in its current state. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runCommand, runSockdemo, ServerProcess } from "./sockdemo_process.ts";
+import { rssKiB, runCommand, runSockdemo, ServerProcess } from "./sockdemo_process.ts";
 
 const APP_CLIENT = new URL("./foreign/app_client.py", import.meta.url).pathname;
 const encoder = new TextEncoder();
@@ -41,11 +41,6 @@ function header(fields: Record<string, unknown>, content = "{}"): string {
     "content-length": encoder.encode(content).length,
     ...fields,
   });
-}
-
-async function rssKiB(pid: number): Promise<number> {
-  const ps = await runCommand("ps", ["-o", "rss=", "-p", String(pid)]);
-  return Number(ps.stdout.trim());
 }
 
 Deno.test("app serve: the guide's client bytes get PROTOCOL.md's answers", async () => {

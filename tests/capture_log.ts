@@ -5,6 +5,6 @@ export function captureLog(
   verbosity: Verbosity = "normal",
 ): { log: Log; out: string[]; err: string[] } {
   const out: string[] = [], err: string[] = [];
-  const log = new Log(verbosity, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const log = new Log(verbosity, "text", { out: (l) => out.push(l), err: (l) => err.push(l) });
   return { log, out, err };
 }

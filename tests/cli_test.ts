@@ -65,6 +65,22 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
       'sockdemo: --rate needs --keep-alive with --protocol app (try "sockdemo connect --help")',
     ],
     [
+      ["serve", "--log-format", "xml"],
+      'sockdemo: --log-format must be text or json, not "xml" (try "sockdemo serve --help")',
+    ],
+    [
+      ["serve", "--idle-timeout", "-3"],
+      `sockdemo: option '--idle-timeout' argument is ambiguous (try "sockdemo serve --help")`,
+    ],
+    [
+      ["serve", "--max-conns", "0"],
+      'sockdemo: --max-conns must be an integer from 1 to 10000000, not "0" (try "sockdemo serve --help")',
+    ],
+    [
+      ["connect", "--timeout", "soon"],
+      'sockdemo: --timeout must be a non-negative number, not "soon" (try "sockdemo connect --help")',
+    ],
+    [
       ["connect", "--conns", "0"],
       'sockdemo: --conns must be an integer from 1 to 1000000, not "0" (try "sockdemo connect --help")',
     ],
@@ -122,4 +138,19 @@ Deno.test("cli: a port in use exits 1 with 'address already in use'", async () =
   } finally {
     busy.close();
   }
+});
+
+Deno.test("cli: a host that does not resolve exits 1 with one line, for serve and connect", async () => {
+  const serve = await runSockdemo(["serve", "--host", "no-such-host.invalid", "--port", "0"]);
+  assert.equal(serve.code, 1);
+  assert.equal(
+    serve.stderr,
+    "sockdemo: cannot listen on no-such-host.invalid:0: host name not found\n",
+  );
+  const connect = await runSockdemo(["connect", "--host", "no-such-host.invalid", "--conns", "1"]);
+  assert.equal(connect.code, 1);
+  assert.equal(
+    connect.stderr,
+    "sockdemo: cannot connect to no-such-host.invalid:65432: host name not found\n",
+  );
 });

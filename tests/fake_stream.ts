@@ -56,7 +56,8 @@ function later<T>(rand: () => number, value: () => T): Promise<T> {
         reject(e);
       }
     };
-    if (rand() < 0.5) queueMicrotask(run);
+    // Mostly microtasks (fast), sometimes a timer, so settlements land in different batches.
+    if (rand() < 0.8) queueMicrotask(run);
     else setTimeout(run, 0);
   });
 }

@@ -65,8 +65,12 @@ export class ServerProcess {
     this.#timer = timer;
   }
 
-  /** Starts `sockdemo serve --port 0 ...extra` and waits for its `Listening on` line. */
-  static async start(extra: string[] = [], timeoutMs = 60_000): Promise<ServerProcess> {
+  /** Starts `sockdemo serve --port 0 ...extra` and waits for its first line, which names the port. */
+  static async start(
+    extra: string[] = [],
+    timeoutMs = 60_000,
+    first = /^Listening on /,
+  ): Promise<ServerProcess> {
     const [cmd, argv] = sockdemoCommand(["serve", "--port", "0", ...extra]);
     const child = new Deno.Command(cmd, {
       args: argv,
@@ -84,7 +88,8 @@ export class ServerProcess {
       if (done) break;
       seen += value;
     }
-    const match = /^Listening on 127\.0\.0\.1:(\d+)\n/.exec(seen);
+    const line = seen.slice(0, seen.indexOf("\n"));
+    const match = first.test(line) ? /127\.0\.0\.1:(\d+)/.exec(line) : null;
     const drain = (async () => {
       let rest = seen;
       for (;;) {
@@ -108,6 +113,18 @@ export class ServerProcess {
     return this.#child.pid;
   }
 
+  /** Sends `signal` without waiting. */
+  signal(signal: Deno.Signal): void {
+    this.#child.kill(signal);
+  }
+
+  /** Waits for the exit that an earlier signal started. */
+  async exited(): Promise<Outcome> {
+    const status = await this.#child.status;
+    clearTimeout(this.#timer);
+    return { code: status.code, stdout: await this.#stdout, stderr: await this.#stderr };
+  }
+
   /** Sends `signal` and waits for the exit. */
   async stop(signal: Deno.Signal = "SIGINT"): Promise<Outcome> {
     try {
@@ -115,8 +132,12 @@ export class ServerProcess {
     } catch {
       // Already gone: its status tells what happened.
     }
-    const status = await this.#child.status;
-    clearTimeout(this.#timer);
-    return { code: status.code, stdout: await this.#stdout, stderr: await this.#stderr };
+    return await this.exited();
   }
+}
+
+/** A process's resident memory in KiB, read with `ps` (Deno guards /proc). */
+export async function rssKiB(pid: number): Promise<number> {
+  const ps = await runCommand("ps", ["-o", "rss=", "-p", String(pid)]);
+  return Number(ps.stdout.trim());
 }

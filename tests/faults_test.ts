@@ -1,0 +1,309 @@
+/**
+ * The fault suite: misbehaving peers, signals and limits against a real
+ * `sockdemo serve`, each fault followed by a good client that must be served.
+ * The last test prints how many faults were tried, how many the server
+ * survived, and the worst server RSS seen.
+ */
+import assert from "node:assert/strict";
+import { rssKiB, runCommand, runSockdemo, ServerProcess } from "./sockdemo_process.ts";
+
+const FAULTS = new URL("./foreign/faults.py", import.meta.url).pathname;
+const tally = { tried: 0, survived: 0, worstRssKiB: 0 };
+
+/** Runs the good client: 5 connections x 20 messages of 1000 bytes, all verified. */
+async function goodClient(server: ServerProcess): Promise<void> {
+  const r = await runSockdemo([
+    "connect",
+    "--port",
+    String(server.port),
+    "--conns",
+    "5",
+    "--messages",
+    "20",
+    "--size",
+    "1000",
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).messages, 100);
+}
+
+/** Counts a fault: the server survived it if the good client was served after it. */
+async function afterFault(server: ServerProcess): Promise<void> {
+  tally.tried++;
+  await goodClient(server);
+  tally.worstRssKiB = Math.max(tally.worstRssKiB, await rssKiB(server.pid));
+  tally.survived++;
+}
+
+async function fault(server: ServerProcess, ...args: string[]): Promise<string> {
+  const r = await runCommand("python3", [FAULTS, "127.0.0.1", String(server.port), ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+Deno.test("faults: a peer that resets while the server writes ends that connection only", async () => {
+  const server = await ServerProcess.start(["--quiet"]);
+  try {
+    assert.match(
+      await fault(server, "reset-while-writing", "8"),
+      /^reset after sending \d+ bytes$/,
+    );
+    await afterFault(server);
+  } finally {
+    const stopped = await server.stop();
+    assert.equal(stopped.code, 0);
+    assert.match(stopped.stderr, /: (connection reset by peer|broken pipe); closed after/);
+    assert.match(stopped.stdout, /^Stopped: 6 connections served, .*, 1 errors$/m);
+  }
+});
+
+Deno.test("faults: a peer that sends 200 MB and never reads is held to the backpressure mark", async () => {
+  const server = await ServerProcess.start(["--quiet"]);
+  try {
+    const before = await rssKiB(server.pid);
+    const said = await fault(server, "flood", "200");
+    const took = Number(/took (\d+) bytes/.exec(said)![1]);
+    const grew = (await rssKiB(server.pid)) - before;
+    // 1 MiB owed stops the reads; the rest sits in the kernel's socket buffers, not in the server.
+    assert.ok(took < 200 << 20, `the server took all ${took} bytes`);
+    assert.ok(grew < 32 * 1024, `server RSS grew by ${grew} KiB`);
+    await afterFault(server);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("faults: 300 connections that send a byte and go silent do not hold up a good client", async () => {
+  const server = await ServerProcess.start(["--quiet"]);
+  const silent = new Deno.Command("python3", {
+    args: [FAULTS, "127.0.0.1", String(server.port), "silent", "300", "30"],
+    stdout: "piped",
+  }).spawn();
+  const reader = silent.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    assert.equal((await reader.read()).value?.trim(), "ready");
+    await afterFault(server);
+  } finally {
+    silent.kill();
+    await silent.status;
+    reader.releaseLock();
+    await silent.stdout.cancel().catch(() => {});
+    await server.stop();
+  }
+});
+
+Deno.test("faults: 2000 connections opened and reset at once", async () => {
+  const server = await ServerProcess.start(["--quiet"]);
+  try {
+    assert.equal(await fault(server, "reset-many", "2000"), "reset 2000 connections");
+    await afterFault(server);
+  } finally {
+    const stopped = await server.stop();
+    assert.equal(stopped.code, 0);
+    // Each reset either reached an accepted connection or a queued one; all 2005 are accounted for.
+    const served = Number(/^Stopped: (\d+) connections served/m.exec(stopped.stdout)![1]);
+    const aborted = Number(/(\d+) reset before accepted/.exec(stopped.stdout)?.[1] ?? 0);
+    assert.equal(served + aborted, 2005);
+  }
+});
+
+Deno.test("faults: SIGTERM in the middle of a 20 MB echo stream loses no byte, then exits 0", async () => {
+  const server = await ServerProcess.start([]);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  const total = 20 << 20;
+  const sent = new Uint8Array(total).map((_, i) => (i * 31 + (i >> 16)) & 0xff);
+  const reading = (async () => {
+    const got = new Uint8Array(total + 1);
+    let n = 0;
+    for (;;) {
+      const r = await conn.read(got.subarray(n));
+      if (r === null) return got.subarray(0, n);
+      n += r;
+    }
+  })();
+  let signalled = false;
+  for (let off = 0; off < total;) {
+    off += await conn.write(sent.subarray(off, Math.min(off + (1 << 20), total)));
+    if (!signalled && off > total / 4) {
+      signalled = true;
+      server.signal("SIGTERM");
+    }
+  }
+  await conn.closeWrite();
+  const echoed = await reading;
+  conn.close();
+  const stopped = await server.exited();
+  tally.tried++;
+  assert.equal(echoed.length, total);
+  assert.deepEqual(echoed, sent);
+  assert.equal(stopped.code, 0);
+  assert.match(stopped.stdout, /Draining 1 open connection for up to 10 s/);
+  assert.match(
+    stopped.stdout,
+    /^Stopped: 1 connection served, 20971520 bytes in, 20971520 bytes out, 0 errors$/m,
+  );
+  tally.survived++;
+});
+
+Deno.test("faults: a second SIGINT stops at once, exit 130", async () => {
+  const server = await ServerProcess.start([]);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  await conn.write(new Uint8Array([1]));
+  await conn.read(new Uint8Array(1));
+  server.signal("SIGINT");
+  await new Promise((r) => setTimeout(r, 200));
+  const stopped = await server.stop("SIGINT");
+  conn.close();
+  assert.equal(stopped.code, 130);
+  assert.match(stopped.stdout, /1 closed unfinished$/m);
+});
+
+Deno.test("faults: --max-conns closes connections past the limit at once; an app peer hears 'server busy'", async () => {
+  const server = await ServerProcess.start(["--max-conns", "3"]);
+  const held: Deno.TcpConn[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      held.push(await Deno.connect({ hostname: "127.0.0.1", port: server.port }));
+    }
+    const extra = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    assert.equal(await extra.read(new Uint8Array(8)), null, "closed at once");
+    extra.close();
+    held.pop()!.close();
+    await new Promise((r) => setTimeout(r, 100));
+    tally.tried++;
+    const r = await runSockdemo(["connect", "--port", String(server.port), "--conns", "1"]);
+    assert.equal(r.code, 0, "served again once below the limit");
+    tally.survived++;
+  } finally {
+    for (const c of held) c.close();
+    const stopped = await server.stop();
+    assert.match(stopped.stdout, /#4 refused from 127\.0\.0\.1:\d+: 3 open, the limit/);
+    assert.match(stopped.stdout, /1 refused at the limit$/m);
+  }
+  const app = await ServerProcess.start(["--protocol", "app", "--max-conns", "1"]);
+  const one = await Deno.connect({ hostname: "127.0.0.1", port: app.port });
+  try {
+    const r = await runSockdemo([
+      "connect",
+      "--protocol",
+      "app",
+      "--port",
+      String(app.port),
+      "search",
+      "ring",
+    ]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      `sockdemo: 127.0.0.1:${app.port}: connection 1: server answered with an error: server busy\n`,
+    );
+  } finally {
+    one.close();
+    await app.stop();
+  }
+});
+
+Deno.test("faults: --idle-timeout closes a silent connection, not before its time, and spares a busy one", async () => {
+  const server = await ServerProcess.start(["--idle-timeout", "1"]);
+  const silent = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  const busy = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  try {
+    const closed = silent.read(new Uint8Array(8));
+    const early = await Promise.race([
+      closed,
+      new Promise((r) => setTimeout(() => r("open"), 500)),
+    ]);
+    assert.equal(early, "open", "not closed before the timeout");
+    // The busy one talks every 300 ms for 2 s: never idle for 1 s.
+    for (let i = 0; i < 7; i++) {
+      await busy.write(new Uint8Array([i]));
+      const b = new Uint8Array(1);
+      assert.equal(await busy.read(b), 1, `busy connection still served at ${i * 300} ms`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.equal(await closed, null, "the silent one was closed");
+  } finally {
+    silent.close();
+    busy.close();
+    const stopped = await server.stop();
+    assert.match(stopped.stdout, /#1 closed 127\.0\.0\.1:\d+: 0 bytes in, 0 out, idle for 1 s/);
+    assert.match(stopped.stdout, /1 closed idle/);
+  }
+});
+
+Deno.test("faults: --log-format json writes one JSON object per line", async () => {
+  const server = await ServerProcess.start(["--log-format", "json"], 60_000, /"event":"listening"/);
+  await runSockdemo(["connect", "--port", String(server.port), "--conns", "1"]);
+  const stopped = await server.stop();
+  const lines = stopped.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.event), ["listening", "accepted", "closed", "stopped"]);
+  for (const l of lines) {
+    assert.equal(typeof l.time, "string");
+    assert.equal(l.level, "info");
+  }
+  assert.equal(lines[2].bytes_in, 44);
+  assert.equal(lines[3].served, 1);
+});
+
+Deno.test("faults: connect gives up on a server that never answers, or never completes the handshake", async () => {
+  const mute = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted: Deno.Conn[] = [];
+  const accepting = (async () => {
+    try {
+      for await (const c of mute) accepted.push(c);
+    } catch { /* closed */ }
+  })();
+  // A listener that never accepts and whose queue is full: connects go unanswered.
+  const full = Deno.listen({ hostname: "127.0.0.1", port: 0, tcpBacklog: 1 });
+  const fillers = [];
+  for (let i = 0; i < 4; i++) {
+    fillers.push(
+      Deno.connect({ hostname: "127.0.0.1", port: full.addr.port }).then((c) => c, () => null),
+    );
+  }
+  try {
+    const quiet = await runSockdemo([
+      "connect",
+      "--port",
+      String(mute.addr.port),
+      "--conns",
+      "1",
+      "--timeout",
+      "1",
+    ]);
+    assert.equal(quiet.code, 1);
+    assert.equal(
+      quiet.stderr,
+      `sockdemo: 127.0.0.1:${mute.addr.port}: connection 1: no reply for 1 s\n`,
+    );
+    const stuck = await runSockdemo([
+      "connect",
+      "--port",
+      String(full.addr.port),
+      "--conns",
+      "1",
+      "--timeout",
+      "1",
+    ]);
+    assert.equal(stuck.code, 1);
+    assert.equal(
+      stuck.stderr,
+      `sockdemo: cannot connect to 127.0.0.1:${full.addr.port}: timed out after 1 s\n`,
+    );
+  } finally {
+    mute.close();
+    full.close();
+    await accepting;
+    for (const c of accepted) c.close();
+    for (const f of await Promise.all(fillers)) f?.close();
+  }
+});
+
+Deno.test("faults: summary", () => {
+  console.log(
+    `fault suite: ${tally.tried} faults tried, the server survived ${tally.survived}; ` +
+      `worst server RSS ${(tally.worstRssKiB / 1024).toFixed(1)} MB`,
+  );
+  assert.equal(tally.survived, tally.tried);
+});
