@@ -80,7 +80,8 @@ function replies(bytes: Uint8Array): [string, string][] {
 async function serveUntil(server: Server, done: () => boolean): Promise<void> {
   const running = server.run();
   while (!done()) await new Promise((r) => setTimeout(r, 1));
-  server.stop();
+  server.stop(); // drain...
+  server.stop(); // ...and close whatever is left now: a peer that never reads would not finish
   await running;
 }
 
