@@ -1,24 +1,15 @@
 /** Micro-benchmarks of the app decoder: `deno task bench:micro`. */
 import { ByteQueue } from "../lib/byte_queue.ts";
-import { encodeFrame, FrameDecoder } from "../lib/frame.ts";
+import { encodeFrame, frameBytes, FrameDecoder } from "../lib/frame.ts";
 
 const REQUESTS = 1000;
-const queue = new ByteQueue();
-for (let i = 0; i < REQUESTS; i++) {
-  encodeFrame(
-    queue,
-    "text/json",
-    "utf-8",
-    new TextEncoder().encode('{"action":"search","value":"morpheus"}'),
-  );
-}
-const wire = new Uint8Array(queue.length);
-for (let at = 0; queue.length > 0;) {
-  const v = queue.peek();
-  wire.set(v, at);
-  at += v.length;
-  queue.consume(v.length);
-}
+const request = frameBytes(
+  "text/json",
+  "utf-8",
+  new TextEncoder().encode('{"action":"search","value":"morpheus"}'),
+);
+const wire = new Uint8Array(request.length * REQUESTS);
+for (let i = 0; i < REQUESTS; i++) wire.set(request, i * request.length);
 
 function decodeIn(piece: number): number {
   const decoder = new FrameDecoder(1 << 20);

@@ -1,5 +1,4 @@
-import { ByteQueue } from "../lib/byte_queue.ts";
-import { encodeFrame, type Frame } from "../lib/frame.ts";
+import { type Frame, frameBytes } from "../lib/frame.ts";
 import { BINARY_REPLY_TYPE, binaryReply, searchResult } from "../server/app_answer.ts";
 
 /** One app request, encoded once, and how to judge and show its reply. */
@@ -28,7 +27,11 @@ const decoder = new TextDecoder();
 export function searchRequest(value: string): AppRequest {
   const expected = searchResult(value);
   return {
-    wire: encode("text/json", "utf-8", encoder.encode(JSON.stringify({ action: "search", value }))),
+    wire: frameBytes(
+      "text/json",
+      "utf-8",
+      encoder.encode(JSON.stringify({ action: "search", value })),
+    ),
     description: `search ${JSON.stringify(value)}`,
     check(reply) {
       const refused = refusal(reply);
@@ -57,7 +60,7 @@ export function binaryRequest(text: string): AppRequest {
   const content = encoder.encode(text);
   const expected = binaryReply(content).content;
   return {
-    wire: encode("binary/custom-client-binary-type", "binary", content),
+    wire: frameBytes("binary/custom-client-binary-type", "binary", content),
     description: `binary ${content.length} bytes`,
     check(reply) {
       const refused = refusal(reply);
@@ -75,10 +78,4 @@ export function binaryRequest(text: string): AppRequest {
 function refusal(reply: Frame): string | null {
   const error = reply.json?.error;
   return error === undefined ? null : `server answered with an error: ${String(error)}`;
-}
-
-function encode(type: string, encoding: string, content: Uint8Array): Uint8Array {
-  const q = new ByteQueue();
-  encodeFrame(q, type, encoding, content);
-  return q.peek().slice();
 }

@@ -192,17 +192,36 @@ export function encodeFrame(
   contentEncoding: string,
   content: Uint8Array,
 ): void {
-  const header = ENCODER.encode(JSON.stringify({
-    byteorder: BYTEORDER,
-    "content-type": contentType,
-    "content-encoding": contentEncoding,
-    "content-length": content.length,
-  }));
+  const header = encodeHeader(contentType, contentEncoding, content.length);
   LENGTH[0] = header.length >> 8;
   LENGTH[1] = header.length & 0xff;
   out.push(LENGTH);
   out.push(header);
   out.push(content);
+}
+
+/** One whole message in a new array, for a request that is sent many times over. */
+export function frameBytes(
+  contentType: string,
+  contentEncoding: string,
+  content: Uint8Array,
+): Uint8Array {
+  const header = encodeHeader(contentType, contentEncoding, content.length);
+  const out = new Uint8Array(2 + header.length + content.length);
+  out[0] = header.length >> 8;
+  out[1] = header.length & 0xff;
+  out.set(header, 2);
+  out.set(content, 2 + header.length);
+  return out;
+}
+
+function encodeHeader(contentType: string, contentEncoding: string, length: number): Uint8Array {
+  return ENCODER.encode(JSON.stringify({
+    byteorder: BYTEORDER,
+    "content-type": contentType,
+    "content-encoding": contentEncoding,
+    "content-length": length,
+  }));
 }
 
 const EMPTY = new Uint8Array(0);

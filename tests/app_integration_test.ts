@@ -245,6 +245,17 @@ Deno.test("app connect: search prints the result alone; binary prints the reply"
       "123",
     ]);
     assert.equal(binary.stdout, "First 10 bytes of request: hello worl\n");
+    // A request bigger than any one buffer goes out whole.
+    const big = await runSockdemo([
+      "connect",
+      "--protocol",
+      "app",
+      "--port",
+      port,
+      "binary",
+      "y".repeat(100_000),
+    ]);
+    assert.equal(big.stdout, "First 10 bytes of request: yyyyyyyyyy\n", big.stderr);
     const verbose = await runSockdemo([
       "connect",
       "--protocol",

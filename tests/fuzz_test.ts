@@ -10,8 +10,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BufferPool } from "../lib/buffer_pool.ts";
-import { ByteQueue } from "../lib/byte_queue.ts";
-import { encodeFrame, FrameDecoder } from "../lib/frame.ts";
+import { frameBytes, FrameDecoder } from "../lib/frame.ts";
 import { Log } from "../lib/log.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "../server/app.ts";
 import { answer } from "../server/app_answer.ts";
@@ -110,23 +109,11 @@ const REQUESTS: [string, string][] = [
 ];
 
 function wire(parts: [string, string][]): Uint8Array {
-  const q = new ByteQueue();
-  for (const [type, content] of parts) {
-    encodeFrame(
-      q,
-      type,
-      type === "text/json" ? "utf-8" : "binary",
-      new TextEncoder().encode(content),
-    );
-  }
-  const out = new Uint8Array(q.length);
-  for (let at = 0; q.length > 0;) {
-    const v = q.peek();
-    out.set(v, at);
-    at += v.length;
-    q.consume(v.length);
-  }
-  return out;
+  return concat(
+    parts.map(([type, content]) =>
+      frameBytes(type, type === "text/json" ? "utf-8" : "binary", new TextEncoder().encode(content))
+    ),
+  );
 }
 
 /** The [content-type, content] of each reply a peer received. */

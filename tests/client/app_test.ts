@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { AppClient } from "../../client/app.ts";
 import { type AppRequest, binaryRequest, searchRequest } from "../../client/app_request.ts";
 import { runClients, type RunResult } from "../../client/connect.ts";
-import { ByteQueue } from "../../lib/byte_queue.ts";
-import { encodeFrame, type Frame, FrameDecoder } from "../../lib/frame.ts";
+import { type Frame, frameBytes, FrameDecoder } from "../../lib/frame.ts";
 import { Meter } from "../../client/meter.ts";
 import { answer } from "../../server/app_answer.ts";
 import { random, ServerPeer } from "../fake_stream.ts";
@@ -24,9 +23,7 @@ function appServer(reply: (request: Frame) => Uint8Array): (written: Uint8Array)
 }
 
 function encoded(type: string, content: Uint8Array): Uint8Array {
-  const q = new ByteQueue();
-  encodeFrame(q, type, type === "text/json" ? "utf-8" : "binary", content);
-  return q.peek().slice();
+  return frameBytes(type, type === "text/json" ? "utf-8" : "binary", content);
 }
 
 const rightly = (request: Frame) => {

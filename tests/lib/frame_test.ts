@@ -3,18 +3,9 @@ import fc from "fast-check";
 import { ByteQueue } from "../../lib/byte_queue.ts";
 import { encodeFrame, FrameDecoder, type FrameErrorKind } from "../../lib/frame.ts";
 import { concat } from "../fake_stream.ts";
+import { drain } from "../harness.ts";
 
 const text = new TextEncoder();
-
-function drain(q: ByteQueue): Uint8Array {
-  const parts: Uint8Array[] = [];
-  while (q.length > 0) {
-    const v = q.peek();
-    parts.push(v.slice());
-    q.consume(v.length);
-  }
-  return concat(parts);
-}
 
 /** A raw message with a header given as JSON text, as a peer might send it. */
 function raw(header: string | Uint8Array, content: Uint8Array = new Uint8Array(0)): Uint8Array {

@@ -1,19 +1,12 @@
 import assert from "node:assert/strict";
 import { ByteQueue } from "../../lib/byte_queue.ts";
 import { Pattern } from "../../lib/pattern.ts";
+import { drain } from "../harness.ts";
 
 function take(p: Pattern, offset: number, n: number): Uint8Array {
   const q = new ByteQueue();
   p.pushTo(q, offset, n);
-  const out = new Uint8Array(n);
-  let at = 0;
-  while (q.length > 0) {
-    const v = q.peek();
-    out.set(v, at);
-    at += v.length;
-    q.consume(v.length);
-  }
-  return out;
+  return drain(q);
 }
 
 Deno.test("pattern: a stream read in pieces equals the stream read whole, past the table's period", () => {

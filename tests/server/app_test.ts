@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { BufferPool } from "../../lib/buffer_pool.ts";
-import { ByteQueue } from "../../lib/byte_queue.ts";
-import { encodeFrame, FrameDecoder } from "../../lib/frame.ts";
+import { frameBytes, FrameDecoder } from "../../lib/frame.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "../../server/app.ts";
 import { Server } from "../../server/serve.ts";
-import { captureLog } from "../capture_log.ts";
+import { captureLog, serveUntil } from "../harness.ts";
 import { concat, FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";
 
 const text = new TextEncoder();
@@ -57,11 +56,11 @@ const EXCHANGES: [type: string, content: string, replyType: string, reply: strin
 ];
 
 function wire(parts: [string, string][]): Uint8Array {
-  const q = new ByteQueue();
-  for (const [type, content] of parts) {
-    encodeFrame(q, type, type === "text/json" ? "utf-8" : "binary", text.encode(content));
-  }
-  return q.peek().slice();
+  return concat(
+    parts.map(([type, content]) =>
+      frameBytes(type, type === "text/json" ? "utf-8" : "binary", text.encode(content))
+    ),
+  );
 }
 
 /** Decodes everything a peer received into [content-type, content] pairs. */
@@ -75,14 +74,6 @@ function replies(bytes: Uint8Array): [string, string][] {
     if (d.message) out.push([d.message.header["content-type"], untext.decode(d.message.content)]);
   }
   return out;
-}
-
-async function serveUntil(server: Server, done: () => boolean): Promise<void> {
-  const running = server.run();
-  while (!done()) await new Promise((r) => setTimeout(r, 1));
-  server.stop(); // drain...
-  server.stop(); // ...and close whatever is left now: a peer that never reads would not finish
-  await running;
 }
 
 function newServer(peers: ScriptedPeer[], rand: () => number, maxContent = 1 << 20) {

@@ -2,17 +2,8 @@ import assert from "node:assert/strict";
 import { BufferPool } from "../../lib/buffer_pool.ts";
 import { EchoSession } from "../../server/echo.ts";
 import { Server } from "../../server/serve.ts";
-import { captureLog } from "../capture_log.ts";
+import { captureLog, serveUntil } from "../harness.ts";
 import { bytes, FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";
-
-/** Runs a server over fake peers until `done()`, then stops it. */
-async function serveUntil(server: Server, done: () => boolean): Promise<void> {
-  const running = server.run();
-  while (!done()) await new Promise((r) => setTimeout(r, 1));
-  server.stop(); // drain...
-  server.stop(); // ...and close whatever is left now: a peer that never reads would not finish
-  await running;
-}
 
 Deno.test("echo server: 30 peers with short reads and partial writes get every byte back, then are closed", async () => {
   for (const seed of [11, 12]) {
