@@ -118,7 +118,8 @@ export interface Key<T> {
  * Rules a state machine can rely on:
  * - Reads and writes are only issued by `select()`, after the key's previous
  *   events were handled, so `key.input` is never overwritten under a handler
- *   and each event record is reused only once its handler is done.
+ *   and each event record is reused only once its handler is done. (A
+ *   listener's next accept is issued at once; each accept event is new.)
  * - An event is valid until the next `select()`, which reuses it.
  * - A read already pending when READ is dropped still completes and its event
  *   is delivered: promises cannot be withdrawn, only closed.
