@@ -37,8 +37,8 @@ export class BufferPool {
     return this.#freeBytes;
   }
 
-  /** The size `take(size)` would hand out. */
-  sizeFor(size: number): number {
+  // The size `take(size)` hands out.
+  #sizeFor(size: number): number {
     if (size >= this.maxSize) return this.maxSize;
     let s = this.minSize;
     while (s < size) s *= 2;
@@ -47,7 +47,7 @@ export class BufferPool {
 
   /** A buffer of at least `size` bytes (at most `maxSize`); its contents are undefined. */
   take(size: number): Uint8Array {
-    const s = this.sizeFor(size);
+    const s = this.#sizeFor(size);
     const list = this.#free[31 - Math.clz32(s)];
     const buf = list.pop();
     if (buf === undefined) return new Uint8Array(s);

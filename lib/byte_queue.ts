@@ -39,11 +39,6 @@ export class ByteQueue {
     return this.#length;
   }
 
-  /** Number of chunks queued: a write takes at most one. */
-  get chunks(): number {
-    return this.#chunks.length - this.#head;
-  }
-
   /** Appends a copy of `src[start..end)`, filling the last chunk's spare room first. */
   push(src: Uint8Array, start = 0, end: number = src.length): void {
     while (start < end) {

@@ -31,11 +31,6 @@ export class Histogram {
     return this.#h.totalCount === 0 ? 0 : this.#h.maxValue;
   }
 
-  /** Smallest value recorded (0 when empty). */
-  get min(): number {
-    return this.#h.totalCount === 0 ? 0 : this.#h.minNonZeroValue;
-  }
-
   /** Mean of the values recorded (0 when empty). */
   get mean(): number {
     return this.#h.totalCount === 0 ? 0 : this.#h.mean;
@@ -49,16 +44,6 @@ export class Histogram {
   /** The value at percentile `p` (0..100); 0 when empty. */
   percentile(p: number): number {
     return this.#h.totalCount === 0 ? 0 : this.#h.getValueAtPercentile(p);
-  }
-
-  /** Adds every value of `other`. */
-  merge(other: Histogram): void {
-    this.#h.add(other.#h);
-  }
-
-  /** Forgets every value. */
-  reset(): void {
-    this.#h.reset();
   }
 
   /** Each distinct recorded value (to the histogram's precision) with its count, smallest first. */

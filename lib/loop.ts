@@ -80,8 +80,6 @@ export interface Event<T> {
 
 /** A registration: the stream, what it wants, and the caller's data. */
 export interface Key<T> {
-  /** A token unique within the loop, handy in logs. */
-  readonly id: number;
   /** The caller's data: in sockdemo, the connection's state machine. */
   readonly data: T;
   /** The current interest; change it with {@linkcode Loop.modify}. */
@@ -135,7 +133,6 @@ export class Loop<T> {
   #dirty: Registration<T>[] = [];
   #wake: (() => void) | null = null;
   #woken = false;
-  #nextId = 1;
   #size = 0;
   readonly #batch = new Batch<T>();
 
@@ -250,7 +247,7 @@ export class Loop<T> {
     interest: Interest,
     data: T,
   ): Registration<T> {
-    const reg = new Registration<T>(this.#nextId++, data, interest, stream, acceptor, this.#pool);
+    const reg = new Registration<T>(data, interest, stream, acceptor, this.#pool);
     this.#size++;
     this.#markDirty(reg);
     return reg;
@@ -416,7 +413,6 @@ class Registration<T> implements Key<T> {
   #outputEnded = false;
 
   constructor(
-    readonly id: number,
     readonly data: T,
     public interest: Interest,
     public stream: Stream | null,

@@ -2,7 +2,7 @@ import { describeError } from "../lib/describe_error.ts";
 import { encodeFrame, type Frame, FrameDecoder } from "../lib/frame.ts";
 import { type Event, Interest, type Key } from "../lib/loop.ts";
 import { answer, errorReply, type Reply } from "./app_answer.ts";
-import type { Session } from "./session.ts";
+import { DEFAULT_MARKS, type Marks, type Session } from "./session.ts";
 
 /** What an app connection is waiting for. */
 export type AppState =
@@ -22,22 +22,17 @@ export type AppState =
   | { readonly name: "failed"; readonly reason: string };
 
 /** Limits of one app connection. */
-export interface AppLimits {
+export interface AppLimits extends Marks {
   /** Largest `content-length` accepted; above it the request is refused unread. */
   readonly maxContent: number;
-  /** Stop reading while more reply bytes than this are owed. */
-  readonly highWater: number;
-  /** Read again at or below this. */
-  readonly lowWater: number;
   /** After an error reply, bytes dropped at most before closing anyway. */
   readonly discardLimit: number;
 }
 
 /** 16 MiB content, 1 MiB / 512 KiB of owed replies, 64 MiB dropped after an error. */
 export const DEFAULT_APP_LIMITS: AppLimits = {
+  ...DEFAULT_MARKS,
   maxContent: 16 << 20,
-  highWater: 1 << 20,
-  lowWater: 1 << 19,
   discardLimit: 64 << 20,
 };
 
@@ -62,8 +57,6 @@ const CLOSED: AppState = { name: "closed" };
 export class AppSession implements Session {
   /** The current state. */
   state: AppState = READING;
-  /** Requests answered. */
-  answered = 0;
   readonly #decoder: FrameDecoder;
   #discarded = 0;
 
@@ -149,7 +142,6 @@ export class AppSession implements Session {
 
   #reply(key: Key<unknown>, request: Frame): void {
     const reply = answer(request);
-    this.answered++;
     if (this.trace !== null) this.trace(`request ${show(request)} -> reply ${showReply(reply)}`);
     encodeFrame(key.output, reply.contentType, reply.contentEncoding, reply.content);
   }

@@ -1,6 +1,6 @@
 import { describeError } from "../lib/describe_error.ts";
 import { type Event, Interest, type Key } from "../lib/loop.ts";
-import type { Session } from "./session.ts";
+import { DEFAULT_MARKS, type Marks, type Session } from "./session.ts";
 
 /** What an echo connection is waiting for. */
 export type EchoState =
@@ -14,17 +14,6 @@ export type EchoState =
   | { readonly name: "closed" }
   /** The connection broke (reset, broken pipe); nothing more can be sent. */
   | { readonly name: "failed"; readonly reason: string };
-
-/** Backpressure thresholds in bytes owed to one peer. */
-export interface EchoMarks {
-  /** Stop reading from the peer above this. */
-  readonly highWater: number;
-  /** Read again once the debt is at or below this. */
-  readonly lowWater: number;
-}
-
-/** 1 MiB high, 512 KiB low: enough to keep a bulk sender streaming. */
-export const DEFAULT_MARKS: EchoMarks = { highWater: 1 << 20, lowWater: 1 << 19 };
 
 const ECHOING: EchoState = { name: "echoing" };
 const PAUSED: EchoState = { name: "paused" };
@@ -50,7 +39,7 @@ export class EchoSession implements Session {
   state: EchoState = ECHOING;
 
   /** A session with the given backpressure marks. */
-  constructor(readonly marks: EchoMarks = DEFAULT_MARKS) {}
+  constructor(readonly marks: Marks = DEFAULT_MARKS) {}
 
   /** Name of the current state. */
   get stateName(): string {

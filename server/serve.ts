@@ -119,11 +119,6 @@ export class Server {
     this.#idleMs = (options.idleTimeout ?? 0) * 1000;
   }
 
-  /** Number of connections open now. */
-  get connections(): number {
-    return this.#open.size;
-  }
-
   /** Serves until stopped; then closes what is left and resolves with the totals. */
   async run(): Promise<ServerStats> {
     const loop = this.#loop;
