@@ -34,20 +34,24 @@ const HELP = `sockdemo ${VERSION}: TCP echo and app-protocol server and client o
 
 Usage:
   sockdemo serve   [--protocol echo|app] [--host HOST] [--port PORT]
-                   [--max-content BYTES] [--quiet | --verbose]
+                   [--max-content BYTES] [--max-conns N] [--idle-timeout S]
+                   [--drain-timeout S] [--log-format text|json] [--quiet | --verbose]
   sockdemo connect [--host HOST] [--port PORT] [--conns N]
                    [--messages M | --duration S] [--size BYTES | MESSAGE...]
-                   [--rate R] [--warmup S] [--depth D] [--json]
-  sockdemo connect --protocol app [search VALUE | binary TEXT] [--conns N]
-                   [--requests M | --duration S] [--keep-alive] [--rate R] [--warmup S]
-                   [--depth D] [--verbose] [--json]
+                   [--rate R] [--warmup S] [--timeout S] [--depth D] [--json]
+  sockdemo connect --protocol app [search VALUE | binary TEXT] [--host HOST] [--port PORT]
+                   [--conns N] [--requests M | --duration S] [--keep-alive] [--rate R]
+                   [--warmup S] [--timeout S] [--depth D] [--verbose] [--json]
   sockdemo --help | --version
 
 Commands:
   serve     answer whoever connects: echo every byte, or the app protocol
   connect   talk to a server and verify every byte or reply that comes back
 
-Run "sockdemo serve --help" or "sockdemo connect --help" for the options.`;
+Exit codes: 0 success, 1 a runtime failure (refused, reset, timed out, a wrong
+reply, port in use), 2 a usage error, 130 serve stopped by a second signal.
+
+Run "sockdemo serve --help" or "sockdemo connect --help" for what each option means.`;
 
 const SERVE_HELP = `Usage: sockdemo serve [--protocol echo|app] [--host HOST] [--port PORT]
                       [--max-content BYTES] [--max-conns N] [--idle-timeout S]
@@ -57,6 +61,7 @@ Runs a server. Prints "Listening on HOST:PORT" first, then a line per
 connection accepted and closed. SIGINT or SIGTERM stops accepting at once and
 lets the open connections finish (up to --drain-timeout), then prints a
 summary and exits 0; a second signal closes everything at once (exit 130).
+Exits 1 when it cannot listen (port in use, unknown host), 2 on a usage error.
 
 Options:
   --protocol P         echo (default): write back every byte read;
@@ -65,7 +70,8 @@ Options:
   --port PORT          port to listen on, 0 for any free one (default ${DEFAULT_PORT})
   --max-content BYTES  app: largest request content accepted (default 16777216)
   --max-conns N        past N open connections, close new ones at once (app:
-                       after an {"error": "server busy"} reply); default no limit
+                       after an {"error": "server busy"} reply and FIN, lingering
+                       at most 1 s, 64 at a time); default no limit
   --idle-timeout S     close a connection silent both ways for S seconds;
                        0 is never (default 0 for echo, 300 for app)
   --drain-timeout S    after a stop, how long open connections may finish (default 10)
@@ -91,7 +97,9 @@ App: sends one search (default: search morpheus) or binary request and prints
 the reply; with --conns, --requests or --duration it runs N clients making M
 requests each and prints a summary. Every reply is checked.
 
-Exits 0 when everything was verified, 1 otherwise.
+Exits 0 when everything was verified; 1 on a runtime failure (refused, reset,
+timed out, a mismatch or wrong reply, nothing measured after --warmup); 2 on a
+usage error.
 
 Options:
   --protocol P       echo (default) or app
@@ -111,7 +119,7 @@ Options:
   --timeout S        fail a connection whose handshake, or a reply, takes over
                      S seconds (default 10; 0 waits forever)
   --depth D          messages or requests in flight per connection (default 1,
-                     with --rate 64; app requests pipeline only with --keep-alive)
+                     with --rate 64; with app it needs --keep-alive)
   --verbose          app: show the header and content of each request and reply
   --json             print the summary as one JSON object instead
   -h, --help         show this help`;
@@ -318,6 +326,17 @@ async function connect(args: string[]): Promise<number> {
   if (rate !== null && protocol === "app" && !values["keep-alive"]) {
     throw new UsageError("--rate needs --keep-alive with --protocol app", "connect");
   }
+  if (values.depth !== undefined && protocol === "app" && !values["keep-alive"]) {
+    // Without keep-alive each request has a connection of its own: nothing to pipeline.
+    throw new UsageError("--depth needs --keep-alive with --protocol app", "connect");
+  }
+  const empty = (positionals as string[]).indexOf("");
+  if (empty >= 0 && protocol === "echo") {
+    throw new UsageError(
+      `MESSAGE ${empty + 1} is empty: an empty message sends nothing, so nothing comes back`,
+      "connect",
+    );
+  }
   const address = hostPort(values.host, port);
   const now = performance.now();
   const meter = new Meter(warmup > 0 ? now + warmup * 1000 : 0);
@@ -401,8 +420,14 @@ async function connect(args: string[]): Promise<number> {
   ticker.progress?.clear();
   if (values.json) console.log(JSON.stringify(result.report));
   else if (result.connected > 0) console.log(formatReport(result.report, meter.latency));
-  if (result.failure !== null) {
-    console.error(`sockdemo: ${result.failure}`);
+  // A fixed count can run out inside the warm-up: then there is no figure to trust.
+  const failure = result.failure ??
+    (warmup > 0 && meter.messages === 0
+      ? `the run ended within the ${warmup} s warm-up, so nothing was measured ` +
+        `(give --duration, or a shorter --warmup)`
+      : null);
+  if (failure !== null) {
+    console.error(`sockdemo: ${failure}`);
     return 1;
   }
   return 0;
@@ -454,12 +479,34 @@ function parse<O extends Options>(
   positionals = false,
 ) {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: positionals });
+    return parseArgs({
+      args: attachValues(args, options),
+      options,
+      strict: true,
+      allowPositionals: positionals,
+    });
   } catch (e) {
     // Node's messages run to several sentences and lines; the first says what is wrong.
     const message = (e as Error).message.split("\n")[0].split(". ")[0].replace(/\.$/, "");
     throw new UsageError(message[0].toLowerCase() + message.slice(1), command);
   }
+}
+
+// `--port -1` is `--port=-1`: parseArgs would call the value "ambiguous", where
+// the range check below says what is wrong with it.
+function attachValues(args: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return out.concat(args.slice(i));
+    const option = arg.startsWith("--") ? options[arg.slice(2)] : undefined;
+    if (option?.type === "string" && i + 1 < args.length && args[i + 1].startsWith("-")) {
+      out.push(`${arg}=${args[++i]}`);
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 function integer(command: string, name: string, text: string, min: number, max: number): number {

@@ -61,12 +61,15 @@ export class AppClient extends ClientSession {
     const decoder = this.#decoder;
     for (let at = 0; at < n;) {
       at = decoder.feed(key.input, at, n);
-      if (decoder.error !== null) return `malformed reply: ${decoder.error.reason}`;
+      if (decoder.error !== null) {
+        return `the reply is not an app-protocol message (${decoder.error.reason}); ` +
+          `is the server running "--protocol app"?`;
+      }
       const reply = decoder.message;
       if (reply === null) continue;
       const wrong = this.request.check(reply);
       if (wrong !== null) return wrong;
-      this.replied(this.request.wire.length, reply.size);
+      this.replied();
       this.observer?.received(this.index, reply);
       if (this.verified === this.count) return null;
     }

@@ -26,18 +26,18 @@ const decoder = new TextDecoder();
  */
 export function searchRequest(value: string): AppRequest {
   const expected = searchResult(value);
+  const content = encoder.encode(JSON.stringify({ action: "search", value }));
   return {
-    wire: frameBytes(
-      "text/json",
-      "utf-8",
-      encoder.encode(JSON.stringify({ action: "search", value })),
-    ),
+    wire: frameBytes("text/json", "utf-8", content),
     description: `search ${JSON.stringify(value)}`,
     check(reply) {
-      const refused = refusal(reply);
-      if (refused !== null) return refused;
+      const wrong = refusal(reply) ?? echoed(reply, "text/json", content);
+      if (wrong !== null) return wrong;
       if (reply.json === null) {
         return `expected a text/json reply, got ${reply.header["content-type"]}`;
+      }
+      if (!Object.hasOwn(reply.json, "result")) {
+        return `the reply has no "result": ${JSON.stringify(reply.json).slice(0, 80)}`;
       }
       const result = reply.json.result;
       return result === expected
@@ -60,11 +60,11 @@ export function binaryRequest(text: string): AppRequest {
   const content = encoder.encode(text);
   const expected = binaryReply(content).content;
   return {
-    wire: frameBytes("binary/custom-client-binary-type", "binary", content),
+    wire: frameBytes(CLIENT_BINARY_TYPE, "binary", content),
     description: `binary ${content.length} bytes`,
     check(reply) {
-      const refused = refusal(reply);
-      if (refused !== null) return refused;
+      const wrong = refusal(reply) ?? echoed(reply, CLIENT_BINARY_TYPE, content);
+      if (wrong !== null) return wrong;
       const type = reply.header["content-type"];
       if (type !== BINARY_REPLY_TYPE) return `expected a ${BINARY_REPLY_TYPE} reply, got ${type}`;
       const same = reply.content.length === expected.length &&
@@ -72,6 +72,17 @@ export function binaryRequest(text: string): AppRequest {
       return same ? null : `wrong answer: got ${JSON.stringify(decoder.decode(reply.content))}`;
     },
   };
+}
+
+const CLIENT_BINARY_TYPE = "binary/custom-client-binary-type";
+
+// A reply that is the request itself: the peer is an echo server, not an app server.
+function echoed(reply: Frame, type: string, content: Uint8Array): string | null {
+  const same = reply.header["content-type"] === type && reply.content.length === content.length &&
+    reply.content.every((b, i) => b === content[i]);
+  return same
+    ? 'the server sent the request back unchanged: is it an echo server, not "--protocol app"?'
+    : null;
 }
 
 // The server's {"error": ...} reply, as a failure reason.

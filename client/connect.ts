@@ -162,6 +162,8 @@ export async function runClients<S extends ClientSession>(
     for (const ev of batch) {
       const key = ev.key, session = key.data;
       if (timeoutMs > 0) idle.touch(session, at);
+      if (ev.type === "read") meter.moved(at, 0, ev.n);
+      else if (ev.type === "write") meter.moved(at, ev.n, 0);
       if (ev.type === "connect") {
         connected++;
         options.onOpen?.(session);

@@ -1,4 +1,5 @@
 import type { Key } from "../lib/loop.ts";
+import { plural } from "../lib/plural.ts";
 import type { Meter } from "./meter.ts";
 import type { Pace } from "./pace.ts";
 import type { Payload } from "./payload.ts";
@@ -54,15 +55,13 @@ export class EchoClient extends ClientSession {
     if (bad >= 0) {
       const at = offset + bad, sentBytes = payload.end(this.sent - 1);
       return at >= sentBytes
-        ? `got ${offset + n - sentBytes} bytes more than were sent`
+        ? `got ${plural(offset + n - sentBytes, "byte")} more than were sent`
         : `echo mismatch at byte ${at}`;
     }
     this.conversation?.received(this.index, key.input.subarray(0, n));
     this.bytesReceived = offset + n;
     while (this.verified < this.sent && this.bytesReceived >= payload.end(this.verified)) {
-      const v = this.verified;
-      const size = payload.end(v) - (v === 0 ? 0 : payload.end(v - 1));
-      this.replied(size, size);
+      this.replied();
     }
     return null;
   }

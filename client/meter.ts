@@ -2,14 +2,15 @@ import { Histogram } from "../lib/histogram.ts";
 
 /**
  * Counts what a run measures: messages (or requests) that came back
- * verified, their bytes, and their round-trip latency in an HdrHistogram.
- * Messages started before `measureFrom` (the warm-up) are not counted.
+ * verified with their round-trip latency in an HdrHistogram, and the bytes
+ * that crossed the wire. Messages started before `measureFrom` (the
+ * warm-up), and bytes moved before it, are not counted.
  *
  * @example
  * ```ts
  * import { Meter } from "./meter.ts";
  * const meter = new Meter(0);
- * meter.record(performance.now() - 1.5, performance.now(), 64, 64);
+ * meter.record(performance.now() - 1.5, performance.now());
  * console.log(meter.messages, meter.latency.max >= 1500); // 1 true
  * ```
  */
@@ -18,23 +19,25 @@ export class Meter {
   readonly latency: Histogram = new Histogram();
   /** Messages counted. */
   messages = 0;
-  /** Bytes those messages sent. */
+  /** Bytes written to the server, verified or not. */
   bytesSent = 0;
-  /** Bytes their replies brought back. */
+  /** Bytes read from the server, verified or not. */
   bytesReceived = 0;
 
   /** A meter that ignores messages started before `measureFrom` (a `performance.now()` time). */
   constructor(readonly measureFrom: number) {}
 
-  /**
-   * A message started at `startedAt` (queued, or due when paced) came back
-   * verified at `now`, having sent `bytesOut` and received `bytesIn` bytes.
-   */
-  record(startedAt: number, now: number, bytesOut: number, bytesIn: number): void {
+  /** A message started at `startedAt` (queued, or due when paced) came back verified at `now`. */
+  record(startedAt: number, now: number): void {
     if (startedAt < this.measureFrom) return;
     this.latency.record((now - startedAt) * 1000);
     this.messages++;
-    this.bytesSent += bytesOut;
-    this.bytesReceived += bytesIn;
+  }
+
+  /** `sent` bytes were written and `received` read at `now`. */
+  moved(now: number, sent: number, received: number): void {
+    if (now < this.measureFrom) return;
+    this.bytesSent += sent;
+    this.bytesReceived += received;
   }
 }

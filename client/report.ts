@@ -1,4 +1,5 @@
 import type { Histogram } from "../lib/histogram.ts";
+import { plural } from "../lib/plural.ts";
 import type { Meter } from "./meter.ts";
 
 /** What a `connect` run measured, as printed by `--json` (snake_case keys, latency in microseconds). */
@@ -7,9 +8,9 @@ export interface Report {
   conns: number;
   /** Messages (or requests) whose reply came back verified in the measured window. */
   messages: number;
-  /** Bytes those messages sent. */
+  /** Bytes written to the server in the measured window, whether their replies came or not. */
   bytes_sent: number;
-  /** Bytes their replies brought back, all verified. */
+  /** Bytes read from the server in the measured window; all verified unless the run failed. */
   bytes_received: number;
   /** Connections that failed. */
   errors: number;
@@ -49,10 +50,10 @@ export function makeReport(conns: number, errors: number, seconds: number, meter
 /** The human summary: counts, speed and percentiles, then the latency histogram. */
 export function formatReport(r: Report, latency: Histogram): string {
   const l = r.latency_us;
-  const conns = r.conns === 1 ? "1 connection" : `${r.conns} connections`;
   return [
-    `${conns}, ${r.messages} messages verified, ${r.bytes_sent} bytes sent, ` +
-    `${r.bytes_received} received, ${r.errors} errors in ${r.seconds.toFixed(3)} s`,
+    `${plural(r.conns, "connection")}, ${plural(r.messages, "message")} verified, ` +
+    `${r.bytes_sent} bytes sent, ${r.bytes_received} received, ${plural(r.errors, "error")} ` +
+    `in ${r.seconds.toFixed(3)} s`,
     `${r.messages_per_second.toFixed(0)} messages/s, ${r.mb_per_second.toFixed(2)} MB/s, ` +
     `latency p50 ${ms(l.p50)}, p90 ${ms(l.p90)}, p99 ${ms(l.p99)}, p99.9 ${ms(l.p99_9)}, max ${
       ms(l.max)

@@ -141,9 +141,9 @@ export abstract class ClientSession implements IdleNode {
   }
 
   /** The reply to the oldest unanswered message is in and right. */
-  protected replied(bytesOut: number, bytesIn: number): void {
+  protected replied(): void {
     const started = this.#startedAt[this.verified % this.depth];
-    this.meter.record(started, performance.now(), bytesOut, bytesIn);
+    this.meter.record(started, performance.now());
     this.verified++;
   }
 

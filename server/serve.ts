@@ -3,6 +3,7 @@ import { describeError } from "../lib/describe_error.ts";
 import { hostPort } from "../lib/host_port.ts";
 import { IdleList, type IdleNode } from "../lib/idle_list.ts";
 import type { Log } from "../lib/log.ts";
+import { plural } from "../lib/plural.ts";
 import { type Acceptor, type Event, Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
 import type { Session } from "./session.ts";
 
@@ -19,6 +20,14 @@ export interface ServerOptions {
    * (the app protocol's `server busy`); without one it is closed at once.
    */
   readonly refusal?: (number: number) => Session;
+  /**
+   * How long a refused connection may linger after its refusal, in seconds
+   * (default 1): its reply and FIN go out, what it sends is dropped, then it
+   * is closed, whether or not the peer closed first.
+   */
+  readonly refusalLinger?: number;
+  /** Refused connections lingering at once (default 64); past it, new ones are closed at once. */
+  readonly maxLingering?: number;
   /** Close a connection with no traffic either way for this many seconds (default: never). */
   readonly idleTimeout?: number;
   /** After a stop, how long open connections may still finish, in seconds (default 10). */
@@ -61,7 +70,10 @@ interface Connection extends IdleNode {
   /** 1 for the first connection accepted, and so on: the `#N` of the log lines. */
   readonly number: number;
   readonly session: Session;
-  /** Refused at the limit: its session only says so. */
+  /**
+   * Refused at the limit: its session only says so. It never counts against
+   * the limit, and sits in the lingering list (by refusal time) instead of the idle one.
+   */
   readonly refused: boolean;
   /** Its registration, set right after registering. */
   key: Key<Owner> | null;
@@ -104,6 +116,11 @@ export class Server {
   readonly #listener: Key<Owner>;
   readonly #open = new Set<Key<Owner>>();
   readonly #idle = new IdleList<Connection>();
+  // Refused connections still saying so, oldest refusal first; never touched, so a FIFO.
+  readonly #lingering = new IdleList<Connection>();
+  #lingeringCount = 0;
+  readonly #lingerMs: number;
+  readonly #maxLingering: number;
   readonly #log: Log;
   readonly #options: ServerOptions;
   readonly #idleMs: number;
@@ -117,6 +134,8 @@ export class Server {
     this.#log = options.log;
     this.#options = options;
     this.#idleMs = (options.idleTimeout ?? 0) * 1000;
+    this.#lingerMs = (options.refusalLinger ?? 1) * 1000;
+    this.#maxLingering = options.maxLingering ?? 64;
   }
 
   /** Serves until stopped; then closes what is left and resolves with the totals. */
@@ -128,9 +147,12 @@ export class Server {
       if (state.name === "stopping") break;
       if (state.name === "draining" && (this.#open.size === 0 || now >= state.deadline)) break;
       this.#closeIdle(now);
+      this.#closeLingering(now);
       let wait = state.name === "draining" ? state.deadline - now : Infinity;
       const oldest = this.#idle.oldest;
       if (oldest !== null) wait = Math.min(wait, oldest.lastActive + this.#idleMs - now);
+      const refused = this.#lingering.oldest;
+      if (refused !== null) wait = Math.min(wait, refused.lastActive + this.#lingerMs - now);
       const batch = await loop.select(Math.max(0, wait));
       const at = performance.now();
       for (const ev of batch) {
@@ -142,9 +164,10 @@ export class Server {
     if (!this.#listener.closed) loop.unregister(this.#listener);
     const cut = this.#state.name === "draining" ? "the drain timed out" : "the server stopped";
     for (const key of this.#open) {
-      if (!key.data!.refused) this.stats.cutOff++;
+      this.stats.cutOff++;
       this.#close(key, key.data!, null, cut);
     }
+    this.#closeLingering(Infinity);
     return this.stats;
   }
 
@@ -201,23 +224,43 @@ export class Server {
     (stream as Partial<Deno.TcpConn>).setNoDelay?.(true);
     const number = ++this.#number;
     const max = this.#options.maxConns ?? Infinity;
-    const refused = this.#open.size >= max;
-    const refusal = this.#options.refusal;
-    if (refused) {
-      this.stats.refused++;
+    if (this.#open.size >= max) {
+      this.#refuse(stream, number);
+      return;
+    }
+    this.stats.accepted++;
+    const conn = this.#register(stream, number, this.#options.newSession(number), false);
+    this.#open.add(conn.key!);
+    if (this.#idleMs > 0) this.#idle.touch(conn, performance.now());
+    if (this.#log.normal) {
       this.#log.info(
-        "refused",
-        `#${number} refused from ${peerOf(stream)}: ${this.#open.size} open, the limit`,
+        "accepted",
+        `#${number} accepted from ${peerOf(stream)} (${this.#open.size} open)`,
         { conn: number, peer: peerOf(stream), open: this.#open.size },
       );
-      if (refusal === undefined) {
-        stream.close();
-        return;
-      }
-    } else {
-      this.stats.accepted++;
     }
-    const session = refused ? refusal!(number) : this.#options.newSession(number);
+  }
+
+  // Past the limit: the peer hears why (app) and gets a FIN, or is closed at
+  // once; either way it never holds a place among the open connections.
+  #refuse(stream: Stream, number: number): void {
+    this.stats.refused++;
+    this.#log.info(
+      "refused",
+      `#${number} refused from ${peerOf(stream)}: ${this.#open.size} open, the limit`,
+      { conn: number, peer: peerOf(stream), open: this.#open.size },
+    );
+    const refusal = this.#options.refusal;
+    if (refusal === undefined || this.#lingeringCount >= this.#maxLingering) {
+      stream.close();
+      return;
+    }
+    const conn = this.#register(stream, number, refusal(number), true);
+    this.#lingering.touch(conn, performance.now());
+    this.#lingeringCount++;
+  }
+
+  #register(stream: Stream, number: number, session: Session, refused: boolean): Connection {
     const conn: Connection = {
       number,
       session,
@@ -230,20 +273,12 @@ export class Server {
     const key = conn.key = this.#loop.register(stream, Interest.NONE, conn);
     session.start?.(key);
     this.#loop.modify(key, session.interest(key));
-    this.#open.add(key);
-    if (this.#idleMs > 0) this.#idle.touch(conn, performance.now());
-    if (this.#log.normal && !refused) {
-      this.#log.info(
-        "accepted",
-        `#${number} accepted from ${peerOf(stream)} (${this.#open.size} open)`,
-        { conn: number, peer: peerOf(stream), open: this.#open.size },
-      );
-    }
+    return conn;
   }
 
   #onConnectionEvent(ev: Event<Owner>, conn: Connection, now: number): void {
     const key = ev.key, session = conn.session, log = this.#log;
-    if (this.#idleMs > 0) this.#idle.touch(conn, now);
+    if (this.#idleMs > 0 && !conn.refused) this.#idle.touch(conn, now);
     const before = log.verbose ? session.stateName : "";
     if (log.verbose) logEvent(log, conn.number, ev);
     if (session.handle(ev)) {
@@ -275,18 +310,30 @@ export class Server {
   #closeIdle(now: number): void {
     if (this.#idleMs === 0) return;
     for (let c = this.#idle.oldest; c !== null && c.lastActive + this.#idleMs <= now;) {
-      if (!c.refused) this.stats.idle++;
+      this.stats.idle++;
       this.#close(c.key!, c, null, `idle for ${this.#idleMs / 1000} s`);
       c = this.#idle.oldest;
+    }
+  }
+
+  // Closes the refused connections whose time to linger is up, oldest first.
+  #closeLingering(now: number): void {
+    for (let c = this.#lingering.oldest; c !== null && c.lastActive + this.#lingerMs <= now;) {
+      this.#close(c.key!, c, null, null);
+      c = this.#lingering.oldest;
     }
   }
 
   // `failure` is a peer's fault (an error line); `note` a closing of our own choosing.
   #close(key: Key<Owner>, conn: Connection, failure: string | null, note: string | null): void {
     this.#loop.unregister(key);
+    if (conn.refused) {
+      this.#lingering.remove(conn);
+      this.#lingeringCount--;
+      return;
+    }
     this.#open.delete(key);
     this.#idle.remove(conn);
-    if (conn.refused) return;
     this.stats.bytesIn += key.bytesRead;
     this.stats.bytesOut += key.bytesWritten;
     const fields = {
@@ -325,7 +372,7 @@ export function formatStats(stats: ServerStats): string {
     stats.cutOff > 0 ? `${stats.cutOff} closed unfinished` : "",
   ].filter((s) => s !== "");
   return `Stopped: ${conns} served, ${stats.bytesIn} bytes in, ${stats.bytesOut} bytes out, ` +
-    `${stats.failed} errors${extra.map((e) => `, ${e}`).join("")}`;
+    `${plural(stats.failed, "error")}${extra.map((e) => `, ${e}`).join("")}`;
 }
 
 // Accept errors that belong to one incoming connection, not to the listener.
@@ -367,10 +414,6 @@ function logEvent(log: Log, conn: number, ev: Event<Owner>): void {
       });
       return;
   }
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function interestName(interest: Interest): string {

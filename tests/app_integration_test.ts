@@ -345,7 +345,7 @@ Deno.test("app connect: an error reply, or a server that is not an app server, e
     assert.equal(wrong.code, 1);
     assert.equal(
       wrong.stderr,
-      `sockdemo: 127.0.0.1:${echo.port}: connection 1: wrong answer: got undefined, expected "In the caves beneath the Misty Mountains. 💍"\n`,
+      `sockdemo: 127.0.0.1:${echo.port}: connection 1: the server sent the request back unchanged: is it an echo server, not "--protocol app"?\n`,
     );
   } finally {
     await strict.stop();

@@ -15,6 +15,62 @@ function closedPort(): number {
   return port;
 }
 
+/** Every option each command takes, written out here: the help texts must name them all. */
+const SERVE_OPTIONS = [
+  "--protocol",
+  "--host",
+  "--port",
+  "--max-content",
+  "--max-conns",
+  "--idle-timeout",
+  "--drain-timeout",
+  "--log-format",
+  "--quiet",
+  "--verbose",
+];
+const CONNECT_OPTIONS = [
+  "--protocol",
+  "--host",
+  "--port",
+  "--conns",
+  "--messages",
+  "--size",
+  "--requests",
+  "--keep-alive",
+  "--duration",
+  "--rate",
+  "--warmup",
+  "--timeout",
+  "--depth",
+  "--verbose",
+  "--json",
+];
+
+Deno.test("cli: the top-level and each command's --help name every option and the exit codes", async () => {
+  const top = (await runSockdemo(["--help"])).stdout;
+  const [serveUsage, connectUsage] = [
+    top.slice(top.indexOf("sockdemo serve "), top.indexOf("sockdemo connect ")),
+    top.slice(top.indexOf("sockdemo connect "), top.indexOf("sockdemo --help |")),
+  ];
+  for (const option of SERVE_OPTIONS) {
+    assert.ok(serveUsage.includes(option), `top-level usage of serve lacks ${option}`);
+  }
+  for (const option of CONNECT_OPTIONS) {
+    assert.ok(connectUsage.includes(option), `top-level usage of connect lacks ${option}`);
+  }
+  assert.match(top, /0 success, 1 a runtime failure .*2 a usage error/s);
+  const serve = (await runSockdemo(["serve", "--help"])).stdout;
+  for (const option of SERVE_OPTIONS) {
+    assert.match(serve, new RegExp(`^  ${option} `, "m"), `serve --help lacks ${option}`);
+  }
+  assert.match(serve, /2 on a usage error/);
+  const connect = (await runSockdemo(["connect", "--help"])).stdout;
+  for (const option of CONNECT_OPTIONS) {
+    assert.match(connect, new RegExp(`^  ${option} `, "m"), `connect --help lacks ${option}`);
+  }
+  assert.match(connect, /1 on a runtime failure .*2 on a\s+usage error/s);
+});
+
 Deno.test("cli: --version and --help exit 0", async () => {
   const version = await runSockdemo(["--version"]);
   assert.equal(version.code, 0);
@@ -41,7 +97,7 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
     ],
     [
       ["serve", "--port", "-1"],
-      `sockdemo: option '--port' argument is ambiguous (try "sockdemo serve --help")`,
+      'sockdemo: --port must be an integer from 0 to 65535, not "-1" (try "sockdemo serve --help")',
     ],
     [
       ["serve", "--port", "http"],
@@ -70,7 +126,7 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
     ],
     [
       ["serve", "--idle-timeout", "-3"],
-      `sockdemo: option '--idle-timeout' argument is ambiguous (try "sockdemo serve --help")`,
+      'sockdemo: --idle-timeout must be a non-negative number, not "-3" (try "sockdemo serve --help")',
     ],
     [
       ["serve", "--max-conns", "0"],
@@ -103,6 +159,22 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
     [
       ["connect", "--protocol", "app", "search"],
       'sockdemo: search needs a VALUE (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", ""],
+      'sockdemo: MESSAGE 1 is empty: an empty message sends nothing, so nothing comes back (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", "hello", ""],
+      'sockdemo: MESSAGE 2 is empty: an empty message sends nothing, so nothing comes back (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", "--conns", "-2"],
+      'sockdemo: --conns must be an integer from 1 to 1000000, not "-2" (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", "--protocol", "app", "--depth", "4"],
+      'sockdemo: --depth needs --keep-alive with --protocol app (try "sockdemo connect --help")',
     ],
   ];
   for (const [args, message] of cases) {

@@ -70,6 +70,7 @@ function pick(rand: () => number, max: number, limit: number): number {
  * A client as a server sees it: sends `script` in random pieces, then ends
  * (FIN) or stays open; keeps everything the server writes in `received`.
  * `holdWrites` makes it a peer that never reads: writes stay pending.
+ * `readDelayMs` spaces its pieces out in time, like a slow typist.
  */
 export class ScriptedPeer implements Stream {
   /** Bytes the server wrote to this peer, in order. */
@@ -78,13 +79,30 @@ export class ScriptedPeer implements Stream {
   taken = 0;
   /** True once the server closed this stream. */
   closed = false;
+  /** When the server closed it (a `performance.now()` time), or NaN. */
+  closedAt = NaN;
   #pending: Array<(e: Error) => void> = [];
+  #hungUp = false;
+  #waitingRead: ((n: number | null) => void) | null = null;
 
   constructor(
     readonly script: Uint8Array,
     readonly chaos: Chaos,
-    readonly options: { eof?: boolean; holdWrites?: boolean; resetAfter?: number } = {},
+    readonly options: {
+      eof?: boolean;
+      holdWrites?: boolean;
+      resetAfter?: number;
+      readDelayMs?: number;
+    } = {},
   ) {}
+
+  /** Half-closes now: a peer that stayed open (`eof: false`) sends its FIN. */
+  hangUp(): void {
+    this.#hungUp = true;
+    const read = this.#waitingRead;
+    this.#waitingRead = null;
+    read?.(null);
+  }
 
   /** Everything received, as one array. */
   get echoed(): Uint8Array {
@@ -100,15 +118,26 @@ export class ScriptedPeer implements Stream {
         throw new Deno.errors.ConnectionReset("Connection reset by peer (os error 104)");
       });
     }
-    if (left === 0 && this.options.eof === false) return this.#forever();
-    return later(this.chaos.rand, () => {
-      if (this.closed) throw new Deno.errors.Interrupted("operation canceled");
-      if (left === 0) return null;
-      const n = pick(this.chaos.rand, this.chaos.maxRead, Math.min(left, buf.length));
-      buf.set(this.script.subarray(this.taken, this.taken + n));
-      this.taken += n;
-      return n;
-    });
+    if (left === 0 && this.options.eof === false && !this.#hungUp) {
+      return new Promise((resolve, reject) => {
+        this.#waitingRead = resolve;
+        this.#pending.push(reject);
+      });
+    }
+    const delay = this.options.readDelayMs;
+    if (delay !== undefined && left > 0) {
+      return new Promise((r) => setTimeout(r, delay)).then(() => this.#piece(buf, left));
+    }
+    return later(this.chaos.rand, () => this.#piece(buf, left));
+  }
+
+  #piece(buf: Uint8Array, left: number): number | null {
+    if (this.closed) throw new Deno.errors.Interrupted("operation canceled");
+    if (left === 0) return null;
+    const n = pick(this.chaos.rand, this.chaos.maxRead, Math.min(left, buf.length));
+    buf.set(this.script.subarray(this.taken, this.taken + n));
+    this.taken += n;
+    return n;
   }
 
   write(buf: Uint8Array): Promise<number> {
@@ -134,6 +163,8 @@ export class ScriptedPeer implements Stream {
   close(): void {
     if (this.closed) throw new Deno.errors.BadResource("closed twice");
     this.closed = true;
+    this.closedAt = performance.now();
+    this.#waitingRead = null;
     for (const fail of this.#pending) fail(new Deno.errors.Interrupted("operation canceled"));
     this.#pending = [];
   }
@@ -222,22 +253,50 @@ export class ServerPeer implements Stream {
   }
 }
 
-/** A listener that hands out the given streams, then waits until closed. */
+/**
+ * A listener that hands out the given streams (and those offered later),
+ * then waits until closed. An `Error` among them is thrown by that accept.
+ */
 export class FakeAcceptor implements Acceptor {
   closed = false;
-  #waiting: ((e: Error) => void) | null = null;
+  /** When each stream was handed out (a `performance.now()` time). */
+  readonly handedAt = new Map<Stream, number>();
+  #waiting: { resolve: (s: Stream) => void; reject: (e: Error) => void } | null = null;
 
-  constructor(readonly streams: Stream[], readonly rand: () => number) {}
+  constructor(readonly streams: (Stream | Error)[], readonly rand: () => number) {}
 
   accept(): Promise<Stream> {
     if (this.closed) return Promise.reject(new Deno.errors.BadResource("closed"));
     const next = this.streams.shift();
-    if (next !== undefined) return later(this.rand, () => next);
-    return new Promise((_, reject) => this.#waiting = reject);
+    if (next === undefined) {
+      return new Promise((resolve, reject) => this.#waiting = { resolve, reject });
+    }
+    return later(this.rand, () => this.#hand(next));
+  }
+
+  /** Queues a stream (or an accept error) for an accept, now or later. */
+  offer(next: Stream | Error): void {
+    const waiting = this.#waiting;
+    if (waiting === null) {
+      this.streams.push(next);
+      return;
+    }
+    this.#waiting = null;
+    try {
+      waiting.resolve(this.#hand(next));
+    } catch (e) {
+      waiting.reject(e as Error);
+    }
   }
 
   close(): void {
     this.closed = true;
-    this.#waiting?.(new Deno.errors.BadResource("Listener has been closed"));
+    this.#waiting?.reject(new Deno.errors.BadResource("Listener has been closed"));
+  }
+
+  #hand(next: Stream | Error): Stream {
+    if (next instanceof Error) throw next;
+    this.handedAt.set(next, performance.now());
+    return next;
   }
 }

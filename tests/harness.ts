@@ -12,13 +12,51 @@ export function captureLog(
   return { log, out, err };
 }
 
-/** Runs `server` until `done()`, then stops it for good (drain, then close what is left). */
-export async function serveUntil(server: Server, done: () => boolean): Promise<void> {
+/**
+ * Runs `server` until `done()`, then stops it for good (drain, then close
+ * what is left). Meanwhile `during` drives the peers, if given. Past
+ * `timeoutMs` it stops the server all the same and fails, naming `what` it
+ * was waiting for.
+ */
+export async function serveUntil(
+  server: Server,
+  done: () => boolean,
+  what = "the peers to finish",
+  during: () => Promise<void> = () => Promise.resolve(),
+  timeoutMs = 10_000,
+): Promise<void> {
   const running = server.run();
-  while (!done()) await new Promise((r) => setTimeout(r, 1));
-  server.stop(); // drain...
-  server.stop(); // ...and close whatever is left now: a peer that never reads would not finish
-  await running;
+  let reached = false;
+  try {
+    await during();
+    reached = await waitUntil(done, timeoutMs);
+  } finally {
+    server.stop(); // drain...
+    server.stop(); // ...and close whatever is left now: a peer that never reads would not finish
+    await running;
+  }
+  if (!reached) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** Polls `done()` every millisecond; false if it still fails after `timeoutMs`. */
+export async function waitUntil(done: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return true;
+}
+
+/** Like {@linkcode waitUntil}, but throws naming `what` when the time is up. */
+export async function expectSoon(
+  done: () => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  if (!await waitUntil(done, timeoutMs)) {
+    throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
+  }
 }
 
 /** Everything queued, as one array; the queue ends empty. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { runCommand, runSockdemo, ServerProcess } from "./sockdemo_process.ts";
 
 const FOREIGN_CLIENT = new URL("./foreign/echo_client.py", import.meta.url).pathname;
+const FAULTS = new URL("./foreign/faults.py", import.meta.url).pathname;
 
 Deno.test("serve + connect: 500 concurrent connections, every byte verified end to end", async () => {
   const server = await ServerProcess.start(["--quiet"]);
@@ -95,6 +96,31 @@ Deno.test("serve: a half-closed connection gets everything it sent, then EOF", a
   }
 });
 
+Deno.test("serve: a peer that half-closes while the server still owes it bytes gets them all, then EOF", async () => {
+  // Whether anything is still owed at the FIN depends on the kernel's buffers,
+  // so it tries until the server's own log shows a FIN met with bytes owed.
+  let owed = 0;
+  for (let attempt = 1; owed === 0 && attempt <= 20; attempt++) {
+    const server = await ServerProcess.start(["--verbose"]);
+    try {
+      const r = await runCommand("python3", [
+        FAULTS,
+        "127.0.0.1",
+        String(server.port),
+        "half-close",
+        String(4_000_000),
+      ]);
+      assert.equal(r.stdout.trim(), "verified", `attempt ${attempt}`);
+      await server.waitFor(/^#1 closed /m, 10_000, "the close");
+      const drain = /^#1 state echoing -> draining \((\d+) bytes owed\)$/m.exec(server.stdout);
+      owed = drain === null ? 0 : Number(drain[1]);
+    } finally {
+      await server.stop();
+    }
+  }
+  assert.ok(owed > 0, "in 20 attempts the server never owed bytes at the FIN");
+});
+
 Deno.test("serve: a foreign client in the guide's style, 200 connections x 2 messages, all echoed", async () => {
   const server = await ServerProcess.start(["--quiet"]);
   try {
@@ -124,6 +150,31 @@ Deno.test("serve: a foreign client, 10 connections x 3 messages of 300 KB, echoe
     ]);
     assert.equal(r.stdout.trim(), "verified 10 of 10 connections");
     assert.equal(r.code, 0);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("connect: a fixed count that ends inside --warmup exits 1 saying nothing was measured", async () => {
+  const server = await ServerProcess.start(["--quiet"]);
+  try {
+    const r = await runSockdemo([
+      "connect",
+      "--port",
+      String(server.port),
+      "--messages",
+      "3",
+      "--size",
+      "10",
+      "--warmup",
+      "30",
+    ]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      "sockdemo: the run ended within the 30 s warm-up, so nothing was measured " +
+        "(give --duration, or a shorter --warmup)\n",
+    );
   } finally {
     await server.stop();
   }

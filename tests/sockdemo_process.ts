@@ -44,26 +44,36 @@ export async function runCommand(
 
 /**
  * A `sockdemo serve` process on a free loopback port. Its output is drained
- * all along (so a full pipe never stalls it) and returned by `stop()`.
+ * all along (so a full pipe never stalls it); `waitFor` watches it line by
+ * line and `stop()` returns all of it.
  */
 export class ServerProcess {
   readonly #child: Deno.ChildProcess;
-  readonly #stdout: Promise<string>;
-  readonly #stderr: Promise<string>;
   readonly #timer: ReturnType<typeof setTimeout>;
+  #stdout = "";
+  #stderr = "";
+  readonly #drained: Promise<void>;
+  #waiters: (() => void)[] = [];
 
-  private constructor(
-    child: Deno.ChildProcess,
-    readonly port: number,
-    stdout: Promise<string>,
-    stderr: Promise<string>,
-    timer: ReturnType<typeof setTimeout>,
-  ) {
+  private constructor(child: Deno.ChildProcess, timer: ReturnType<typeof setTimeout>) {
     this.#child = child;
-    this.#stdout = stdout;
-    this.#stderr = stderr;
     this.#timer = timer;
+    const pump = async (stream: ReadableStream<Uint8Array>, err: boolean) => {
+      for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+        if (err) this.#stderr += text;
+        else this.#stdout += text;
+        for (const wake of this.#waiters.splice(0)) wake();
+      }
+    };
+    this.#drained = Promise.all([pump(child.stdout, false), pump(child.stderr, true)]).then(
+      () => {
+        for (const wake of this.#waiters.splice(0)) wake();
+      },
+    );
   }
+
+  /** The port it listens on, read from its first line. */
+  port = 0;
 
   /** Starts `sockdemo serve --port 0 ...extra` and waits for its first line, which names the port. */
   static async start(
@@ -80,37 +90,68 @@ export class ServerProcess {
     }).spawn();
     // The deadline: a server left running by a failed test is killed, not leaked.
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    const lines = child.stdout.pipeThrough(new TextDecoderStream());
-    const reader = lines.getReader();
-    let seen = "";
-    while (!seen.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
+    const server = new ServerProcess(child, timer);
+    let line = "";
+    try {
+      line = (await server.waitFor(/^.*\n/, 30_000, "its first line"))[0];
+    } catch (e) {
+      child.kill("SIGKILL");
+      await server.exited();
+      throw e;
     }
-    const line = seen.slice(0, seen.indexOf("\n"));
     const match = first.test(line) ? /127\.0\.0\.1:(\d+)/.exec(line) : null;
-    const drain = (async () => {
-      let rest = seen;
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return rest;
-        rest += value;
-      }
-    })();
-    const stderr = new Response(child.stderr).text();
     if (match === null) {
       child.kill("SIGKILL");
-      clearTimeout(timer);
-      await child.status;
-      throw new Error(`server did not start: ${seen}${await stderr}`);
+      const out = await server.exited();
+      throw new Error(`server did not start: ${out.stdout}${out.stderr}`);
     }
-    return new ServerProcess(child, Number(match[1]), drain, stderr, timer);
+    server.port = Number(match[1]);
+    return server;
   }
 
   /** The server's process id, e.g. to read its memory use. */
   get pid(): number {
     return this.#child.pid;
+  }
+
+  /** Standard output so far. */
+  get stdout(): string {
+    return this.#stdout;
+  }
+
+  /**
+   * Resolves with the first match of `pattern` in standard output (from
+   * `from` on), failing with a message naming `what` if none comes within
+   * `timeoutMs` or the process ends first.
+   */
+  async waitFor(
+    pattern: RegExp,
+    timeoutMs = 10_000,
+    what = String(pattern),
+    from = 0,
+  ): Promise<RegExpExecArray> {
+    const re = new RegExp(pattern.source, pattern.flags.replace("g", ""));
+    const deadline = performance.now() + timeoutMs;
+    let ended = false;
+    this.#drained.then(() => ended = true);
+    for (;;) {
+      const m = re.exec(this.#stdout.slice(from));
+      if (m !== null) return m;
+      const left = deadline - performance.now();
+      if (ended || left <= 0) {
+        throw new Error(
+          `the server ${ended ? "ended" : `printed nothing matching in ${timeoutMs} ms`} ` +
+            `before ${what}; it printed:\n${this.#stdout}${this.#stderr}`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
   }
 
   /** Sends `signal` without waiting. */
@@ -121,8 +162,9 @@ export class ServerProcess {
   /** Waits for the exit that an earlier signal started. */
   async exited(): Promise<Outcome> {
     const status = await this.#child.status;
+    await this.#drained;
     clearTimeout(this.#timer);
-    return { code: status.code, stdout: await this.#stdout, stderr: await this.#stderr };
+    return { code: status.code, stdout: this.#stdout, stderr: this.#stderr };
   }
 
   /** Sends `signal` and waits for the exit. */
@@ -134,6 +176,25 @@ export class ServerProcess {
     }
     return await this.exited();
   }
+}
+
+/** Settles as `promise` does, or rejects naming `what` after `ms` milliseconds. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Number of file descriptors `pid` has open (its sockets among them). */
+export async function openFds(pid: number): Promise<number> {
+  const ls = await runCommand("ls", ["-1", `/proc/${pid}/fd`]);
+  return ls.stdout.trim().split("\n").filter((l) => l !== "").length;
 }
 
 /** A process's resident memory in KiB, read with `ps` (Deno guards /proc). */

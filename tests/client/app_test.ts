@@ -4,7 +4,6 @@ import { type AppRequest, binaryRequest, searchRequest } from "../../client/app_
 import { runClients, type RunResult } from "../../client/connect.ts";
 import { type Frame, frameBytes, FrameDecoder } from "../../lib/frame.ts";
 import { Meter } from "../../client/meter.ts";
-import { answer } from "../../server/app_answer.ts";
 import { random, ServerPeer } from "../fake_stream.ts";
 
 /** A fake app server: decodes what is written and answers each request with `reply(frame)`. */
@@ -26,9 +25,26 @@ function encoded(type: string, content: Uint8Array): Uint8Array {
   return frameBytes(type, type === "text/json" ? "utf-8" : "binary", content);
 }
 
+const text = new TextEncoder();
+
+/** The right replies, written out from PROTOCOL.md, by request content. */
+const RIGHT: Record<string, [string, string]> = {
+  '{"action":"search","value":"ring"}': [
+    "text/json",
+    '{"result":"In the caves beneath the Misty Mountains. 💍"}',
+  ],
+  '{"action":"search","value":"🐶"}': ["text/json", '{"result":"🐾 Playing ball! 🏐"}'],
+  '{"action":"search","value":"nothing"}': [
+    "text/json",
+    '{"result":"No match for \\"nothing\\"."}',
+  ],
+  "hello world 123": ["binary/custom-server-binary-type", "First 10 bytes of request: hello worl"],
+  "hi": ["binary/custom-server-binary-type", "First 10 bytes of request: hi"],
+};
+
 const rightly = (request: Frame) => {
-  const r = answer(request);
-  return encoded(r.contentType, r.content);
+  const [type, content] = RIGHT[new TextDecoder().decode(request.content)];
+  return encoded(type, text.encode(content));
 };
 
 function run(
@@ -54,7 +70,13 @@ function run(
 
 Deno.test("app client: pipelined requests over short reads and partial writes are all verified", async () => {
   for (
-    const request of [searchRequest("ring"), searchRequest("🐶"), binaryRequest("hello world 123")]
+    const request of [
+      searchRequest("ring"),
+      searchRequest("🐶"),
+      searchRequest("nothing"),
+      binaryRequest("hello world 123"),
+      binaryRequest("hi"),
+    ]
   ) {
     const result = await run(request, { conns: 5, perConnection: 40, depth: 7, seed: 3 });
     assert.equal(result.failure, null, request.description);
@@ -63,7 +85,6 @@ Deno.test("app client: pipelined requests over short reads and partial writes ar
 });
 
 Deno.test("app client: a wrong answer, an error reply and a malformed reply each fail with a reason", async () => {
-  const text = new TextEncoder();
   const cases: [(r: Frame) => Uint8Array, string][] = [
     [
       () => encoded("text/json", text.encode('{"result":"nope"}')),
@@ -73,8 +94,19 @@ Deno.test("app client: a wrong answer, an error reply and a malformed reply each
       () => encoded("text/json", text.encode('{"error":"busy"}')),
       "server answered with an error: busy",
     ],
-    [() => new Uint8Array([0, 2, 0x7b, 0x7d]), 'malformed reply: JSON header lacks "byteorder"'],
+    [
+      () => new Uint8Array([0, 2, 0x7b, 0x7d]),
+      'the reply is not an app-protocol message (JSON header lacks "byteorder"); is the server running "--protocol app"?',
+    ],
     [() => encoded("image/png", new Uint8Array(3)), "expected a text/json reply, got image/png"],
+    [
+      () => encoded("text/json", text.encode('{"answer":"ring"}')),
+      'the reply has no "result": {"answer":"ring"}',
+    ],
+    [
+      (r) => encoded("text/json", r.content),
+      'the server sent the request back unchanged: is it an echo server, not "--protocol app"?',
+    ],
   ];
   for (const [reply, reason] of cases) {
     const result = await run(searchRequest("ring"), {
@@ -85,5 +117,47 @@ Deno.test("app client: a wrong answer, an error reply and a malformed reply each
     }, reply);
     assert.equal(result.failure, `127.0.0.1:9: connection 1: ${reason}`);
     assert.equal(result.report.errors, 1);
+  }
+});
+
+Deno.test("app client: a binary request's reply is checked byte for byte", async () => {
+  const cases: [(r: Frame) => Uint8Array, string][] = [
+    [
+      () =>
+        encoded(
+          "binary/custom-server-binary-type",
+          text.encode("First 10 bytes of request: hello worm"),
+        ),
+      'wrong answer: got "First 10 bytes of request: hello worm"',
+    ],
+    [
+      () =>
+        encoded(
+          "binary/custom-server-binary-type",
+          text.encode("First 10 bytes of request: hello wor"),
+        ),
+      'wrong answer: got "First 10 bytes of request: hello wor"',
+    ],
+    [
+      () => encoded("text/json", text.encode('{"result":"x"}')),
+      "expected a binary/custom-server-binary-type reply, got text/json",
+    ],
+    [
+      () => encoded("text/json", text.encode('{"error":"busy"}')),
+      "server answered with an error: busy",
+    ],
+    [
+      (r) => encoded("binary/custom-client-binary-type", r.content),
+      'the server sent the request back unchanged: is it an echo server, not "--protocol app"?',
+    ],
+  ];
+  for (const [reply, reason] of cases) {
+    const result = await run(binaryRequest("hello world 123"), {
+      conns: 1,
+      perConnection: 1,
+      depth: 1,
+      seed: 5,
+    }, reply);
+    assert.equal(result.failure, `127.0.0.1:9: connection 1: ${reason}`);
   }
 });

@@ -14,10 +14,13 @@ Deno.test("pace: messages fall due in time order, connections spread across each
   pace.advance(1011, () => assert.fail("nothing more is due yet"));
 });
 
-Deno.test("meter: messages started in the warm-up are left out", () => {
+Deno.test("meter: messages started in the warm-up, and bytes moved in it, are left out", () => {
   const meter = new Meter(100);
-  meter.record(99.9, 150, 10, 20);
-  meter.record(100, 101.5, 10, 20);
+  meter.record(99.9, 150);
+  meter.record(100, 101.5);
+  meter.moved(99.9, 1000, 2000);
+  meter.moved(100, 10, 0);
+  meter.moved(120, 0, 20);
   assert.equal(meter.messages, 1);
   assert.equal(meter.bytesSent, 10);
   assert.equal(meter.bytesReceived, 20);

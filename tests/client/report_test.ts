@@ -5,8 +5,9 @@ import { drawHistogram, formatReport, makeReport } from "../../client/report.ts"
 
 Deno.test("report: rates, percentiles and the histogram come from what the meter counted", () => {
   const meter = new Meter(0);
-  for (let i = 0; i < 90; i++) meter.record(0, 0.3, 64, 64); // 300 us
-  for (let i = 0; i < 10; i++) meter.record(0, 1.5, 64, 64); // 1.5 ms
+  for (let i = 0; i < 90; i++) meter.record(0, 0.3); // 300 us
+  for (let i = 0; i < 10; i++) meter.record(0, 1.5); // 1.5 ms
+  meter.moved(2, 6400, 6400);
   const r = makeReport(3, 0, 2, meter);
   assert.equal(r.messages, 100);
   assert.equal(r.messages_per_second, 50);
@@ -26,6 +27,17 @@ Deno.test("report: rates, percentiles and the histogram come from what the meter
   );
 });
 
+Deno.test("report: one of a kind is singular; bytes sent show even when nothing came back", () => {
+  const meter = new Meter(0);
+  meter.record(0, 1);
+  meter.moved(1, 44, 0);
+  const r = makeReport(1, 1, 1, meter);
+  assert.match(
+    formatReport(r, meter.latency),
+    /^1 connection, 1 message verified, 44 bytes sent, 0 received, 1 error in 1\.000 s\n/,
+  );
+});
+
 Deno.test("report: nothing measured draws no histogram", () => {
   assert.deepEqual(drawHistogram(new Meter(0).latency), []);
 });
@@ -34,7 +46,7 @@ Deno.test("progress: one line rewritten in place, then erased", () => {
   const meter = new Meter(0);
   const out: string[] = [];
   const progress = new Progress(meter, 0, 10_000, null, (t) => out.push(t));
-  for (let i = 0; i < 500; i++) meter.record(0, 1, 1, 1);
+  for (let i = 0; i < 500; i++) meter.record(0, 1);
   progress.tick(250);
   progress.clear();
   assert.deepEqual(out, ["\r2000 messages/s, 500 messages, 10 s left\x1b[K", "\r\x1b[K"]);

@@ -9,6 +9,9 @@ usage: faults.py HOST PORT FAULT [ARG]
   silent N SECONDS        open N connections, send one byte on each, say "ready",
                           stay silent for SECONDS, then close
   reset-many N            open N connections at once, then reset them all
+  half-close BYTES        with a small receive buffer, send BYTES without
+                          reading, half-close, then read the echo to its end;
+                          print "verified" or where it went wrong
 Prints one line; exits 0 when the fault was delivered.
 """
 import socket
@@ -66,6 +69,27 @@ def main():
         for s in socks:
             reset(s)
         print(f"reset {len(socks)} connections")
+    elif fault == "half-close":
+        n = int(args[0])
+        sock = socket.socket()
+        # A small window back to us, so the server still owes bytes when our FIN arrives.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect((host, port))
+        data = bytes((i * 13 + (i >> 12)) & 0xFF for i in range(n))
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        got = bytearray()
+        while True:
+            b = sock.recv(65536)
+            if not b:
+                break
+            got += b
+        sock.close()
+        if bytes(got) == data:
+            print("verified")
+        else:
+            bad = next((i for i in range(min(len(got), n)) if got[i] != data[i]), min(len(got), n))
+            print(f"got {len(got)} of {n} bytes back, first wrong at byte {bad}")
     else:
         sys.exit(f"unknown fault {fault}")
 

@@ -3,12 +3,29 @@ import { BufferPool } from "../../lib/buffer_pool.ts";
 import { type Event, Interest, type Key, Loop, type Stream } from "../../lib/loop.ts";
 import { bytes, FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";
 
+// No select() in these tests waits longer: an event that never comes fails the test, not the suite.
+const LIMIT_MS = 5000;
+
+/**
+ * `loop.select()` bounded by a deadline shared by a whole test: past it the
+ * test fails with `what` instead of hanging.
+ */
+function selector<T>(loop: Loop<T>, what: string, timeoutMs = 5000) {
+  const deadline = performance.now() + timeoutMs;
+  return async (): Promise<Iterable<Event<T>>> => {
+    const left = deadline - performance.now();
+    if (left <= 0) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
+    return await loop.select(left);
+  };
+}
+
 // A minimal echo dispatcher written against the loop's API alone, as a user would.
 async function echoAll(loop: Loop<string>, until: () => boolean): Promise<Event<string>[]> {
   const seen: Event<string>[] = [];
   const draining = new Set<Key<string>>();
+  const select = selector(loop, "the echo to finish");
   while (!until()) {
-    for (const ev of await loop.select()) {
+    for (const ev of await select()) {
       seen.push({ ...ev }); // events are reused after the next select(): keep a copy
       const key = ev.key;
       if (ev.type === "accept") loop.register(ev.stream!, Interest.READ, "conn");
@@ -77,17 +94,17 @@ Deno.test("loop: no read is issued while interest lacks READ, and none after EOF
   const loop = new Loop<null>();
   const key = loop.register(stream, Interest.NONE, null);
   loop.wakeup();
-  await loop.select();
+  await loop.select(LIMIT_MS);
   assert.equal(reads, 0, "interest NONE issues nothing");
   loop.modify(key, Interest.READ);
   loop.wakeup();
-  await loop.select();
+  await loop.select(LIMIT_MS);
   assert.equal(reads, 1);
   resolveRead(null);
-  const types = [...await loop.select()].map((e) => e.type);
+  const types = [...await loop.select(LIMIT_MS)].map((e) => e.type);
   assert.deepEqual(types, ["eof"]);
   loop.wakeup();
-  await loop.select();
+  await loop.select(LIMIT_MS);
   assert.equal(reads, 1, "the loop never reads past end of stream");
 });
 
@@ -101,16 +118,16 @@ Deno.test("loop: unregister closes the stream and swallows what it had pending",
   const key = loop.register(peer, Interest.READ, null);
   key.output.push(bytes(100));
   loop.modify(key, Interest.READ_WRITE);
-  const first = [...await loop.select()].map((e) => e.type);
+  const first = [...await loop.select(LIMIT_MS)].map((e) => e.type);
   assert.deepEqual(first, ["read"]);
   loop.wakeup(); // re-arms: a read that never settles, a write held forever
-  await loop.select();
+  await loop.select(LIMIT_MS);
   loop.unregister(key);
   assert.equal(peer.closed, true);
   assert.equal(loop.size, 0);
   await new Promise((r) => setTimeout(r, 10));
   loop.wakeup();
-  assert.deepEqual([...await loop.select()], [], "cancelled operations produce no events");
+  assert.deepEqual([...await loop.select(LIMIT_MS)], [], "cancelled operations produce no events");
 });
 
 Deno.test("loop: events of a key unregistered earlier in the same batch are skipped", async () => {
@@ -124,9 +141,9 @@ Deno.test("loop: events of a key unregistered earlier in the same batch are skip
   await new Promise((r) => setTimeout(r, 0));
   const handled: number[] = [];
   loop.wakeup();
-  await loop.select(); // issues both reads
+  await loop.select(LIMIT_MS); // issues both reads
   await new Promise((r) => setTimeout(r, 0));
-  for (const ev of await loop.select()) {
+  for (const ev of await loop.select(LIMIT_MS)) {
     handled.push(ev.key.data);
     for (const k of keys) if (k !== ev.key) loop.unregister(k);
   }
@@ -149,7 +166,8 @@ Deno.test("loop: partial writes continue from where they stopped, and show as n 
   key.output.push(bytes(10));
   const copy = (batch: Iterable<Event<null>>) => [...batch].map((e) => ({ ...e }));
   const events = [];
-  while (key.output.length > 0) events.push(...copy(await loop.select()));
+  const select = selector(loop, "the output to drain");
+  while (key.output.length > 0) events.push(...copy(await select()));
   const written = events.filter((e) => e.type === "write").reduce((n, e) => n + e.n, 0);
   assert.equal(written, taken.reduce((a, b) => a + b, 0));
   assert.equal(written, 10);
@@ -165,7 +183,8 @@ Deno.test("loop: connect delivers a connect event, then the stream is driven", a
   const key = loop.connect(Promise.resolve(peer), Interest.READ, null);
   assert.equal(key.stream, null);
   const types: string[] = [];
-  while (!types.includes("eof")) for (const ev of await loop.select()) types.push(ev.type);
+  const select = selector(loop, "end of stream");
+  while (!types.includes("eof")) for (const ev of await select()) types.push(ev.type);
   assert.equal(types[0], "connect");
   assert.equal(key.stream, peer);
   const failed = loop.connect(
@@ -173,7 +192,7 @@ Deno.test("loop: connect delivers a connect event, then the stream is driven", a
     0,
     null,
   );
-  const [ev] = [...await loop.select()];
+  const [ev] = [...await loop.select(LIMIT_MS)];
   assert.equal(ev.key, failed);
   assert.equal(ev.type, "error");
   loop.unregister(key);
@@ -200,7 +219,8 @@ Deno.test("loop: read buffers start small, grow while reads fill them, shrink wh
   const loop = new Loop<null>({ pool: new BufferPool({ minSize: 512, maxSize: 65536 }) });
   loop.register(stream, Interest.READ, null);
   let eof = false;
-  while (!eof) for (const ev of await loop.select()) eof = ev.type === "eof";
+  const select = selector(loop, "end of stream");
+  while (!eof) for (const ev of await select()) eof = ev.type === "eof";
   assert.deepEqual(
     sizes.slice(0, 5),
     [512, 2048, 8192, 32768, 65536],
@@ -225,7 +245,7 @@ Deno.test("loop: forwardInput hands a well-filled read buffer to the output inst
   };
   const loop = new Loop<null>({ pool });
   const key = loop.register(stream, Interest.READ, null);
-  const [ev] = [...await loop.select()];
+  const [ev] = [...await loop.select(LIMIT_MS)];
   assert.equal(ev.n, 512);
   key.forwardInput(ev.n); // 512 bytes: below the threshold, copied
   assert.equal(key.input.length, 512, "a small read is copied; the buffer stays for the next read");

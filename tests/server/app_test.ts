@@ -3,7 +3,7 @@ import { BufferPool } from "../../lib/buffer_pool.ts";
 import { frameBytes, FrameDecoder } from "../../lib/frame.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "../../server/app.ts";
 import { Server } from "../../server/serve.ts";
-import { captureLog, serveUntil } from "../harness.ts";
+import { captureLog, expectSoon, serveUntil } from "../harness.ts";
 import { concat, FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";
 
 const text = new TextEncoder();
@@ -76,15 +76,31 @@ function replies(bytes: Uint8Array): [string, string][] {
   return out;
 }
 
-function newServer(peers: ScriptedPeer[], rand: () => number, maxContent = 1 << 20) {
+function newServer(
+  peers: ScriptedPeer[],
+  rand: () => number,
+  maxContent = 1 << 20,
+  discardLimit = DEFAULT_APP_LIMITS.discardLimit,
+) {
   const { log, err } = captureLog();
-  const limits = { ...DEFAULT_APP_LIMITS, maxContent, highWater: 2000, lowWater: 500 };
+  const limits = {
+    ...DEFAULT_APP_LIMITS,
+    maxContent,
+    discardLimit,
+    highWater: 2000,
+    lowWater: 500,
+  };
+  const sessions: AppSession[] = [];
   const server = new Server(new FakeAcceptor([...peers], rand), {
     log,
     pool: new BufferPool({ minSize: 16, maxSize: 128 }),
-    newSession: () => new AppSession(limits, null),
+    newSession: () => {
+      const session = new AppSession(limits, null);
+      sessions.push(session);
+      return session;
+    },
   });
-  return { server, err };
+  return { server, err, sessions };
 }
 
 Deno.test("app server: pipelined requests in random pieces are all answered, in order", async () => {
@@ -168,13 +184,64 @@ Deno.test("app server: a peer that pipelines without reading is paused at the hi
     maxRead: 100,
     maxWrite: 100,
   });
-  const { server } = newServer([hog, other], rand);
-  await serveUntil(server, () => other.closed);
-  await new Promise((r) => setTimeout(r, 20));
-  // 2000 bytes of replies owed pauses it; each 100-byte read can add at most two replies.
-  assert.ok(
-    hog.taken < 4000,
-    `read ${hog.taken} of ${many.length} bytes from a peer that never reads`,
-  );
+  const { server, sessions } = newServer([hog, other], rand);
+  let taken = 0;
+  await serveUntil(server, () => true, "", async () => {
+    await expectSoon(
+      () => sessions[0]?.stateName === "paused" || hog.taken === many.length,
+      "the hog to be paused",
+    );
+    await expectSoon(() => other.closed, "the other peer to be served");
+    taken = hog.taken;
+  });
+  // 2000 bytes of replies owed pause it; one more 100-byte read may land after.
+  assert.ok(taken < 2200, `read ${taken} of ${many.length} bytes from a peer that never reads`);
+  assert.ok(taken > 1500, `read only ${taken} bytes: it stopped well before the mark`);
   assert.deepEqual(replies(other.echoed), [["text/json", EXCHANGES[2][3]]]);
+});
+
+Deno.test("app server: content exactly at --max-content is accepted; one byte more is refused", async () => {
+  const rand = random(12);
+  const at = new ScriptedPeer(wire([["binary/x", "x".repeat(1000)]]), {
+    rand,
+    maxRead: 300,
+    maxWrite: 300,
+  });
+  const over = new ScriptedPeer(wire([["binary/x", "x".repeat(1001)]]), {
+    rand,
+    maxRead: 300,
+    maxWrite: 300,
+  });
+  const { server } = newServer([at, over], rand, 1000);
+  await serveUntil(server, () => at.closed && over.closed);
+  assert.deepEqual(replies(at.echoed), [[
+    "binary/custom-server-binary-type",
+    "First 10 bytes of request: xxxxxxxxxx",
+  ]]);
+  assert.deepEqual(replies(over.echoed), [[
+    "text/json",
+    '{"error":"content-length 1001 exceeds the limit of 1000 bytes"}',
+  ]]);
+});
+
+Deno.test("app server: after an error reply, a peer that keeps sending is cut off at the discard limit", async () => {
+  const rand = random(13);
+  const bad = new Uint8Array([0, 2, 0x7b, 0x7d]); // a header lacking every field
+  // 20,000 bytes of garbage after it, and the peer never closes.
+  const peer = new ScriptedPeer(concat([bad, new Uint8Array(20_000)]), {
+    rand,
+    maxRead: 100,
+    maxWrite: 100,
+  }, { eof: false });
+  const { server } = newServer([peer], rand, 1000, 5000);
+  let taken = 0;
+  await serveUntil(server, () => true, "", async () => {
+    await expectSoon(() => peer.closed, "the server to close the peer");
+    taken = peer.taken;
+  });
+  assert.deepEqual(replies(peer.echoed), [[
+    "text/json",
+    '{"error":"JSON header lacks \\"byteorder\\""}',
+  ]]);
+  assert.ok(taken > 5000 && taken <= 5000 + 100 + 4, `dropped ${taken} bytes before closing`);
 });

@@ -1,0 +1,123 @@
+/**
+ * Breakages found by hand (reviews, issue 8) that the suite must catch: each
+ * is one edit to one file, and the tests named must fail within the time
+ * given. `deno task mutants` applies them one at a time to a copy of the tree.
+ *
+ * @module
+ */
+
+/** One hand-made mutation and the tests that must catch it. */
+export interface NamedMutant {
+  /** What the breakage does, as a user would see it. */
+  readonly name: string;
+  /** The file to break. */
+  readonly file: string;
+  /** Text that occurs exactly once in the file... */
+  readonly from: string;
+  /** ...and what it becomes. */
+  readonly to: string;
+  /** Test files that must fail. */
+  readonly tests: readonly string[];
+  /** How long they may take to fail; a slower failure counts as a miss. */
+  readonly withinSeconds: number;
+}
+
+/** The list; keep it growing as reviews find breakages the suite missed. */
+export const NAMED_MUTANTS: readonly NamedMutant[] = [
+  {
+    name: "the app server never pauses at the high-water mark",
+    file: "server/app.ts",
+    from: "if (this.state === READING && key.output.length > this.limits.highWater) return PAUSED;",
+    to: "",
+    tests: ["tests/server/app_test.ts"],
+    withinSeconds: 30,
+  },
+  {
+    name: "content-length equal to --max-content is refused",
+    file: "lib/frame.ts",
+    from: "if (length > maxContent) {",
+    to: "if (length >= maxContent) {",
+    tests: ["tests/lib/frame_test.ts", "tests/server/app_test.ts"],
+    withinSeconds: 30,
+  },
+  {
+    name: "idle connections are closed at 60% of --idle-timeout",
+    file: "server/serve.ts",
+    from: "c !== null && c.lastActive + this.#idleMs <= now;",
+    to: "c !== null && c.lastActive + this.#idleMs * 0.6 <= now;",
+    tests: ["tests/server/serve_test.ts"],
+    withinSeconds: 30,
+  },
+  {
+    name: "serve wires --idle-timeout at 60%",
+    file: "main.ts",
+    from: "    idleTimeout,\n",
+    to: "    idleTimeout: idleTimeout * 0.6,\n",
+    tests: ["tests/faults_test.ts"],
+    withinSeconds: 60,
+  },
+  {
+    name: "the echo client accepts one extra byte after the last generated message",
+    file: "client/payload.ts",
+    from: "if (past > 0) {",
+    to: "if (past > 1) {",
+    tests: ["tests/client/payload_test.ts", "tests/client/echo_test.ts"],
+    withinSeconds: 30,
+  },
+  {
+    name: "the echo client accepts one extra byte after the last text message",
+    file: "client/payload.ts",
+    from: "if (offset + i - start >= stream.length",
+    to: "if (offset + i - start > stream.length",
+    tests: ["tests/client/payload_test.ts", "tests/client/echo_test.ts"],
+    withinSeconds: 30,
+  },
+  {
+    name: "the app server's discard limit never closes the connection",
+    file: "server/app.ts",
+    from: "return this.#discarded > this.limits.discardLimit ? CLOSED : this.state;",
+    to: "return this.state;",
+    tests: ["tests/server/app_test.ts"],
+    withinSeconds: 30,
+  },
+  {
+    name: "the echo server never closes after draining",
+    file: "server/echo.ts",
+    from: "if (this.state === DRAINING && owed === 0) return CLOSED;",
+    to: "",
+    tests: ["tests/server/echo_test.ts"],
+    withinSeconds: 30,
+  },
+  {
+    name: "the echo server closes at the peer's FIN while bytes are still owed",
+    file: "server/echo.ts",
+    from: "return key.output.length === 0 ? CLOSED : DRAINING;",
+    to: "return CLOSED;",
+    tests: ["tests/integration_test.ts"],
+    withinSeconds: 60,
+  },
+  {
+    name: "--max-conns lets one connection too many in",
+    file: "server/serve.ts",
+    from: "if (this.#open.size >= max) {",
+    to: "if (this.#open.size > max) {",
+    tests: ["tests/server/serve_test.ts", "tests/faults_test.ts"],
+    withinSeconds: 60,
+  },
+  {
+    name: "a refused connection counts against --max-conns (the lock-out)",
+    file: "server/serve.ts",
+    from: "    this.#lingering.touch(conn, performance.now());\n",
+    to: "    this.#lingering.touch(conn, performance.now());\n    this.#open.add(conn.key!);\n",
+    tests: ["tests/server/serve_test.ts", "tests/faults_test.ts"],
+    withinSeconds: 60,
+  },
+  {
+    name: "refused connections linger without bound",
+    file: "server/serve.ts",
+    from: "if (refusal === undefined || this.#lingeringCount >= this.#maxLingering) {",
+    to: "if (refusal === undefined) {",
+    tests: ["tests/server/serve_test.ts", "tests/faults_test.ts"],
+    withinSeconds: 60,
+  },
+];
