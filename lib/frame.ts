@@ -42,8 +42,6 @@ export interface Frame {
   readonly content: Uint8Array;
   /** For `text/json`, the content parsed (always an object); null for binary types. */
   readonly json: Record<string, unknown> | null;
-  /** The whole message's size on the wire. */
-  readonly size: number;
 }
 
 /** What was wrong with a message; framing cannot be trusted after one. */
@@ -85,7 +83,6 @@ export class FrameDecoder {
   readonly #maxContent: number;
   #part: FramePart = "proto-header";
   #need = 2; // bytes still missing from the current part
-  #headerLength = 0;
   #header: FrameHeader | null = null;
   // Bytes of the current part when it spans reads; unused when a part arrives whole.
   #partial: Uint8Array | null = null;
@@ -99,11 +96,6 @@ export class FrameDecoder {
   /** The part being waited for. */
   get part(): FramePart {
     return this.#part;
-  }
-
-  /** True between messages: nothing of a next message has arrived. */
-  get idle(): boolean {
-    return this.#part === "proto-header" && this.#need === 2;
   }
 
   /**
@@ -143,8 +135,7 @@ export class FrameDecoder {
   #complete(bytes: Uint8Array): void {
     switch (this.#part) {
       case "proto-header":
-        this.#headerLength = (bytes[0] << 8) | bytes[1];
-        this.#expect("json-header", this.#headerLength);
+        this.#expect("json-header", (bytes[0] << 8) | bytes[1]);
         return;
       case "json-header": {
         const header = parseHeader(bytes, this.#maxContent);
@@ -167,8 +158,7 @@ export class FrameDecoder {
           }
           json = parsed;
         }
-        const size = 2 + this.#headerLength + bytes.length;
-        this.message = { header, content: bytes, json, size };
+        this.message = { header, content: bytes, json };
         this.#header = null;
         this.#expect("proto-header", 2);
         return;

@@ -32,9 +32,9 @@ export const MODULES: Record<string, string[]> = {
   "server/echo.ts": ["tests/server/echo_test.ts"],
   "server/app.ts": ["tests/server/app_test.ts"],
   "server/app_answer.ts": ["tests/server/app_answer_test.ts"],
-  "server/serve.ts": ["tests/server/serve_test.ts"],
+  "server/serve.ts": ["tests/server/serve_test.ts", "tests/server/echo_test.ts"],
   "server/session.ts": ["tests/server/echo_test.ts"],
-  "client/session.ts": ["tests/client/session_test.ts"],
+  "client/session.ts": ["tests/client/session_test.ts", "tests/client/echo_test.ts"],
   "client/payload.ts": ["tests/client/payload_test.ts"],
 };
 
@@ -132,14 +132,17 @@ async function stryker(bin: string, module: string, tests: string[]): Promise<Co
     errors: count("CompileError") + count("RuntimeError"),
     seconds,
   };
+  const mine: string[] = [];
   for (const m of mutants) {
     const at = `${module}:${m.location.start.line}:${m.location.start.column}`;
     if (m.status === "Survived" || m.status === "NoCoverage") {
-      survivors.push(`${at} ${m.mutatorName} -> ${JSON.stringify(m.replacement ?? "")}`);
+      mine.push(`${at} ${m.mutatorName} -> ${JSON.stringify(m.replacement ?? "")}`);
     } else if (m.status === "Ignored") {
       equivalents.push(`${at} ${m.mutatorName}: ${m.statusReason ?? ""}`);
     }
   }
+  if (mine.length > 0) console.log(`\nsurvivors in ${module}:\n  ${mine.join("\n  ")}`);
+  survivors.push(...mine);
   return counts;
 }
 

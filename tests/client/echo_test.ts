@@ -175,3 +175,34 @@ Deno.test("echo client: paced, it never sends ahead of the timetable", async () 
   // Message i of a connection is due at i / rate s: within the run, at most rate x seconds + 1 each.
   assert.ok(meter.messages <= conns * (rate * seconds + 1), `${meter.messages} messages`);
 });
+
+Deno.test("echo client: one byte more than was sent fails the run, for generated and text messages", async () => {
+  const payloads: Payload[] = [new PatternPayload(3, 100, 0), new TextPayload(["abc", "de"])];
+  for (const payload of payloads) {
+    let written = 0;
+    const result = await runEchoClients({
+      conns: 1,
+      depth: 3,
+      payloadFor: () => payload,
+      dial: () =>
+        Promise.resolve(
+          new ServerPeer({ rand: random(9), maxRead: 50, maxWrite: 50 }, {
+            // Echo, and after the last byte one more.
+            respond: (w) => {
+              written += w.length;
+              if (written < payload.totalBytes) return w;
+              const more = new Uint8Array(w.length + 1);
+              more.set(w);
+              more[w.length] = 0x41;
+              return more;
+            },
+          }),
+        ),
+    });
+    assert.equal(
+      result.failure,
+      "127.0.0.1:9: connection 1: got 1 byte more than were sent",
+      `${payload.count} messages`,
+    );
+  }
+});

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { BufferPool } from "../../lib/buffer_pool.ts";
 import { ByteQueue } from "../../lib/byte_queue.ts";
 import { bytes, random } from "../fake_stream.ts";
+import { drain } from "../harness.ts";
 
 Deno.test("byte queue: random pushes of all three kinds and partial consumes match a plain array model", () => {
   const rand = random(99);
@@ -72,5 +73,88 @@ Deno.test("byte queue: consumed pooled chunks go back to the pool; views and dis
 Deno.test("byte queue: consuming more than queued is a bug and throws", () => {
   const q = new ByteQueue();
   q.push(bytes(3));
-  assert.throws(() => q.consume(4), RangeError);
+  assert.throws(() => q.consume(4), new RangeError("consume(4) beyond length 3"));
+});
+
+Deno.test("byte queue: an empty queue peeks empty; empty pushes leave nothing at the head", () => {
+  const pool = new BufferPool({ minSize: 1024, maxSize: 4096 });
+  const q = new ByteQueue(pool);
+  assert.equal(q.peek().length, 0);
+  const owned = pool.take(1024);
+  q.pushOwned(owned, 5, 5);
+  assert.equal(pool.freeBytes, 1024, "an empty owned buffer goes straight back to the pool");
+  q.pushView(new Uint8Array(0));
+  q.push(bytes(10), 3, 3);
+  assert.equal(q.length, 0);
+  assert.equal(q.peek().length, 0);
+  q.push(bytes(10));
+  assert.deepEqual(q.peek(), bytes(10), "the head holds the bytes, not an empty chunk");
+});
+
+Deno.test("byte queue: an owned buffer is queued from its offset and returns to the pool once written", () => {
+  const pool = new BufferPool({ minSize: 1024, maxSize: 4096 });
+  const q = new ByteQueue(pool);
+  const owned = pool.take(4096);
+  owned.set(bytes(4096));
+  q.pushOwned(owned, 100, 300);
+  assert.equal(q.length, 200);
+  assert.deepEqual(q.peek(), bytes(4096).subarray(100, 300));
+  q.consume(200);
+  assert.equal(pool.freeBytes, 4096);
+  assert.equal(pool.take(4096), owned, "the same buffer is handed out again");
+});
+
+Deno.test("byte queue: a borrowed view never goes to the pool, even one of a pool size", () => {
+  const pool = new BufferPool({ minSize: 1024, maxSize: 4096 });
+  const q = new ByteQueue(pool);
+  const view = new Uint8Array(4096).fill(3);
+  q.pushView(view);
+  q.consume(4096);
+  assert.equal(pool.freeBytes, 0);
+  assert.notEqual(pool.take(4096), view);
+});
+
+Deno.test("byte queue: one consume may span several chunks and stop inside one", () => {
+  const q = new ByteQueue(new BufferPool({ minSize: 16, maxSize: 16 }));
+  const all = bytes(100);
+  for (let at = 0; at < 100; at += 10) q.pushView(all.subarray(at, at + 10));
+  q.consume(3);
+  q.consume(25);
+  assert.equal(q.length, 72);
+  assert.deepEqual(q.peek(), all.subarray(28, 30));
+  assert.deepEqual(drain(q), all.subarray(28));
+});
+
+Deno.test("byte queue: small pushes pack into one chunk, so one write() sends them all", () => {
+  const q = new ByteQueue(new BufferPool({ minSize: 16, maxSize: 1 << 16 }));
+  for (let i = 0; i < 10; i++) q.push(bytes(10, i));
+  assert.equal(q.peek().length, 100);
+  // Owned buffers with room to spare are filled too: they are the queue's.
+  const pool = new BufferPool({ minSize: 1024, maxSize: 4096 });
+  const owned = new ByteQueue(pool);
+  owned.pushOwned(pool.take(4096), 0, 100);
+  owned.push(bytes(50));
+  assert.equal(owned.peek().length, 150);
+});
+
+Deno.test("byte queue: a big push takes a chunk of the next pool size, and the next push fills it first", () => {
+  const q = new ByteQueue(new BufferPool({ minSize: 16, maxSize: 1 << 16 }));
+  const src = bytes(12_000);
+  q.push(src, 5000, 10_000);
+  q.push(src, 0, 5000);
+  assert.equal(q.peek().length, 8192, "5000 bytes took an 8 KiB chunk, then 3192 more fit in it");
+  assert.deepEqual(
+    drain(q),
+    new Uint8Array([...src.subarray(5000, 10_000), ...src.subarray(0, 5000)]),
+  );
+});
+
+Deno.test("byte queue: after a discard the queue works as new", () => {
+  const q = new ByteQueue();
+  q.push(bytes(50));
+  q.discard();
+  assert.equal(q.length, 0);
+  assert.equal(q.peek().length, 0);
+  q.push(bytes(7, 1));
+  assert.deepEqual(q.peek(), bytes(7, 1));
 });

@@ -120,37 +120,96 @@ Deno.test("frame: every malformed case of PROTOCOL.md is a typed error", () => {
       }),
       text.encode(content),
     );
-  const cases: [string, Uint8Array, FrameErrorKind][] = [
-    ["header not UTF-8", raw(new Uint8Array([0x7b, 0xff, 0x7d])), "header-utf8"],
-    ["header not JSON", raw("{byteorder: little}"), "header-json"],
-    ["empty header", raw(""), "header-json"],
-    ["header an array", raw("[1,2]"), "header-not-object"],
-    ["header a string", raw('"hi"'), "header-not-object"],
-    ["header null", raw("null"), "header-not-object"],
-    ["missing byteorder", good({ byteorder: undefined }), "missing-field"],
+  // The reason is what the peer reads in the error reply; JSON syntax errors end in V8's own words.
+  const cases: [string, Uint8Array, FrameErrorKind, string][] = [
+    [
+      "header not UTF-8",
+      raw(new Uint8Array([0x7b, 0xff, 0x7d])),
+      "header-utf8",
+      "JSON header is not valid UTF-8",
+    ],
+    [
+      "header not JSON",
+      raw("{byteorder: little}"),
+      "header-json",
+      "JSON header is not valid JSON (",
+    ],
+    ["empty header", raw(""), "header-json", "JSON header is not valid JSON ("],
+    ["header an array", raw("[1,2]"), "header-not-object", "JSON header is not an object"],
+    ["header a string", raw('"hi"'), "header-not-object", "JSON header is not an object"],
+    ["header null", raw("null"), "header-not-object", "JSON header is not an object"],
+    [
+      "missing byteorder",
+      good({ byteorder: undefined }),
+      "missing-field",
+      'JSON header lacks "byteorder"',
+    ],
     [
       "missing content-length",
       raw('{"byteorder":"big","content-type":"a","content-encoding":"b"}'),
       "missing-field",
+      'JSON header lacks "content-length"',
     ],
     [
       "missing content-type",
       raw('{"byteorder":"big","content-encoding":"b","content-length":0}'),
       "missing-field",
+      'JSON header lacks "content-type"',
     ],
     [
       "missing content-encoding",
       raw('{"byteorder":"big","content-type":"a","content-length":0}'),
       "missing-field",
+      'JSON header lacks "content-encoding"',
     ],
-    ["byteorder wrong", good({ byteorder: "middle" }), "field-type"],
-    ["content-type a number", good({ "content-type": 7 }), "field-type"],
-    ["content-encoding null", good({ "content-encoding": null }), "field-type"],
-    ["content-length a string", good({ "content-length": "2" }), "field-type"],
-    ["content-length negative", good({ "content-length": -1 }), "field-type"],
-    ["content-length fractional", good({ "content-length": 1.5 }), "field-type"],
-    ["content-length above the limit", good({ "content-length": (1 << 20) + 1 }), "too-large"],
-    ["text/json in latin-1", good({ "content-encoding": "latin-1" }), "text-encoding"],
+    [
+      "byteorder wrong",
+      good({ byteorder: "middle" }),
+      "field-type",
+      '"byteorder" must be "little" or "big", not "middle"',
+    ],
+    [
+      "content-type a number",
+      good({ "content-type": 7 }),
+      "field-type",
+      '"content-type" must be a string, not 7',
+    ],
+    [
+      "content-encoding null",
+      good({ "content-encoding": null }),
+      "field-type",
+      '"content-encoding" must be a string, not null',
+    ],
+    [
+      "content-length a string",
+      good({ "content-length": "2" }),
+      "field-type",
+      '"content-length" must be a non-negative integer, not "2"',
+    ],
+    [
+      "content-length negative",
+      good({ "content-length": -1 }),
+      "field-type",
+      '"content-length" must be a non-negative integer, not -1',
+    ],
+    [
+      "content-length fractional",
+      good({ "content-length": 1.5 }),
+      "field-type",
+      '"content-length" must be a non-negative integer, not 1.5',
+    ],
+    [
+      "content-length above the limit",
+      good({ "content-length": (1 << 20) + 1 }),
+      "too-large",
+      "content-length 1048577 exceeds the limit of 1048576 bytes",
+    ],
+    [
+      "text/json in latin-1",
+      good({ "content-encoding": "latin-1" }),
+      "text-encoding",
+      'content-encoding "latin-1" is not supported for text/json (use utf-8)',
+    ],
     [
       "content not UTF-8",
       raw(
@@ -158,16 +217,71 @@ Deno.test("frame: every malformed case of PROTOCOL.md is a typed error", () => {
         new Uint8Array([0x7b, 0xff, 0x7d]),
       ),
       "content-utf8",
+      "text/json content is not valid UTF-8",
     ],
-    ["content not JSON", good({}, "search ring"), "content-json"],
-    ["content an array", good({}, "[1]"), "content-not-object"],
-    ["content a number", good({}, "42"), "content-not-object"],
+    [
+      "content not JSON",
+      good({}, "search ring"),
+      "content-json",
+      "text/json content is not valid JSON (",
+    ],
+    [
+      "content an array",
+      good({}, "[1]"),
+      "content-not-object",
+      "text/json content is not a JSON object",
+    ],
+    [
+      "content a number",
+      good({}, "42"),
+      "content-not-object",
+      "text/json content is not a JSON object",
+    ],
   ];
-  for (const [name, wire, kind] of cases) {
+  for (const [name, wire, kind, reason] of cases) {
     const got = decode(wire, []);
     assert.equal(got.error, kind, name);
     assert.equal(got.messages.length, 0, name);
+    const d = new FrameDecoder(1 << 20);
+    d.feed(wire, 0, wire.length);
+    const said = d.error?.reason ?? "";
+    if (reason.endsWith("(")) assert.ok(said.startsWith(reason), `${name}: ${said}`);
+    else assert.equal(said, reason, name);
   }
+});
+
+Deno.test("frame: long values are cut in reasons; utf8 in any case is utf-8; long headers take two length bytes", () => {
+  const d = new FrameDecoder(1 << 20);
+  const bad = raw(JSON.stringify({
+    byteorder: "x".repeat(50),
+    "content-type": "a",
+    "content-encoding": "b",
+    "content-length": 0,
+  }));
+  d.feed(bad, 0, bad.length);
+  assert.equal(d.error?.reason, `"byteorder" must be "little" or "big", not "${"x".repeat(36)}...`);
+  for (const encoding of ["UTF-8", "utf8", "Utf8"]) {
+    const wire = raw(
+      JSON.stringify({
+        byteorder: "big",
+        "content-type": "text/json",
+        "content-encoding": encoding,
+        "content-length": 2,
+      }),
+      text.encode("{}"),
+    );
+    assert.equal(decode(wire, []).error, null, encoding);
+  }
+  const q = new ByteQueue();
+  const type = "binary/" + "t".repeat(300);
+  encodeFrame(q, type, "binary", text.encode("abc"));
+  const wire = drain(q);
+  const length = (wire[0] << 8) | wire[1];
+  assert.ok(wire[0] > 0, "a header of over 255 bytes");
+  assert.equal(length, wire.length - 2 - 3);
+  const got = decode(wire, [1, 200]);
+  assert.equal(got.messages[0].type, type);
+  assert.deepEqual(got.messages[0].content, text.encode("abc"));
 });
 
 Deno.test("frame: a header whose JSON has a 'kind' key is still a header", () => {
@@ -195,23 +309,58 @@ Deno.test("frame: a content-length above the limit is refused before any content
   assert.equal(d.error?.reason, "content-length 50000000 exceeds the limit of 16777216 bytes");
 });
 
-Deno.test("frame: random garbage never throws out of the decoder", () => {
+Deno.test("frame: random garbage decodes the same however it is cut, and stops at its first error", () => {
   fc.assert(
     fc.property(
       fc.uint8Array({ maxLength: 600 }),
       fc.array(fc.nat(), { maxLength: 10 }),
       (junk, cuts) => {
-        const got = decode(junk, cuts, 256);
-        assert.ok(got.error === null || typeof got.error === "string");
+        const whole = decode(junk, [], 256);
+        assert.deepEqual(decode(junk, cuts, 256), whole, "cut or whole, the same outcome");
+        // Fed again after an error, the decoder takes nothing: framing is lost for good.
+        const d = new FrameDecoder(256);
+        let at = 0;
+        while (at < junk.length && d.error === null) at = d.feed(junk, at, junk.length);
+        if (d.error !== null) assert.equal(d.feed(junk, at, junk.length), at);
+        else assert.equal(at, junk.length, "without an error, every byte is taken");
       },
     ),
-    { numRuns: 2000 },
+    { numRuns: 1000 },
   );
-  // Garbage that looks like a header, too: a plausible length prefix before random bytes.
+});
+
+Deno.test("frame: a header that is not JSON, or not an object, is named as such", () => {
   fc.assert(
     fc.property(fc.string({ maxLength: 200 }), (s) => {
-      decode(raw(s), []);
+      let parsed: unknown, json = true;
+      try {
+        parsed = JSON.parse(s);
+      } catch {
+        json = false;
+      }
+      const got = decode(raw(s), []);
+      if (!json) assert.equal(got.error, "header-json");
+      else if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        assert.equal(got.error, "header-not-object");
+      } else assert.equal(got.error, "missing-field");
     }),
-    { numRuns: 2000 },
+    { numRuns: 1000 },
   );
+});
+
+Deno.test("frame: content-length exactly at the limit is accepted; one more is refused", () => {
+  const header = (length: number) =>
+    raw(JSON.stringify({
+      byteorder: "big",
+      "content-type": "binary/x",
+      "content-encoding": "binary",
+      "content-length": length,
+    }));
+  const at = decode(concat([header(256), new Uint8Array(256)]), [], 256);
+  assert.equal(at.error, null);
+  assert.equal(at.messages[0].content.length, 256);
+  assert.equal(decode(header(257), [], 256).error, "too-large");
+  const zero = decode(header(0), [], 0);
+  assert.equal(zero.error, null);
+  assert.equal(zero.messages.length, 1, "an empty content completes at once");
 });

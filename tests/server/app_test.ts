@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { BufferPool } from "../../lib/buffer_pool.ts";
+import { ByteQueue } from "../../lib/byte_queue.ts";
+import { type Event, type EventType, Interest, type Key } from "../../lib/loop.ts";
 import { frameBytes, FrameDecoder } from "../../lib/frame.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "../../server/app.ts";
 import { Server } from "../../server/serve.ts";
-import { captureLog, expectSoon, serveUntil } from "../harness.ts";
+import { captureLog, drain, expectSoon, serveUntil } from "../harness.ts";
 import { concat, FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";
 
 const text = new TextEncoder();
@@ -244,4 +246,123 @@ Deno.test("app server: after an error reply, a peer that keeps sending is cut of
     '{"error":"JSON header lacks \\"byteorder\\""}',
   ]]);
   assert.ok(taken > 5000 && taken <= 5000 + 100 + 4, `dropped ${taken} bytes before closing`);
+});
+
+/** A key as a session sees it: bytes to read put in `input`, its output a queue. */
+function fakeKey() {
+  const output = new ByteQueue();
+  return { output, input: new Uint8Array(0), endOutput() {} } as unknown as Key<unknown> & {
+    input: Uint8Array;
+  };
+}
+
+function event(type: EventType, key: Key<unknown>, n = 0): Event<unknown> {
+  return { type, key, n, size: n, stream: null, error: null };
+}
+
+/** Feeds `bytes` as one read. */
+function read(session: AppSession, key: Key<unknown> & { input: Uint8Array }, bytes: Uint8Array) {
+  key.input = bytes;
+  return session.handle(event("read", key, bytes.length));
+}
+
+Deno.test("app session: its states and interests as a request arrives, is answered, and the peer leaves", () => {
+  const trace: string[] = [];
+  const session = new AppSession(DEFAULT_APP_LIMITS, (l) => trace.push(l));
+  const key = fakeKey();
+  const request = wire([["text/json", EXCHANGES[1][1]]]);
+  assert.equal(session.stateName, "reading proto-header");
+  assert.equal(session.interest(key), Interest.READ);
+  read(session, key, request.subarray(0, 1));
+  assert.equal(session.stateName, "reading proto-header");
+  read(session, key, request.subarray(1, 10));
+  assert.equal(session.stateName, "reading json-header");
+  read(session, key, request.subarray(10, request.length - 1));
+  assert.equal(session.stateName, "reading content");
+  assert.equal(read(session, key, request.subarray(request.length - 1)), false);
+  assert.equal(session.interest(key), Interest.READ_WRITE, "a reply is owed");
+  assert.deepEqual(trace, [
+    'request text/json {"action":"search","value":"ring"} -> reply text/json {"result":"In the caves beneath the Misty Mountains. 💍"}',
+  ]);
+  assert.equal(session.handle(event("eof", key)), false, "FIN with a reply owed: not done");
+  assert.equal(session.stateName, "closing");
+  assert.equal(session.interest(key), Interest.WRITE);
+  key.output.consume(key.output.length);
+  assert.equal(session.handle(event("write", key, 1)), true, "reply written after FIN: done");
+  assert.equal(session.stateName, "closed");
+  assert.equal(session.interest(key), Interest.NONE);
+  assert.equal(session.failure, null);
+});
+
+Deno.test("app session: binary requests are traced by size; a bad one is traced and rejected", () => {
+  const trace: string[] = [];
+  const session = new AppSession(DEFAULT_APP_LIMITS, (l) => trace.push(l));
+  const key = fakeKey();
+  read(
+    session,
+    key,
+    concat([wire([["binary/x", "hello world 123"]]), new Uint8Array([0, 1, 0x31])]),
+  );
+  assert.deepEqual(trace, [
+    "request binary/x 15 bytes -> reply binary/custom-server-binary-type 37 bytes",
+    "malformed request: JSON header is not an object",
+  ]);
+  assert.equal(session.stateName, "rejecting");
+  assert.equal(session.interest(key), Interest.WRITE);
+  assert.equal(session.failure, null, "a peer's malformed input is not a broken connection");
+  key.output.consume(key.output.length);
+  session.handle(event("write", key, 1));
+  assert.equal(session.stateName, "discarding");
+  assert.equal(session.interest(key), Interest.READ);
+  assert.equal(read(session, key, new Uint8Array(10)), false, "garbage after it is dropped");
+  assert.equal(key.output.length, 0, "and never answered");
+  assert.equal(session.handle(event("eof", key)), true, "the peer's FIN ends it");
+});
+
+Deno.test("app session: a refusing session answers only its refusal, drops what comes, and ends at FIN", () => {
+  const session = new AppSession({ ...DEFAULT_APP_LIMITS, discardLimit: 100 }, null, "server busy");
+  const key = fakeKey();
+  session.start(key);
+  assert.equal(session.stateName, "rejecting");
+  assert.deepEqual(replies(drain(key.output)), [["text/json", '{"error":"server busy"}']]);
+  session.handle(event("write", key, 1));
+  assert.equal(session.stateName, "discarding");
+  assert.equal(
+    read(session, key, wire([["text/json", EXCHANGES[0][1]]])),
+    true,
+    "over 100 bytes dropped: closed",
+  );
+  assert.equal(key.output.length, 0, "a request after the refusal is not answered");
+  const other = new AppSession(DEFAULT_APP_LIMITS, null, "server busy");
+  const otherKey = fakeKey();
+  other.start(otherKey);
+  assert.equal(other.handle(event("eof", otherKey)), false, "FIN while the refusal is still owed");
+  assert.equal(other.stateName, "closing");
+  const broken = new AppSession(DEFAULT_APP_LIMITS, null);
+  assert.equal(
+    broken.handle({ ...event("error", key), error: new Deno.errors.BrokenPipe("x") }),
+    true,
+  );
+  assert.equal(broken.failure, "broken pipe");
+  assert.equal(broken.interest(key), Interest.NONE);
+});
+
+Deno.test("app session: paused past the high-water mark, a read in flight is still answered; reading resumes at the low mark", () => {
+  const session = new AppSession({ ...DEFAULT_APP_LIMITS, highWater: 300, lowWater: 100 }, null);
+  const key = fakeKey();
+  const one = wire([["text/json", EXCHANGES[0][1]]]);
+  read(session, key, concat([one, one]));
+  assert.equal(session.stateName, "reading proto-header", `${key.output.length} owed`);
+  read(session, key, one);
+  assert.equal(session.stateName, "paused");
+  assert.equal(session.interest(key), Interest.WRITE);
+  const owed = key.output.length;
+  read(session, key, one);
+  assert.ok(key.output.length > owed, "the late request was answered");
+  key.output.consume(key.output.length - 101);
+  session.handle(event("write", key, 1));
+  assert.equal(session.stateName, "paused", "101 owed");
+  key.output.consume(1);
+  session.handle(event("write", key, 1));
+  assert.equal(session.stateName, "reading proto-header", "100 owed");
 });

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { BufferPool } from "../../lib/buffer_pool.ts";
+import { ByteQueue } from "../../lib/byte_queue.ts";
+import { type Event, type EventType, Interest, type Key } from "../../lib/loop.ts";
 import { EchoSession } from "../../server/echo.ts";
 import { Server } from "../../server/serve.ts";
 import { captureLog, serveUntil } from "../harness.ts";
@@ -101,4 +103,73 @@ Deno.test("echo server: --verbose shows reads, partial writes and interest chang
   );
   assert.ok(out.some((l) => l === "#1 interest read -> read+write"));
   assert.ok(out.some((l) => l === "#1 read end of stream (peer half-closed)"));
+});
+
+/** A key as a session sees it, with `owed` bytes in its output; no loop, no stream. */
+function fakeKey(owed = 0) {
+  const output = new ByteQueue(new BufferPool({ minSize: 1 << 16, maxSize: 1 << 16 }));
+  output.push(new Uint8Array(owed));
+  const key = {
+    output,
+    input: new Uint8Array(1 << 16),
+    forwardInput(n: number) {
+      output.push(key.input, 0, n);
+    },
+  };
+  return key as unknown as Key<unknown>;
+}
+
+function event(type: EventType, key: Key<unknown>, n = 0): Event<unknown> {
+  return { type, key, n, size: n, stream: null, error: null };
+}
+
+Deno.test("echo session: the default marks pause past 1 MiB owed and resume at 512 KiB", () => {
+  const session = new EchoSession();
+  const key = fakeKey((1 << 20) - 10);
+  assert.equal(session.handle(event("read", key, 10)), false);
+  assert.equal(session.stateName, "echoing", "exactly 1 MiB owed: still reading");
+  assert.equal(session.interest(key), Interest.READ_WRITE);
+  session.handle(event("read", key, 1));
+  assert.equal(session.stateName, "paused", "one byte past 1 MiB: paused");
+  assert.equal(session.interest(key), Interest.WRITE);
+  key.output.consume(key.output.length - (1 << 19) - 1);
+  session.handle(event("write", key, 100));
+  assert.equal(session.stateName, "paused", "512 KiB + 1 owed: still paused");
+  key.output.consume(1);
+  session.handle(event("write", key, 1));
+  assert.equal(session.stateName, "echoing", "512 KiB owed: reading again");
+});
+
+Deno.test("echo session: a read in flight while paused is kept; FIN drains what is owed, then closes", () => {
+  const session = new EchoSession({ highWater: 100, lowWater: 50 });
+  const key = fakeKey(0);
+  session.handle(event("read", key, 101));
+  assert.equal(session.stateName, "paused");
+  session.handle(event("read", key, 20));
+  assert.equal(key.output.length, 121, "the late read's bytes are owed too");
+  assert.equal(session.stateName, "paused");
+  key.output.consume(121);
+  session.handle(event("write", key, 121));
+  assert.equal(session.stateName, "echoing");
+  assert.equal(session.interest(key), Interest.READ, "nothing owed: read only");
+  key.output.push(new Uint8Array(5));
+  assert.equal(session.handle(event("eof", key)), false, "owes 5 at FIN: not done");
+  assert.equal(session.stateName, "draining");
+  assert.equal(session.interest(key), Interest.WRITE);
+  key.output.consume(4);
+  assert.equal(session.handle(event("write", key, 4)), false, "1 still owed");
+  key.output.consume(1);
+  assert.equal(session.handle(event("write", key, 1)), true, "all written: done");
+  assert.equal(session.failure, null);
+  assert.equal(session.interest(key), Interest.NONE);
+  const reset = new EchoSession();
+  assert.equal(
+    reset.handle({ ...event("error", key), error: new Deno.errors.ConnectionReset("x") }),
+    true,
+  );
+  assert.equal(reset.failure, "connection reset by peer");
+  assert.equal(reset.stateName, "failed");
+  assert.equal(reset.interest(key), Interest.NONE);
+  const idle = new EchoSession();
+  assert.equal(idle.handle(event("eof", fakeKey(0))), true, "FIN with nothing owed: done at once");
 });

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { BufferPool } from "../../lib/buffer_pool.ts";
+import { Log } from "../../lib/log.ts";
 import { frameBytes, FrameDecoder } from "../../lib/frame.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "../../server/app.ts";
 import { EchoSession } from "../../server/echo.ts";
@@ -163,7 +164,7 @@ Deno.test("serve: --idle-timeout closes a silent connection, never before its ti
 });
 
 Deno.test("serve: a stop drains open connections to the end; a second stop cuts them off", async () => {
-  const streaming = new ScriptedPeer(bytes(2000), { ...chaos(30), maxRead: 10 }, {
+  const streaming = new ScriptedPeer(bytes(500), { ...chaos(30), maxRead: 10 }, {
     readDelayMs: 1,
   });
   const acceptor = new FakeAcceptor([streaming], random(6));
@@ -261,4 +262,128 @@ Deno.test("serve: the summary line counts each kind of ending, in words", () => 
     formatStats({ ...stats, accepted: 0, refused: 0, aborted: 0, failed: 2, idle: 0, cutOff: 0 }),
     "Stopped: 0 connections served, 6 bytes in, 7 bytes out, 2 errors",
   );
+});
+
+Deno.test("serve: with --log-format json every line is an event with its fields", async () => {
+  const lines: string[] = [];
+  const log = new Log("verbose", "json", { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+  // Reads take 5 bytes at once and writes 3: one read, then a partial write.
+  const holder = new ScriptedPeer(bytes(5), { rand: () => 0.99, maxRead: 5, maxWrite: 3 }, {
+    eof: false,
+  });
+  const late = new ScriptedPeer(bytes(3), chaos(51));
+  const reset = new ScriptedPeer(bytes(40), chaos(52), { resetAfter: 0 });
+  const acceptor = new FakeAcceptor([
+    holder,
+    new Deno.errors.ConnectionReset("Connection reset by peer (os error 104)"),
+  ], random(11));
+  const server = new Server(acceptor, {
+    log,
+    maxConns: 1,
+    drainTimeout: 0.01,
+    newSession: () => new EchoSession({ highWater: 2, lowWater: 1 }),
+  });
+  const running = server.run();
+  try {
+    await expectSoon(() => holder.echoed.length === 5, "the echo");
+    acceptor.offer(late);
+    await expectSoon(() => late.closed, "the refusal");
+    holder.hangUp();
+    await expectSoon(() => holder.closed, "the first peer's close");
+    acceptor.offer(reset);
+    await expectSoon(() => reset.closed, "the reset peer's close");
+    acceptor.offer(new ScriptedPeer(new Uint8Array(0), chaos(53), { eof: false }));
+    await expectSoon(() => lines.some((l) => l.includes('"conn":4')), "the fourth accept");
+  } finally {
+    server.stop();
+    await running;
+  }
+  const events = lines.map((l) => JSON.parse(l));
+  for (const e of events) {
+    assert.match(e.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    delete e.time;
+  }
+  const first = (event: string, extra: Record<string, unknown> = {}) =>
+    events.find((e) => e.event === event && Object.entries(extra).every(([k, v]) => e[k] === v));
+  assert.deepEqual(first("accepted"), {
+    level: "info",
+    event: "accepted",
+    conn: 1,
+    peer: "peer",
+    open: 1,
+  });
+  assert.deepEqual(first("aborted"), {
+    level: "info",
+    event: "aborted",
+    reason: "connection reset by peer",
+  });
+  assert.deepEqual(first("read"), { level: "debug", event: "read", conn: 1, bytes: 5 });
+  assert.deepEqual(first("interest"), {
+    level: "debug",
+    event: "interest",
+    conn: 1,
+    from: "read",
+    to: "write",
+  });
+  assert.deepEqual(first("state"), {
+    level: "debug",
+    event: "state",
+    conn: 1,
+    from: "echoing",
+    to: "paused",
+    owed: 5,
+  });
+  const write = first("write")!;
+  assert.deepEqual(Object.keys(write), ["level", "event", "conn", "bytes", "offered", "owed"]);
+  assert.equal(write.bytes < write.offered, true, "a partial write shows as bytes < offered");
+  assert.deepEqual(first("refused"), {
+    level: "info",
+    event: "refused",
+    conn: 2,
+    peer: "peer",
+    open: 1,
+  });
+  assert.deepEqual(first("eof"), { level: "debug", event: "eof", conn: 1 });
+  assert.deepEqual(first("closed", { conn: 1 }), {
+    level: "info",
+    event: "closed",
+    conn: 1,
+    peer: "peer",
+    bytes_in: 5,
+    bytes_out: 5,
+    open: 0,
+    reason: "done",
+  });
+  assert.deepEqual(first("error", { conn: 3 }), {
+    level: "debug",
+    event: "error",
+    conn: 3,
+    reason: "connection reset by peer",
+  });
+  assert.deepEqual(first("failed"), {
+    level: "error",
+    event: "failed",
+    conn: 3,
+    peer: "peer",
+    bytes_in: 0,
+    bytes_out: 0,
+    open: 0,
+    reason: "connection reset by peer",
+  });
+  assert.deepEqual(first("draining"), {
+    level: "info",
+    event: "draining",
+    open: 1,
+    seconds: 0.01,
+  });
+  assert.deepEqual(first("closed", { conn: 4 }), {
+    level: "info",
+    event: "closed",
+    conn: 4,
+    peer: "peer",
+    bytes_in: 0,
+    bytes_out: 0,
+    open: 0,
+    reason: "the drain timed out",
+  });
 });

@@ -1,0 +1,176 @@
+/**
+ * The client connection's state machine, driven by the client loop over fake
+ * servers: the window of messages in flight, the end of a run, timeouts, and
+ * how each failure is told.
+ */
+import assert from "node:assert/strict";
+import { runClients, type RunResult } from "../../client/connect.ts";
+import { EchoClient } from "../../client/echo.ts";
+import { Meter } from "../../client/meter.ts";
+import { Pace } from "../../client/pace.ts";
+import { PatternPayload, type Payload, TextPayload } from "../../client/payload.ts";
+import type { Stream } from "../../lib/loop.ts";
+import { random, ServerPeer } from "../fake_stream.ts";
+
+function run(
+  payload: (i: number) => Payload,
+  dial: () => Promise<Stream>,
+  options: { conns?: number; depth?: number; timeout?: number; stopAt?: number } = {},
+): Promise<RunResult & { clients: EchoClient[] }> {
+  const meter = new Meter(0);
+  const clients: EchoClient[] = [];
+  return runClients({
+    hostname: "127.0.0.1",
+    port: 9,
+    conns: options.conns ?? 1,
+    meter,
+    dial,
+    timeout: options.timeout,
+    stopAt: options.stopAt,
+    first: (i) => {
+      const c = new EchoClient(i, payload(i), options.depth ?? 1, meter, null, null);
+      clients.push(c);
+      return c;
+    },
+  }).then((r) => ({ ...r, clients }));
+}
+
+/** An echo server that notes the most bytes it was ever sent ahead of its answers. */
+function windowWatcher() {
+  let ahead = 0, most = 0;
+  const peer = new ServerPeer({ rand: random(1), maxRead: 1000, maxWrite: 1000 }, {
+    respond: (w) => {
+      ahead += w.length;
+      most = Math.max(most, ahead);
+      return w;
+    },
+  });
+  const read = peer.read.bind(peer);
+  // Answers come late, so the client has time to fill its window.
+  peer.read = async (buf) => {
+    await new Promise((r) => setTimeout(r, 5));
+    const n = await read(buf);
+    if (n !== null) ahead -= n;
+    return n;
+  };
+  return { peer, most: () => most };
+}
+
+Deno.test("client session: never more than --depth messages unanswered, and the whole window used", async () => {
+  for (const depth of [1, 3]) {
+    const watch = windowWatcher();
+    const result = await run(
+      () => new PatternPayload(20, 100, 0),
+      () => Promise.resolve(watch.peer),
+      { depth },
+    );
+    assert.equal(result.failure, null);
+    assert.equal(result.report.messages, 20);
+    assert.ok(watch.most() <= depth * 100, `depth ${depth}: ${watch.most()} bytes ahead`);
+    assert.ok(watch.most() > (depth - 1) * 100, `depth ${depth}: the window was used`);
+  }
+});
+
+Deno.test("client session: a server that never answers fails with 'no reply'; one that never accepts with a handshake timeout", async () => {
+  const mute: Stream = {
+    read: () => new Promise(() => {}),
+    write: (b) => Promise.resolve(b.length),
+    close() {},
+  };
+  const silent = await run(() => new TextPayload(["x"]), () => Promise.resolve(mute), {
+    timeout: 0.05,
+  });
+  assert.equal(silent.failure, "127.0.0.1:9: connection 1: no reply for 0.05 s");
+  assert.equal(silent.clients[0].state.name, "failed");
+  const never = await run(() => new TextPayload(["x"]), () => new Promise(() => {}), {
+    conns: 2,
+    timeout: 0.05,
+  });
+  assert.equal(
+    never.failure,
+    "cannot connect to 127.0.0.1:9: timed out after 0.05 s (2 of 2 connections failed)",
+  );
+  assert.equal(never.connected, 0);
+});
+
+Deno.test("client session: a connection that owes nothing is not timed out while others work", async () => {
+  const rand = random(2);
+  // One connection sends a single message; the other streams for longer than the timeout.
+  const result = await run(
+    (i) => i === 0 ? new TextPayload(["x"]) : new PatternPayload(40, 10, 1),
+    () => {
+      const peer = new ServerPeer({ rand, maxRead: 10, maxWrite: 10 });
+      const read = peer.read.bind(peer);
+      peer.read = (buf) => new Promise((r) => setTimeout(r, 5)).then(() => read(buf));
+      return Promise.resolve(peer);
+    },
+    { conns: 2, timeout: 0.1 },
+  );
+  assert.equal(result.failure, null);
+  assert.equal(result.report.messages, 41);
+});
+
+Deno.test("client session: a server that closes before the reply, or resets, is told apart from a refused connect", async () => {
+  const rand = random(3);
+  const closes = await run(
+    () => new PatternPayload(2, 10, 0),
+    () => Promise.resolve(new ServerPeer({ rand, maxRead: 10, maxWrite: 10 }, { closeAfter: 10 })),
+  );
+  assert.equal(
+    closes.failure,
+    "127.0.0.1:9: connection 1: server closed the connection after echoing 10 of the 20 bytes sent",
+  );
+  const reset: Stream = {
+    read: () => Promise.reject(new Deno.errors.ConnectionReset("reset")),
+    write: (b) => Promise.resolve(b.length),
+    close() {},
+  };
+  const resets = await run(() => new TextPayload(["x"]), () => Promise.resolve(reset));
+  assert.equal(resets.failure, "127.0.0.1:9: connection 1: connection reset by peer");
+  assert.equal(resets.clients[0].failure?.during, "exchanging");
+  const refused = await run(
+    () => new TextPayload(["x"]),
+    () => Promise.reject(new Deno.errors.ConnectionRefused("refused")),
+  );
+  assert.equal(refused.clients[0].failure?.during, "connecting");
+});
+
+Deno.test("client session: a run stopped before the handshake completes ends done, having sent nothing", async () => {
+  let connect: (s: Stream) => void = () => {};
+  const peer = new ServerPeer({ rand: random(4), maxRead: 10, maxWrite: 10 });
+  const result = await run(
+    () => new PatternPayload(Infinity, 10, 0),
+    () => {
+      setTimeout(() => connect(peer), 30);
+      return new Promise((r) => connect = r);
+    },
+    { stopAt: performance.now() + 5 },
+  );
+  assert.equal(result.failure, null);
+  assert.equal(result.clients[0].state.name, "done");
+  assert.equal(result.clients[0].sent, 0);
+  assert.equal(result.report.messages, 0);
+});
+
+Deno.test("client session: paced messages are timed from when they were due, not when they went", async () => {
+  const meter = new Meter(0);
+  const start = performance.now();
+  // One message due at once, answered only after 30 ms: its latency counts those 30 ms.
+  const peer = new ServerPeer({ rand: random(5), maxRead: 10, maxWrite: 10 });
+  const read = peer.read.bind(peer);
+  peer.read = (buf) => new Promise((r) => setTimeout(r, 30)).then(() => read(buf));
+  const pace = new Pace(start, 1, 10);
+  const result = await runClients({
+    hostname: "127.0.0.1",
+    port: 9,
+    conns: 1,
+    meter,
+    pace,
+    stopAt: start + 50,
+    dial: () => Promise.resolve(peer),
+    first: (i) => new EchoClient(i, new PatternPayload(Infinity, 10, 0), 4, meter, pace, null),
+  });
+  assert.equal(result.failure, null);
+  assert.equal(meter.messages, 1, "one message was due within 50 ms at 10/s");
+  assert.ok(meter.latency.max >= 30_000, `latency ${meter.latency.max} us`);
+});
