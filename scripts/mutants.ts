@@ -107,7 +107,7 @@ async function stryker(bin: string, module: string, tests: string[]): Promise<Co
     tempDirName: `${work}/sandbox`,
     concurrency: navigator.hardwareConcurrency,
     coverageAnalysis: "off",
-    timeoutMS: 10_000,
+    timeoutMS: 4000,
     ignorePatterns: ["bench", ".ci", "*.md", "sockdemo"],
     plugins: [`${strykerDir()}/node_modules/@stryker-mutator/*`],
   };

@@ -258,3 +258,190 @@ Deno.test("loop: forwardInput hands a well-filled read buffer to the output inst
   assert.equal(key.output.peek().buffer, big.buffer, "queued without a copy");
   loop.unregister(key);
 });
+
+Deno.test("loop: select(timeout) returns an empty batch when nothing happens; wakeup() returns at once", async () => {
+  const loop = new Loop<null>();
+  const started = performance.now();
+  assert.deepEqual([...await loop.select(30)], []);
+  assert.ok(performance.now() - started >= 29, "it waited for the timeout");
+  const waiting = loop.select(LIMIT_MS);
+  loop.wakeup();
+  assert.deepEqual([...await waiting], []);
+  loop.wakeup(); // before select: the next one returns at once
+  const early = performance.now();
+  assert.deepEqual([...await loop.select(LIMIT_MS)], []);
+  assert.ok(performance.now() - early < 1000);
+  assert.deepEqual([...await loop.select(0)], [], "a zero timeout only polls");
+});
+
+Deno.test("loop: counts bytes each way, and a read event gives its buffer's size", async () => {
+  let served = false;
+  const stream: Stream = {
+    read(buf) {
+      if (served) return new Promise(() => {});
+      served = true;
+      buf.fill(1, 0, 100);
+      return Promise.resolve(100);
+    },
+    write: (b) => Promise.resolve(Math.min(b.length, 30)),
+    close() {},
+  };
+  const loop = new Loop<null>({ pool: new BufferPool({ minSize: 512, maxSize: 4096 }) });
+  assert.equal(loop.size, 0);
+  const key = loop.register(stream, Interest.READ, null);
+  assert.equal(loop.size, 1);
+  const [read] = [...await loop.select(LIMIT_MS)].map((e) => ({ ...e }));
+  assert.deepEqual([read.type, read.n, read.size], ["read", 100, 512]);
+  assert.equal(key.bytesRead, 100);
+  key.output.push(new Uint8Array(50));
+  loop.modify(key, Interest.WRITE);
+  const [w1] = [...await loop.select(LIMIT_MS)].map((e) => ({ ...e }));
+  assert.deepEqual([w1.type, w1.n, w1.size], ["write", 30, 50]);
+  const [w2] = [...await loop.select(LIMIT_MS)].map((e) => ({ ...e }));
+  assert.deepEqual([w2.type, w2.n, w2.size], ["write", 20, 20]);
+  assert.equal(key.bytesWritten, 50);
+  loop.unregister(key);
+  loop.unregister(key); // twice is harmless
+  assert.equal(loop.size, 0);
+});
+
+Deno.test("loop: endOutput sends FIN once everything queued is written, not before", async () => {
+  const writes: number[] = [];
+  let fins = 0, release: () => void = () => {};
+  const stream: Stream = {
+    read: () => new Promise(() => {}),
+    write: (b) => {
+      writes.push(b.length);
+      return new Promise((r) => release = () => r(b.length));
+    },
+    close() {},
+    closeWrite: () => {
+      fins++;
+      return Promise.resolve();
+    },
+  };
+  const loop = new Loop<null>();
+  const key = loop.register(stream, Interest.WRITE, null);
+  key.output.push(new Uint8Array(10));
+  key.endOutput();
+  assert.equal(fins, 0, "10 bytes still owed");
+  loop.wakeup();
+  await loop.select(LIMIT_MS); // issues the write
+  assert.equal(fins, 0, "the write is in flight");
+  release();
+  await loop.select(LIMIT_MS);
+  assert.equal(fins, 1);
+  const idle = loop.register({ ...stream }, Interest.NONE, null);
+  idle.endOutput();
+  assert.equal(fins, 2, "nothing owed: FIN at once");
+  idle.endOutput();
+  assert.equal(fins, 3);
+  loop.unregister(key);
+  loop.unregister(idle);
+});
+
+Deno.test("loop: forwardInput hands over a buffer from 8 KiB filled at least half; smaller is copied", () => {
+  const pool = new BufferPool({ minSize: 512, maxSize: 16384 });
+  const cases: [number, number, boolean][] = [
+    [16384, 8192, true],
+    [16384, 8191, false],
+    [16384, 16384, true],
+    [8192, 8192, true],
+    [32768 / 2, 8192 - 1, false],
+  ];
+  for (const [size, n, handed] of cases) {
+    const loop = new Loop<null>({ pool });
+    const key = loop.register(
+      {
+        read: () => new Promise(() => {}),
+        write: () => new Promise(() => {}),
+        close() {},
+      },
+      Interest.NONE,
+      null,
+    );
+    const buf = pool.take(size);
+    (key as unknown as { input: Uint8Array }).input = buf;
+    key.forwardInput(n);
+    assert.equal(key.input.length === 0, handed, `${n} of ${size}`);
+    assert.equal(key.output.length, n);
+    assert.equal(key.output.peek().buffer === buf.buffer, handed, `${n} of ${size}: no copy`);
+    loop.unregister(key);
+  }
+});
+
+Deno.test("loop: a buffer still being read into or written from never goes back to the pool", async () => {
+  const pool = new BufferPool({ minSize: 512, maxSize: 512 });
+  const loop = new Loop<null>({ pool });
+  const hold = () => new Promise<never>(() => {});
+  const key = loop.register({ read: hold, write: hold, close() {} }, Interest.READ_WRITE, null);
+  key.output.push(new Uint8Array(100));
+  loop.wakeup();
+  await loop.select(LIMIT_MS); // a read and a write now pending
+  loop.unregister(key);
+  assert.equal(pool.freeBytes, 0, "neither the read buffer nor the output chunk");
+  const quiet = loop.register({ read: hold, write: hold, close() {} }, Interest.NONE, null);
+  quiet.output.push(new Uint8Array(100));
+  loop.wakeup();
+  await loop.select(LIMIT_MS);
+  loop.unregister(quiet);
+  assert.equal(pool.freeBytes, 512, "nothing pending: its output chunk is reused");
+});
+
+Deno.test("loop: a connect that completes after unregister, or an accept after the listener closed, closes the stream", async () => {
+  const closed: string[] = [];
+  const stream = (name: string): Stream => ({
+    read: () => new Promise(() => {}),
+    write: (b) => Promise.resolve(b.length),
+    close: () => closed.push(name),
+  });
+  const loop = new Loop<null>();
+  let dialed: (s: Stream) => void = () => {};
+  const key = loop.connect(new Promise((r) => dialed = r), Interest.READ, null);
+  loop.unregister(key);
+  dialed(stream("late connect"));
+  let accepted: (s: Stream) => void = () => {};
+  const listener = loop.listen({
+    accept: () => new Promise((r) => accepted = r),
+    close: () => closed.push("listener"),
+  }, null);
+  loop.wakeup();
+  await loop.select(LIMIT_MS);
+  loop.unregister(listener);
+  accepted(stream("late accept"));
+  await new Promise((r) => setTimeout(r, 0));
+  assert.deepEqual([...closed].sort(), ["late accept", "late connect", "listener"]);
+  loop.wakeup();
+  assert.deepEqual([...await loop.select(LIMIT_MS)], [], "and no event comes of them");
+});
+
+Deno.test("loop: a listener accepts again at once, and an accept error is an error event", async () => {
+  const queue: (Stream | Error)[] = [
+    { read: () => new Promise(() => {}), write: (b) => Promise.resolve(b.length), close() {} },
+    new Deno.errors.ConnectionAborted("aborted"),
+  ];
+  let accepts = 0;
+  const loop = new Loop<string>();
+  const listener = loop.listen({
+    accept: () => {
+      accepts++;
+      const next = queue.shift();
+      if (next === undefined) return new Promise(() => {});
+      return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
+    },
+    close() {},
+  }, "listener");
+  const seen: string[] = [];
+  const select = selector(loop, "two listener events");
+  while (seen.length < 2) {
+    for (const ev of await select()) {
+      seen.push(ev.type);
+      if (ev.type === "accept") assert.ok(ev.stream !== null);
+      else assert.ok(ev.error instanceof Deno.errors.ConnectionAborted);
+    }
+  }
+  assert.deepEqual(seen, ["accept", "error"]);
+  assert.ok(accepts >= 2);
+  loop.modify(listener, Interest.NONE);
+  loop.unregister(listener);
+});
