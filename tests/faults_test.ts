@@ -109,7 +109,10 @@ faultTest(
     }).spawn();
     const reader = silent.stdout.pipeThrough(new TextDecoderStream()).getReader();
     try {
-      assert.equal((await reader.read()).value?.trim(), "ready");
+      assert.equal(
+        (await within(reader.read(), 30_000, "the silent peers")).value?.trim(),
+        "ready",
+      );
       await afterFault(server);
     } finally {
       silent.kill();
@@ -159,7 +162,7 @@ faultTest("SIGTERM in the middle of a 20 MB echo stream loses no byte, then exit
     }
   }
   await conn.closeWrite();
-  const echoed = await reading;
+  const echoed = await within(reading, 60_000, "the 20 MB echo");
   conn.close();
   const stopped = await server.exited();
   assert.equal(echoed.length, total);
@@ -176,7 +179,7 @@ faultTest("a second SIGINT stops at once, exit 130", async () => {
   const server = await ServerProcess.start([]);
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
   await conn.write(new Uint8Array([1]));
-  await conn.read(new Uint8Array(1));
+  await within(conn.read(new Uint8Array(1)), 10_000, "the echo");
   server.signal("SIGINT");
   await server.waitFor(/^Draining 1 open connection/m, 10_000, "the drain");
   const stopped = await server.stop("SIGINT");
@@ -320,7 +323,8 @@ faultTest(
       for (let i = 0; i < 7; i++) {
         await busy.write(new Uint8Array([i]));
         const b = new Uint8Array(1);
-        assert.equal(await busy.read(b), 1, `busy connection still served at ${i * 300} ms`);
+        const r = await within(busy.read(b), 5000, "the busy connection's echo");
+        assert.equal(r, 1, `busy connection still served at ${i * 300} ms`);
         await new Promise((r) => setTimeout(r, 300));
       }
       const [got, after] = await within(closed, 5000, "the silent connection's close");

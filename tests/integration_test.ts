@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runCommand, runSockdemo, ServerProcess } from "./sockdemo_process.ts";
+import { runCommand, runSockdemo, ServerProcess, within } from "./sockdemo_process.ts";
 
 const FOREIGN_CLIENT = new URL("./foreign/echo_client.py", import.meta.url).pathname;
 const FAULTS = new URL("./foreign/faults.py", import.meta.url).pathname;
@@ -87,7 +87,7 @@ Deno.test("serve: a half-closed connection gets everything it sent, then EOF", a
     })();
     for (let off = 0; off < sent.length;) off += await conn.write(sent.subarray(off));
     await conn.closeWrite();
-    const echoed = await reading;
+    const echoed = await within(reading, 60_000, "the echo");
     conn.close();
     assert.equal(echoed.length, sent.length);
     assert.deepEqual(echoed, sent);

@@ -31,13 +31,18 @@ export async function runCommand(
   args: string[],
   timeoutMs = 60_000,
 ): Promise<Outcome> {
+  const signal = AbortSignal.timeout(timeoutMs);
   const out = await new Deno.Command(cmd, {
     args,
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
-    signal: AbortSignal.timeout(timeoutMs),
+    signal,
   }).output();
+  if (signal.aborted) {
+    const what = `${cmd} ${args.join(" ")}`.slice(0, 200);
+    throw new Error(`${what}: killed, still running after ${timeoutMs} ms`);
+  }
   const text = new TextDecoder();
   return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
 }
