@@ -62,14 +62,15 @@ export class TextPayload implements Payload {
 
   /** Queues message `i`. */
   push(out: ByteQueue, i: number): void {
-    out.push(this.#stream, i === 0 ? 0 : this.#ends[i - 1], this.#ends[i]);
+    out.push(this.#stream, this.#ends[i - 1] ?? 0, this.#ends[i]);
   }
 
   /** Compares with the concatenated messages; bytes past their end never match. */
   mismatch(buf: Uint8Array, start: number, end: number, offset: number): number {
     const stream = this.#stream;
     for (let i = start; i < end; i++) {
-      if (offset + i - start >= stream.length || buf[i] !== stream[offset + i - start]) return i;
+      // Past the last message the stream reads as undefined, which no byte equals.
+      if (buf[i] !== stream[offset + i - start]) return i;
     }
     return -1;
   }

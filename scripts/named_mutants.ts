@@ -67,8 +67,9 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "the echo client accepts one extra byte after the last text message",
     file: "client/payload.ts",
-    from: "if (offset + i - start >= stream.length",
-    to: "if (offset + i - start > stream.length",
+    from: "if (buf[i] !== stream[offset + i - start]) return i;",
+    to:
+      "if (offset + i - start !== stream.length && buf[i] !== stream[offset + i - start]) return i;",
     tests: ["tests/client/payload_test.ts", "tests/client/echo_test.ts"],
     withinSeconds: 30,
   },

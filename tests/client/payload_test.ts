@@ -59,6 +59,9 @@ Deno.test("payload: generated messages are sized, offset and checked, one extra 
   bad[12] ^= 1;
   assert.equal(p.mismatch(bad, 0, 16, 0), 12, "a wrong byte before the extra one is found first");
   assert.equal(p.mismatch(bad, 0, 15, 0), 12);
+  const first = longer.slice();
+  first[0] ^= 1;
+  assert.equal(p.mismatch(first, 0, 16, 0), 0, "a wrong first byte, then one too many");
   assert.notDeepEqual(drain(pushed(new PatternPayload(1, 15, 8))), stream, "seeds differ");
 });
 
