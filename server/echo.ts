@@ -84,11 +84,11 @@ export class EchoSession implements Session {
     }
   }
 
+  // Reads come only while echoing or paused: the loop never reads past the FIN.
   #onRead(key: Key<unknown>, n: number): EchoState {
     // Even when paused, a read that was already in flight must be kept.
     key.forwardInput(n);
-    if (this.state === ECHOING && key.output.length > this.marks.highWater) return PAUSED;
-    return this.state;
+    return key.output.length > this.marks.highWater ? PAUSED : this.state;
   }
 
   #onWritten(key: Key<unknown>): EchoState {

@@ -160,6 +160,7 @@ Deno.test("echo session: a read in flight while paused is kept; FIN drains what 
   assert.equal(session.handle(event("write", key, 4)), false, "1 still owed");
   key.output.consume(1);
   assert.equal(session.handle(event("write", key, 1)), true, "all written: done");
+  assert.equal(session.stateName, "closed");
   assert.equal(session.failure, null);
   assert.equal(session.interest(key), Interest.NONE);
   const reset = new EchoSession();
