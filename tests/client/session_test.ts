@@ -11,6 +11,7 @@ import { Pace } from "../../client/pace.ts";
 import { PatternPayload, type Payload, TextPayload } from "../../client/payload.ts";
 import type { Stream } from "../../lib/loop.ts";
 import { random, ServerPeer } from "../fake_stream.ts";
+import { within } from "../sockdemo_process.ts";
 
 function run(
   payload: (i: number) => Payload,
@@ -173,4 +174,48 @@ Deno.test("client session: paced messages are timed from when they were due, not
   assert.equal(result.failure, null);
   assert.equal(meter.messages, 1, "one message was due within 50 ms at 10/s");
   assert.ok(meter.latency.max >= 30_000, `latency ${meter.latency.max} us`);
+});
+
+Deno.test("client session: a paced connection waiting for its next message is not timed out", async () => {
+  const meter = new Meter(0);
+  const start = performance.now();
+  // 5 messages/s: 200 ms between them, against a 50 ms timeout for replies.
+  const pace = new Pace(start, 1, 5);
+  const result = await runClients({
+    hostname: "127.0.0.1",
+    port: 9,
+    conns: 1,
+    meter,
+    pace,
+    timeout: 0.05,
+    stopAt: start + 500,
+    dial: () => Promise.resolve(new ServerPeer({ rand: random(6), maxRead: 10, maxWrite: 10 })),
+    first: (i) => new EchoClient(i, new PatternPayload(Infinity, 10, 0), 4, meter, pace, null),
+  });
+  assert.equal(result.failure, null);
+  assert.equal(meter.messages, 3, "due at 0, 200 and 400 ms");
+});
+
+Deno.test("client session: after the stop, a reply still due that never comes times out", async () => {
+  let answered = 0;
+  // Echoes 30 bytes (three messages), then goes mute.
+  const mute = (w: Uint8Array) => {
+    const n = Math.max(0, Math.min(w.length, 30 - answered));
+    answered += n;
+    return w.subarray(0, n);
+  };
+  const result = await within(
+    run(
+      () => new PatternPayload(Infinity, 10, 0),
+      () =>
+        Promise.resolve(
+          new ServerPeer({ rand: random(7), maxRead: 10, maxWrite: 10 }, { respond: mute }),
+        ),
+      { timeout: 0.1, stopAt: performance.now() + 20 },
+    ),
+    5000,
+    "the run to end",
+  );
+  assert.equal(result.failure, "127.0.0.1:9: connection 1: no reply for 0.1 s");
+  assert.equal(result.report.messages, 3);
 });
