@@ -27,8 +27,8 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "the app server never pauses at the high-water mark",
     file: "server/app.ts",
-    from: "if (this.state === READING && key.output.length > this.limits.highWater) return PAUSED;",
-    to: "",
+    from: "return key.output.length > this.limits.highWater ? PAUSED : this.state;",
+    to: "return this.state;",
     tests: ["tests/server/app_test.ts"],
     withinSeconds: 30,
   },

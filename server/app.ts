@@ -136,8 +136,8 @@ export class AppSession implements Session {
       if (decoder.message !== null) this.#reply(key, decoder.message);
       if (decoder.error !== null) return this.#reject(key, decoder.error.reason);
     }
-    if (this.state === READING && key.output.length > this.limits.highWater) return PAUSED;
-    return this.state;
+    // Reads come only while reading or paused: after an error they go to #onDiscarded.
+    return key.output.length > this.limits.highWater ? PAUSED : this.state;
   }
 
   #reply(key: Key<unknown>, request: Frame): void {
@@ -169,8 +169,8 @@ export class AppSession implements Session {
     return this.#discarded > this.limits.discardLimit ? CLOSED : this.state;
   }
 
+  // Discarding, nothing is owed any more: the peer's FIN ends it.
   #onEof(key: Key<unknown>): AppState {
-    if (this.state === DISCARDING) return CLOSED;
     return key.output.length === 0 ? CLOSED : CLOSING;
   }
 }

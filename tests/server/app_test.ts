@@ -327,12 +327,10 @@ Deno.test("app session: a refusing session answers only its refusal, drops what 
   assert.deepEqual(replies(drain(key.output)), [["text/json", '{"error":"server busy"}']]);
   session.handle(event("write", key, 1));
   assert.equal(session.stateName, "discarding");
-  assert.equal(
-    read(session, key, wire([["text/json", EXCHANGES[0][1]]])),
-    true,
-    "over 100 bytes dropped: closed",
-  );
+  const request = wire([["text/json", EXCHANGES[0][1]]]);
+  assert.equal(read(session, key, request.subarray(0, 100)), false, "100 bytes dropped: not yet");
   assert.equal(key.output.length, 0, "a request after the refusal is not answered");
+  assert.equal(read(session, key, request.subarray(100, 101)), true, "101: closed");
   const other = new AppSession(DEFAULT_APP_LIMITS, null, "server busy");
   const otherKey = fakeKey();
   other.start(otherKey);
@@ -347,11 +345,58 @@ Deno.test("app session: a refusing session answers only its refusal, drops what 
   assert.equal(broken.interest(key), Interest.NONE);
 });
 
+Deno.test("app session: the default limits: 16 MiB of content, pausing past 1 MiB owed, 64 MiB dropped after an error", () => {
+  const header = (length: number) => {
+    const json = text.encode(JSON.stringify({
+      byteorder: "big",
+      "content-type": "binary/x",
+      "content-encoding": "binary",
+      "content-length": length,
+    }));
+    return concat([new Uint8Array([0, json.length]), json]);
+  };
+  const at = new AppSession(DEFAULT_APP_LIMITS, null);
+  read(at, fakeKey(), header(16 << 20));
+  assert.equal(at.stateName, "reading content", "16 MiB is allowed");
+  const session = new AppSession(DEFAULT_APP_LIMITS, null);
+  const key = fakeKey();
+  read(session, key, header((16 << 20) + 1));
+  assert.deepEqual(replies(drain(key.output)), [[
+    "text/json",
+    '{"error":"content-length 16777217 exceeds the limit of 16777216 bytes"}',
+  ]]);
+  session.handle(event("write", key, 1));
+  assert.equal(session.stateName, "discarding");
+  // When discarding only a read's count matters: no need for 64 MiB of memory.
+  assert.equal(session.handle(event("read", key, 64 << 20)), false, "64 MiB dropped: not yet");
+  assert.equal(session.handle(event("read", key, 1)), true, "one byte more: closed");
+  const marks = new AppSession(DEFAULT_APP_LIMITS, null);
+  const owed = fakeKey();
+  owed.output.push(new Uint8Array((1 << 20) - 1));
+  read(marks, owed, wire([["binary/x", ""]]));
+  assert.equal(marks.stateName, "paused", "past 1 MiB owed");
+  owed.output.consume(owed.output.length - (1 << 19));
+  marks.handle(event("write", owed, 1));
+  assert.equal(marks.stateName, "reading proto-header", "512 KiB owed");
+});
+
+Deno.test("app session: a FIN with nothing owed ends it at once", () => {
+  const session = new AppSession(DEFAULT_APP_LIMITS, null);
+  assert.equal(session.handle(event("eof", fakeKey())), true);
+  assert.equal(session.stateName, "closed");
+});
+
 Deno.test("app session: paused past the high-water mark, a read in flight is still answered; reading resumes at the low mark", () => {
-  const session = new AppSession({ ...DEFAULT_APP_LIMITS, highWater: 300, lowWater: 100 }, null);
+  // The mark is exactly two replies: two owed keep it reading, a third pauses it.
+  const reply = frameBytes("text/json", "utf-8", text.encode(EXCHANGES[0][3])).length;
+  const session = new AppSession(
+    { ...DEFAULT_APP_LIMITS, highWater: 2 * reply, lowWater: 100 },
+    null,
+  );
   const key = fakeKey();
   const one = wire([["text/json", EXCHANGES[0][1]]]);
   read(session, key, concat([one, one]));
+  assert.equal(key.output.length, 2 * reply);
   assert.equal(session.stateName, "reading proto-header", `${key.output.length} owed`);
   read(session, key, one);
   assert.equal(session.stateName, "paused");
