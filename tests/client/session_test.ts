@@ -69,6 +69,8 @@ Deno.test("client session: never more than --depth messages unanswered, and the 
     assert.equal(result.report.messages, 20);
     assert.ok(watch.most() <= depth * 100, `depth ${depth}: ${watch.most()} bytes ahead`);
     assert.ok(watch.most() > (depth - 1) * 100, `depth ${depth}: the window was used`);
+    // Each reply is timed from its own message: well under the run's length.
+    assert.ok(result.report.latency_us.max < 200_000, `latency ${result.report.latency_us.max} us`);
   }
 });
 
@@ -151,12 +153,24 @@ Deno.test("client session: a run stopped before the handshake completes ends don
   assert.equal(result.clients[0].state.name, "done");
   assert.equal(result.clients[0].sent, 0);
   assert.equal(result.report.messages, 0);
+  assert.equal(result.connected, 1, "the handshake under way was let finish");
+});
+
+Deno.test("client session: a connection with no messages to send is done once connected", async () => {
+  const result = await run(
+    () => new TextPayload([]),
+    () => Promise.resolve(new ServerPeer({ rand: random(9), maxRead: 10, maxWrite: 10 })),
+  );
+  assert.equal(result.failure, null);
+  assert.equal(result.clients[0].state.name, "done");
+  assert.equal(result.connected, 1);
 });
 
 Deno.test("client session: paced messages are timed from when they were due, not when they went", async () => {
   const meter = new Meter(0);
   const start = performance.now();
-  // One message due at once, answered only after 30 ms: its latency counts those 30 ms.
+  // One message due at once, sent only once connected 40 ms later and answered 30 ms after
+  // that: its latency counts all 70 ms.
   const peer = new ServerPeer({ rand: random(5), maxRead: 10, maxWrite: 10 });
   const read = peer.read.bind(peer);
   peer.read = (buf) => new Promise((r) => setTimeout(r, 30)).then(() => read(buf));
@@ -168,12 +182,12 @@ Deno.test("client session: paced messages are timed from when they were due, not
     meter,
     pace,
     stopAt: start + 50,
-    dial: () => Promise.resolve(peer),
+    dial: () => new Promise((r) => setTimeout(() => r(peer), 40)),
     first: (i) => new EchoClient(i, new PatternPayload(Infinity, 10, 0), 4, meter, pace, null),
   });
   assert.equal(result.failure, null);
   assert.equal(meter.messages, 1, "one message was due within 50 ms at 10/s");
-  assert.ok(meter.latency.max >= 30_000, `latency ${meter.latency.max} us`);
+  assert.ok(meter.latency.max >= 69_000, `latency ${meter.latency.max} us`);
 });
 
 Deno.test("client session: a paced connection waiting for its next message is not timed out", async () => {
@@ -218,4 +232,37 @@ Deno.test("client session: after the stop, a reply still due that never comes ti
   );
   assert.equal(result.failure, "127.0.0.1:9: connection 1: no reply for 0.1 s");
   assert.equal(result.report.messages, 3);
+});
+
+Deno.test("client session: its states by name, from the handshake to done", async () => {
+  const states: string[] = [];
+  const meter = new Meter(0);
+  let client: EchoClient | null = null;
+  const peer = new ServerPeer({ rand: random(8), maxRead: 10, maxWrite: 10 });
+  const read = peer.read.bind(peer);
+  peer.read = (buf) => {
+    states.push(client!.state.name);
+    return read(buf);
+  };
+  const result = await runClients({
+    hostname: "127.0.0.1",
+    port: 9,
+    conns: 1,
+    meter,
+    stopAt: performance.now() + 30,
+    dial: () => {
+      states.push(client!.state.name);
+      return new Promise((r) => setTimeout(() => r(peer), 5));
+    },
+    first: (i) => {
+      client = new EchoClient(i, new PatternPayload(Infinity, 10, 0), 1, meter, null, null);
+      return client;
+    },
+  });
+  assert.equal(result.failure, null);
+  assert.equal(states[0], "connecting");
+  assert.ok(states.includes("exchanging"));
+  assert.equal(client!.state.name, "done");
+  // At the stop a reply is always due (each reply sends the next message): finishing.
+  assert.equal(states.at(-1), "finishing");
 });
