@@ -81,6 +81,8 @@ export class ScriptedPeer implements Stream {
   closed = false;
   /** When the server closed it (a `performance.now()` time), or NaN. */
   closedAt = NaN;
+  /** The largest buffer the server read into. */
+  biggestRead = 0;
   #pending: Array<(e: Error) => void> = [];
   #hungUp = false;
   #waitingRead: ((n: number | null) => void) | null = null;
@@ -111,6 +113,7 @@ export class ScriptedPeer implements Stream {
 
   read(buf: Uint8Array): Promise<number | null> {
     if (this.closed) return Promise.reject(new Deno.errors.BadResource("closed"));
+    this.biggestRead = Math.max(this.biggestRead, buf.length);
     const left = this.script.length - this.taken;
     const reset = this.options.resetAfter;
     if (reset !== undefined && this.taken >= reset) {

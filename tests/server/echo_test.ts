@@ -88,21 +88,32 @@ Deno.test("echo server: a reset ends that connection only, with a log line", asy
   assert.match(err[0], /^sockdemo: #1 peer: connection reset by peer; closed after \d+ bytes in/);
 });
 
-Deno.test("echo server: --verbose shows reads, partial writes and interest changes", async () => {
+Deno.test("echo server: --verbose shows reads, whole and partial writes, state and interest changes", async () => {
   const rand = random(51);
   const peer = new ScriptedPeer(bytes(3000), { rand, maxRead: 1000, maxWrite: 100 });
+  const bad = new ScriptedPeer(bytes(10), { rand, maxRead: 10, maxWrite: 10 }, { resetAfter: 0 });
   const { log, out } = captureLog("verbose");
-  const server = new Server(new FakeAcceptor([peer], rand), {
+  const server = new Server(new FakeAcceptor([peer, bad], rand), {
     log,
-    newSession: () => new EchoSession(),
+    newSession: () => new EchoSession({ highWater: 300, lowWater: 100 }),
   });
-  await serveUntil(server, () => peer.closed);
+  await serveUntil(server, () => peer.closed && bad.closed);
   assert.ok(out.some((l) => /^#1 read \d+ bytes$/.test(l)));
-  assert.ok(
-    out.some((l) => /^#1 wrote \d+ of \d+ bytes \(partial write; \d+ still owed\)$/.test(l)),
-  );
+  const partial = /^#1 wrote (\d+) of (\d+) bytes \(partial write; \d+ still owed\)$/;
+  assert.ok(out.some((l) => partial.test(l)));
+  for (const l of out) {
+    const m = partial.exec(l);
+    if (m !== null) assert.ok(Number(m[1]) < Number(m[2]), l);
+  }
+  assert.ok(out.some((l) => /^#1 wrote \d+ bytes \(\d+ still owed\)$/.test(l)), "a whole write");
+  assert.ok(out.some((l) => /^#1 state echoing -> paused \(\d+ bytes owed\)$/.test(l)));
+  assert.ok(out.some((l) => /^#1 state paused -> echoing \(\d+ bytes owed\)$/.test(l)));
   assert.ok(out.some((l) => l === "#1 interest read -> read+write"));
   assert.ok(out.some((l) => l === "#1 read end of stream (peer half-closed)"));
+  assert.ok(out.includes("#2 error: connection reset by peer"));
+  // A line for each change, none for what stayed the same.
+  assert.ok(!out.some((l) => /state (\S+) -> \1 /.test(l)), "no state 'change' to itself");
+  assert.ok(!out.some((l) => /interest (\S+) -> \1$/.test(l)), "no interest 'change' to itself");
 });
 
 /** A key as a session sees it, with `owed` bytes in its output; no loop, no stream. */

@@ -410,3 +410,62 @@ Deno.test("serve: log lines name a TCP peer by address, IPv6 in brackets, and tu
   }
   assert.deepEqual(peers.map((p) => p.noDelay), [[true], [true], [true]]);
 });
+
+Deno.test("serve: reads use the server's buffer pool, so its largest size bounds a read", async () => {
+  const peer = new ScriptedPeer(bytes(5000), { ...chaos(70), maxRead: 5000 });
+  const { server } = echoServer(new FakeAcceptor([peer], random(13)));
+  await serveUntil(server, () => peer.closed);
+  assert.deepEqual(peer.echoed, peer.script);
+  assert.equal(peer.biggestRead, 256, "the pool's largest buffer");
+});
+
+Deno.test("serve: with nothing else happening, a silent connection is closed at its idle timeout", async () => {
+  const silent = new ScriptedPeer(new Uint8Array(0), chaos(71), { eof: false });
+  const acceptor = new FakeAcceptor([silent], random(14));
+  const { server } = echoServer(acceptor, { idleTimeout: 0.1 });
+  await serveUntil(server, () => silent.closed, "the idle close");
+  assert.ok(silent.closedAt - acceptor.handedAt.get(silent)! >= 100);
+});
+
+Deno.test("serve: a silent refused peer is closed after the default 1 s, with nothing else happening", async () => {
+  const holder = new ScriptedPeer(new Uint8Array(0), chaos(72), { eof: false });
+  const refused = new ScriptedPeer(new Uint8Array(0), chaos(73), { eof: false });
+  const acceptor = new FakeAcceptor([holder, refused], random(15));
+  const { server } = appServer(acceptor, { maxConns: 1 });
+  await serveUntil(server, () => refused.closed, "the refused peer's close");
+  const lingered = refused.closedAt - acceptor.handedAt.get(refused)!;
+  assert.ok(lingered >= 1000, `closed after ${lingered.toFixed(0)} ms`);
+  assert.deepEqual(replyContents(refused.echoed), ['{"error":"server busy"}']);
+});
+
+Deno.test("serve: a refused peer's place among the lingering is freed when it goes", async () => {
+  const holder = new ScriptedPeer(new Uint8Array(0), chaos(74), { eof: false });
+  const first = [0, 1].map((i) => new ScriptedPeer(new Uint8Array(0), chaos(75 + i)));
+  const later = new ScriptedPeer(new Uint8Array(0), chaos(77), { eof: false });
+  const acceptor = new FakeAcceptor([holder, ...first], random(16));
+  const { server } = appServer(acceptor, { maxConns: 1, maxLingering: 2, refusalLinger: 30 });
+  await serveUntil(server, () => later.finished, "the third refusal", async () => {
+    // The first two hear the refusal, then leave (their FIN): two places free again.
+    await expectSoon(() => first.every((p) => p.closed), "the first two refusals");
+    assert.ok(first.every((p) => p.received.length > 0));
+    acceptor.offer(later);
+  });
+  assert.deepEqual(replyContents(later.echoed), ['{"error":"server busy"}']);
+});
+
+Deno.test("serve: an accept failure is logged as a JSON event too", async () => {
+  const lines: string[] = [];
+  const log = new Log("normal", "json", { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+  const good = new ScriptedPeer(bytes(5), chaos(78));
+  const server = new Server(
+    new FakeAcceptor([new Error("Too many open files (os error 24)"), good], random(17)),
+    { log, newSession: () => new EchoSession() },
+  );
+  await serveUntil(server, () => good.closed);
+  const { time: _, ...event } = JSON.parse(lines[0]);
+  assert.deepEqual(event, {
+    level: "error",
+    event: "accept_failed",
+    reason: "too many open files",
+  });
+});
