@@ -227,7 +227,32 @@ Deno.test("loop: read buffers start small, grow while reads fill them, shrink wh
     "x4 while reads fill the buffer",
   );
   assert.ok(sizes.slice(5, 8).every((s) => s === 65536), "capped at the pool's largest");
-  assert.equal(sizes.at(-1), 512, "halved on small reads down to the smallest");
+  assert.deepEqual(
+    sizes.slice(8),
+    [32768, 16384, 8192, 4096, 2048, 1024, 512, 512, 512, 512, 512, 512],
+    "halved on each small read, down to the smallest",
+  );
+});
+
+Deno.test("loop: a read of exactly a quarter of its buffer keeps the size; less halves it", async () => {
+  const sizes: number[] = [];
+  const script = [512, 512, 511, 100];
+  const stream: Stream = {
+    read(buf) {
+      sizes.push(buf.length);
+      const n = script.shift();
+      return Promise.resolve(n === undefined ? null : n);
+    },
+    write: (buf) => Promise.resolve(buf.length),
+    close() {},
+  };
+  const loop = new Loop<null>({ pool: new BufferPool({ minSize: 512, maxSize: 65536 }) });
+  loop.register(stream, Interest.READ, null);
+  let eof = false;
+  const select = selector(loop, "end of stream");
+  while (!eof) for (const ev of await select()) eof = ev.type === "eof";
+  // 512 fills 512: x4. 512 is a quarter of 2048: kept. 511 is less: halved.
+  assert.deepEqual(sizes, [512, 2048, 2048, 1024, 512]);
 });
 
 Deno.test("loop: forwardInput hands a well-filled read buffer to the output instead of copying", async () => {
@@ -341,13 +366,14 @@ Deno.test("loop: endOutput sends FIN once everything queued is written, not befo
 });
 
 Deno.test("loop: forwardInput hands over a buffer from 8 KiB filled at least half; smaller is copied", () => {
-  const pool = new BufferPool({ minSize: 512, maxSize: 16384 });
+  const pool = new BufferPool({ minSize: 512, maxSize: 32768 });
   const cases: [number, number, boolean][] = [
     [16384, 8192, true],
     [16384, 8191, false],
     [16384, 16384, true],
     [8192, 8192, true],
-    [32768 / 2, 8192 - 1, false],
+    [32768, 16384, true],
+    [32768, 16383, false],
   ];
   for (const [size, n, handed] of cases) {
     const loop = new Loop<null>({ pool });
@@ -416,10 +442,12 @@ Deno.test("loop: a connect that completes after unregister, or an accept after t
 });
 
 Deno.test("loop: a listener accepts again at once, and an accept error is an error event", async () => {
-  const queue: (Stream | Error)[] = [
-    { read: () => new Promise(() => {}), write: (b) => Promise.resolve(b.length), close() {} },
-    new Deno.errors.ConnectionAborted("aborted"),
-  ];
+  const conn = (): Stream => ({
+    read: () => new Promise(() => {}),
+    write: (b) => Promise.resolve(b.length),
+    close() {},
+  });
+  const queue: (Stream | Error)[] = [conn(), new Deno.errors.ConnectionAborted("aborted"), conn()];
   let accepts = 0;
   const loop = new Loop<string>();
   const listener = loop.listen({
@@ -432,16 +460,206 @@ Deno.test("loop: a listener accepts again at once, and an accept error is an err
     close() {},
   }, "listener");
   const seen: string[] = [];
-  const select = selector(loop, "two listener events");
-  while (seen.length < 2) {
+  const select = selector(loop, "three listener events");
+  while (seen.length < 3) {
     for (const ev of await select()) {
       seen.push(ev.type);
       if (ev.type === "accept") assert.ok(ev.stream !== null);
       else assert.ok(ev.error instanceof Deno.errors.ConnectionAborted);
     }
   }
-  assert.deepEqual(seen, ["accept", "error"]);
-  assert.ok(accepts >= 2);
+  assert.deepEqual(seen, ["accept", "error", "accept"], "it accepts again after an error");
+  assert.ok(accepts >= 3);
   loop.modify(listener, Interest.NONE);
   loop.unregister(listener);
+});
+
+/** A stream whose reads and writes settle when the test says so. */
+function controlled() {
+  const reads: ((n: number | null) => void)[] = [];
+  const readFails: ((e: Error) => void)[] = [];
+  const writes: ((n: number) => void)[] = [];
+  const writeFails: ((e: Error) => void)[] = [];
+  const stream: Stream = {
+    read: () =>
+      new Promise((resolve, reject) => {
+        reads.push(resolve);
+        readFails.push(reject);
+      }),
+    write: () =>
+      new Promise((resolve, reject) => {
+        writes.push(resolve);
+        writeFails.push(reject);
+      }),
+    close() {},
+  };
+  return { stream, reads, readFails, writes, writeFails };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+Deno.test("loop: select() with no timeout waits for an event, however long", async () => {
+  const loop = new Loop<null>();
+  let returned = false;
+  const waiting = loop.select().then((b) => {
+    returned = true;
+    return [...b];
+  });
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(returned, false, "still waiting after 30 ms");
+  loop.wakeup();
+  assert.deepEqual(await waiting, []);
+});
+
+Deno.test("loop: select(0) polls without waiting for a timer", async () => {
+  const loop = new Loop<null>();
+  let fired = false;
+  setTimeout(() => fired = true, 0);
+  await loop.select(0);
+  assert.equal(fired, false, "returned before a timer set earlier fired");
+  await tick();
+  assert.equal(fired, true);
+});
+
+Deno.test("loop: a read or write that settles after unregister neither wakes the loop nor throws", async () => {
+  const c = controlled();
+  const loop = new Loop<null>();
+  const key = loop.register(c.stream, Interest.READ_WRITE, null);
+  key.output.push(bytes(10));
+  loop.wakeup();
+  await loop.select(LIMIT_MS); // a read and a write now pending
+  loop.unregister(key);
+  c.reads[0](5);
+  c.writes[0](10);
+  await tick();
+  let fired = false;
+  setTimeout(() => fired = true, 10);
+  assert.deepEqual([...await loop.select(50)], []);
+  assert.equal(fired, true, "select waited its whole timeout: nothing woke it");
+  const failing = controlled();
+  const other = loop.register(failing.stream, Interest.READ, null);
+  loop.wakeup();
+  await loop.select(LIMIT_MS);
+  loop.unregister(other);
+  failing.readFails[0](new Deno.errors.ConnectionReset("late"));
+  await tick();
+  let fired2 = false;
+  setTimeout(() => fired2 = true, 10);
+  assert.deepEqual([...await loop.select(50)], []);
+  assert.equal(fired2, true, "a late error does not wake it either");
+});
+
+Deno.test("loop: after a read or write error the key may go on, and its next operations are issued", async () => {
+  const c = controlled();
+  const loop = new Loop<null>();
+  const key = loop.register(c.stream, Interest.READ_WRITE, null);
+  key.output.push(bytes(10));
+  loop.wakeup();
+  await loop.select(LIMIT_MS);
+  c.readFails[0](new Deno.errors.Interrupted("read interrupted"));
+  c.writeFails[0](new Deno.errors.Interrupted("write interrupted"));
+  const types = [...await loop.select(LIMIT_MS)].map((e) => e.type);
+  assert.deepEqual(types, ["error", "error"]);
+  loop.wakeup();
+  await loop.select(LIMIT_MS);
+  assert.equal(c.reads.length, 2, "a second read was issued");
+  assert.equal(c.writes.length, 2, "a second write was issued");
+  loop.unregister(key);
+});
+
+Deno.test("loop: a read event not yet handed out keeps its bytes, even if the key is modified meanwhile", async () => {
+  const chunks = [bytes(8, 1), bytes(8, 2)];
+  const stream: Stream = {
+    read(buf) {
+      const next = chunks.shift();
+      if (next === undefined) return new Promise(() => {});
+      buf.set(next);
+      return Promise.resolve(next.length);
+    },
+    write: (b) => Promise.resolve(b.length),
+    close() {},
+  };
+  const loop = new Loop<null>({ pool: new BufferPool({ minSize: 16, maxSize: 16 }) });
+  const key = loop.register(stream, Interest.READ, null);
+  loop.wakeup();
+  await loop.select(LIMIT_MS); // issues read 1, which settles at once
+  await tick();
+  loop.modify(key, Interest.READ); // asks for reads again before the event was handed out
+  const [ev] = [...await loop.select(LIMIT_MS)];
+  assert.equal(ev.type, "read");
+  assert.deepEqual(key.input.subarray(0, ev.n), bytes(8, 1), "not overwritten by a second read");
+  loop.unregister(key);
+});
+
+Deno.test("loop: a listener without READ interest accepts nothing, and never has two accepts pending", async () => {
+  let pending = 0, most = 0, accepts = 0;
+  const loop = new Loop<null>();
+  const listener = loop.listen({
+    accept: () => {
+      accepts++;
+      pending++;
+      most = Math.max(most, pending);
+      return new Promise(() => {});
+    },
+    close() {},
+  }, null);
+  loop.modify(listener, Interest.NONE);
+  loop.wakeup();
+  await loop.select(LIMIT_MS);
+  assert.equal(accepts, 0);
+  loop.modify(listener, Interest.READ);
+  loop.wakeup();
+  await loop.select(LIMIT_MS);
+  loop.modify(listener, Interest.READ);
+  loop.wakeup();
+  await loop.select(LIMIT_MS);
+  assert.equal(accepts, 1);
+  assert.equal(most, 1);
+  loop.unregister(listener);
+});
+
+Deno.test("loop: a key that wants to write but owes nothing issues no write", async () => {
+  const c = controlled();
+  const loop = new Loop<null>();
+  const key = loop.register(c.stream, Interest.WRITE, null);
+  loop.wakeup();
+  await loop.select(LIMIT_MS);
+  loop.wakeup();
+  await loop.select(LIMIT_MS);
+  assert.equal(c.writes.length, 0);
+  loop.unregister(key);
+});
+
+Deno.test("loop: a key that read and has no read pending gives its buffer back to the pool on unregister", async () => {
+  const pool = new BufferPool({ minSize: 512, maxSize: 512 });
+  const c = controlled();
+  const loop = new Loop<null>({ pool });
+  const key = loop.register(c.stream, Interest.READ, null);
+  loop.wakeup();
+  await loop.select(LIMIT_MS);
+  c.reads[0](3);
+  await loop.select(LIMIT_MS);
+  loop.modify(key, Interest.NONE);
+  loop.wakeup();
+  await loop.select(LIMIT_MS);
+  loop.unregister(key);
+  assert.equal(pool.freeBytes, 512);
+});
+
+Deno.test("loop: FIN on a stream without closeWrite, or before the handshake, does not throw", () => {
+  const loop = new Loop<null>();
+  const bare = loop.register(
+    {
+      read: () => new Promise(() => {}),
+      write: (b) => Promise.resolve(b.length),
+      close() {},
+    },
+    Interest.NONE,
+    null,
+  );
+  bare.endOutput();
+  const dialing = loop.connect(new Promise(() => {}), Interest.NONE, null);
+  dialing.endOutput();
+  loop.unregister(bare);
+  loop.unregister(dialing);
 });
