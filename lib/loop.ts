@@ -202,7 +202,7 @@ export class Loop<T> {
     // A write or read still pending may touch its buffer: those are not reused.
     if (reg.writing) reg.output.discard();
     // Stryker disable next-line ConditionalExpression,EqualityOperator: clearing an empty queue changes nothing; this saves making one
-    else if (reg.owed > 0) reg.output.clear();
+    if (reg.owed > 0) reg.output.clear();
     if (!reg.reading) this.#pool.give(reg.input);
     reg.input = EMPTY;
   }
@@ -372,9 +372,12 @@ export class Loop<T> {
   #readBuffer(reg: Registration<T>): Uint8Array {
     const pool = this.#pool, last = reg.lastRead;
     let size = reg.readSize;
-    if (last >= size) size = Math.min(pool.maxSize, size * 4);
-    // Stryker disable next-line ConditionalExpression: with no read since (-1), halving stops at the smallest, where a first read starts
-    else if (last >= 0 && last * 4 < size) size = Math.max(pool.minSize, size / 2);
+    if (last >= size) {
+      size = Math.min(pool.maxSize, size * 4);
+    } else if (last * 4 < size) {
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: with no read since (-1: the first, or one that failed) halving only skips a step down
+      if (last >= 0) size = Math.max(pool.minSize, size / 2);
+    }
     reg.readSize = size;
     // Stryker disable next-line UnaryOperator: only a failed read leaves it unset, and then the size barely matters
     reg.lastRead = -1;

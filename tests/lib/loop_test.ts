@@ -663,3 +663,18 @@ Deno.test("loop: FIN on a stream without closeWrite, or before the handshake, do
   loop.unregister(bare);
   loop.unregister(dialing);
 });
+
+Deno.test("loop: unregister forgives a stream closed twice, not any other failure to close", () => {
+  const loop = new Loop<null>();
+  const stream = (fail: Error): Stream => ({
+    read: () => new Promise(() => {}),
+    write: (b) => Promise.resolve(b.length),
+    close() {
+      throw fail;
+    },
+  });
+  const twice = loop.register(stream(new Deno.errors.BadResource("closed")), Interest.NONE, null);
+  loop.unregister(twice);
+  const broken = loop.register(stream(new TypeError("a bug")), Interest.NONE, null);
+  assert.throws(() => loop.unregister(broken), TypeError);
+});
