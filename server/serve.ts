@@ -359,8 +359,7 @@ export class Server {
         `sockdemo: #${conn.number} ${fields.peer}: ${failure}; closed after ${totals}`,
         { ...fields, reason: failure },
       );
-      // Stryker disable next-line ConditionalExpression: info() prints nothing when quiet; this only saves building the line
-    } else if (this.#log.normal) {
+    } else {
       const why = note === null ? "" : `, ${note}`;
       this.#log.info(
         "closed",
