@@ -85,10 +85,12 @@ export abstract class ClientSession implements IdleNode {
     return this.state.name === "failed" ? this.state : null;
   }
 
-  /** True while it waits for the server: the handshake, or a reply still due. */
+  /**
+   * True while it waits for the server: the handshake, or a reply still due.
+   * Asked only of live connections (connecting, exchanging or finishing).
+   */
   get awaiting(): boolean {
-    return this.state === CONNECTING || this.state === FINISHING ||
-      (this.state === EXCHANGING && this.sent > this.verified);
+    return this.state !== EXCHANGING || this.sent > this.verified;
   }
 
   /** Applies one event; returns true when the connection is finished, done or failed. */
