@@ -273,8 +273,11 @@ function parseHeader(bytes: Uint8Array, maxContent: number): FrameHeader | Failu
     }
   }
   const length = h["content-length"];
-  // Stryker disable next-line ConditionalExpression: Number.isInteger refuses non-numbers too; typeof only narrows the type
-  if (typeof length !== "number" || !Number.isInteger(length) || length < 0) {
+  if (
+    // Stryker disable next-line ConditionalExpression: Number.isInteger refuses non-numbers too; typeof only narrows the type
+    typeof length !== "number" ||
+    !Number.isInteger(length) || length < 0
+  ) {
     return fail(
       "field-type",
       `"content-length" must be a non-negative integer, not ${show(length)}`,

@@ -333,14 +333,13 @@ export class Loop<T> {
     }
   }
 
-  // Stryker disable all: a key listed twice is armed twice, and the second finds its operations pending
   #markDirty(reg: Registration<T>): void {
+    // Stryker disable next-line all: a key listed twice is armed twice, and the second finds its operations pending
     if (reg.dirty) return;
+    // Stryker disable next-line BooleanLiteral: as above
     reg.dirty = true;
     this.#dirty.push(reg);
   }
-
-  // Stryker restore all
 
   #arm(reg: Registration<T>): void {
     reg.dirty = false;

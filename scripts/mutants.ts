@@ -217,7 +217,8 @@ async function named(): Promise<boolean> {
     await Deno.writeTextFile(file, source.slice(0, at) + m.to + source.slice(at + m.from.length));
     const started = performance.now();
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["test", "--allow-all", "--no-check", ...m.tests],
+      // The first failing test is enough: a named mutant only has to fail the suite.
+      args: ["test", "--allow-all", "--no-check", "--fail-fast", ...m.tests],
       cwd: dir,
       stdout: "null",
       stderr: "null",

@@ -43,8 +43,8 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "idle connections are closed at 60% of --idle-timeout",
     file: "server/serve.ts",
-    from: "c !== null && c.lastActive + this.#idleMs <= now;",
-    to: "c !== null && c.lastActive + this.#idleMs * 0.6 <= now;",
+    from: "c !== null && due(c.lastActive + this.#idleMs, now);",
+    to: "c !== null && due(c.lastActive + this.#idleMs * 0.6, now);",
     tests: ["tests/server/serve_test.ts"],
     withinSeconds: 30,
   },

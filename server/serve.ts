@@ -145,8 +145,7 @@ export class Server {
       const now = performance.now();
       const state = this.#state;
       if (state.name === "stopping") break;
-      // Stryker disable next-line EqualityOperator: no test can make two performance.now() readings equal
-      if (state.name === "draining" && (this.#open.size === 0 || now >= state.deadline)) break;
+      if (state.name === "draining" && (this.#open.size === 0 || due(state.deadline, now))) break;
       this.#closeIdle(now);
       this.#closeLingering(now);
       let wait = state.name === "draining" ? state.deadline - now : Infinity;
@@ -315,8 +314,7 @@ export class Server {
   #closeIdle(now: number): void {
     // Stryker disable next-line ConditionalExpression: without a timeout the list is empty; this only saves a look
     if (this.#idleMs === 0) return;
-    // Stryker disable next-line EqualityOperator: no test can make two performance.now() readings equal
-    for (let c = this.#idle.oldest; c !== null && c.lastActive + this.#idleMs <= now;) {
+    for (let c = this.#idle.oldest; c !== null && due(c.lastActive + this.#idleMs, now);) {
       this.stats.idle++;
       this.#close(c.key!, c, null, `idle for ${this.#idleMs / 1000} s`);
       c = this.#idle.oldest;
@@ -325,8 +323,7 @@ export class Server {
 
   // Closes the refused connections whose time to linger is up, oldest first.
   #closeLingering(now: number): void {
-    // Stryker disable next-line EqualityOperator: no test can make two performance.now() readings equal
-    for (let c = this.#lingering.oldest; c !== null && c.lastActive + this.#lingerMs <= now;) {
+    for (let c = this.#lingering.oldest; c !== null && due(c.lastActive + this.#lingerMs, now);) {
       this.#close(c.key!, c, null, null);
       c = this.#lingering.oldest;
     }
@@ -424,7 +421,20 @@ function logEvent(log: Log, conn: number, ev: Event<Owner>): void {
   }
 }
 
-function interestName(interest: Interest): string {
+// True once the time `at` has come (both `performance.now()` readings).
+function due(at: number, now: number): boolean {
+  // Stryker disable next-line EqualityOperator: no test can make two performance.now() readings equal
+  return at <= now;
+}
+
+const INTEREST_NAMES = [
   // Stryker disable next-line StringLiteral: no session stays open wanting nothing, so "none" is never logged
-  return ["none", "read", "write", "read+write"][interest];
+  "none",
+  "read",
+  "write",
+  "read+write",
+];
+
+function interestName(interest: Interest): string {
+  return INTEREST_NAMES[interest];
 }
