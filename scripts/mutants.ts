@@ -200,9 +200,35 @@ async function copyTree(): Promise<string> {
   return dir;
 }
 
+// Runs `tests` in `dir`; true when they pass within `seconds`. Null: they were killed at the limit.
+async function passes(dir: string, tests: readonly string[], seconds: number) {
+  const child = new Deno.Command(Deno.execPath(), {
+    // The first failing test is enough: a named mutant only has to fail the suite.
+    args: ["test", "--allow-all", "--no-check", "--fail-fast", ...tests],
+    cwd: dir,
+    stdout: "null",
+    stderr: "null",
+    stdin: "null",
+    signal: AbortSignal.timeout(seconds * 1000),
+  }).spawn();
+  const status = await child.status;
+  return status.signal !== null ? null : status.success;
+}
+
 async function named(): Promise<boolean> {
   let all = true;
   console.log(`\nnamed mutants (${NAMED_MUTANTS.length}):`);
+  // A kill means something only if the same tests pass on the tree as it is.
+  const clean = await copyTree();
+  const sets = [...new Set(NAMED_MUTANTS.map((m) => m.tests.join(" ")))];
+  for (const set of sets) {
+    if (await passes(clean, set.split(" "), 300) !== true) {
+      console.log(`  BASELINE FAILS: ${set} does not pass on the unmutated tree`);
+      all = false;
+    }
+  }
+  await Deno.remove(clean, { recursive: true });
+  if (!all) return false;
   for (const m of NAMED_MUTANTS) {
     const dir = await copyTree();
     const file = `${dir}/${m.file}`;
@@ -216,20 +242,11 @@ async function named(): Promise<boolean> {
     }
     await Deno.writeTextFile(file, source.slice(0, at) + m.to + source.slice(at + m.from.length));
     const started = performance.now();
-    const child = new Deno.Command(Deno.execPath(), {
-      // The first failing test is enough: a named mutant only has to fail the suite.
-      args: ["test", "--allow-all", "--no-check", "--fail-fast", ...m.tests],
-      cwd: dir,
-      stdout: "null",
-      stderr: "null",
-      stdin: "null",
-      signal: AbortSignal.timeout(m.withinSeconds * 1000),
-    }).spawn();
-    const status = await child.status;
+    const passed = await passes(dir, m.tests, m.withinSeconds);
     const seconds = (performance.now() - started) / 1000;
     await Deno.remove(dir, { recursive: true });
-    const killed = !status.success;
-    const late = status.signal !== null;
+    const killed = passed !== true;
+    const late = passed === null;
     all &&= killed && !late;
     const verdict = !killed ? "SURVIVED" : late ? "TOO SLOW" : "killed  ";
     console.log(`  ${verdict} ${m.name} (${seconds.toFixed(1)} s, ${m.tests.join(" ")})`);
