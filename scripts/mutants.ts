@@ -26,6 +26,13 @@ const STRYKER_VERSION = "8.7.1";
 
 /** Each mutated module and the tests that must catch its mutants. */
 export const MODULES: Record<string, string[]> = {
+  "lib/plural.ts": ["tests/client/report_test.ts", "tests/server/serve_test.ts"],
+  "client/meter.ts": ["tests/client/pace_test.ts", "tests/client/report_test.ts"],
+  "client/report.ts": ["tests/client/report_test.ts"],
+  "client/echo.ts": ["tests/client/echo_test.ts"],
+  "client/app.ts": ["tests/client/app_test.ts"],
+  "client/app_request.ts": ["tests/client/app_test.ts"],
+  "client/connect.ts": ["tests/client/session_test.ts", "tests/client/echo_test.ts"],
   "lib/loop.ts": ["tests/lib/loop_test.ts"],
   "lib/frame.ts": ["tests/lib/frame_test.ts"],
   "lib/byte_queue.ts": ["tests/lib/byte_queue_test.ts"],
