@@ -28,6 +28,12 @@ export interface IdleNode {
 export class IdleList<N extends IdleNode = IdleNode> {
   #head: N | null = null;
   #tail: N | null = null;
+  #size = 0;
+
+  /** Number of members. */
+  get size(): number {
+    return this.#size;
+  }
 
   /** The member idle for longest, or null when empty. */
   get oldest(): N | null {
@@ -43,6 +49,7 @@ export class IdleList<N extends IdleNode = IdleNode> {
     if (this.#tail !== null) this.#tail.idleNext = node;
     else this.#head = node;
     this.#tail = node;
+    this.#size++;
   }
 
   /** Takes `node` out; a node that is not a member is left alone. */
@@ -54,5 +61,6 @@ export class IdleList<N extends IdleNode = IdleNode> {
     if (next !== null) next.idlePrev = prev;
     else this.#tail = prev as N | null;
     node.idlePrev = node.idleNext = null;
+    this.#size--;
   }
 }

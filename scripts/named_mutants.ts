@@ -116,7 +116,7 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "refused connections linger without bound",
     file: "server/serve.ts",
-    from: "if (refusal === undefined || this.#lingeringCount >= this.#maxLingering) {",
+    from: "if (refusal === undefined || this.#lingering.size >= this.#maxLingering) {",
     to: "if (refusal === undefined) {",
     tests: ["tests/server/serve_test.ts", "tests/faults_test.ts"],
     withinSeconds: 60,

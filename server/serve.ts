@@ -118,7 +118,6 @@ export class Server {
   readonly #idle = new IdleList<Connection>();
   // Refused connections still saying so, oldest refusal first; never touched, so a FIFO.
   readonly #lingering = new IdleList<Connection>();
-  #lingeringCount = 0;
   readonly #lingerMs: number;
   readonly #maxLingering: number;
   readonly #log: Log;
@@ -252,13 +251,12 @@ export class Server {
       { conn: number, peer: peerOf(stream), open: this.#open.size },
     );
     const refusal = this.#options.refusal;
-    if (refusal === undefined || this.#lingeringCount >= this.#maxLingering) {
+    if (refusal === undefined || this.#lingering.size >= this.#maxLingering) {
       stream.close();
       return;
     }
     const conn = this.#register(stream, number, refusal(number), true);
     this.#lingering.touch(conn, performance.now());
-    this.#lingeringCount++;
   }
 
   #register(stream: Stream, number: number, session: Session, refused: boolean): Connection {
@@ -334,7 +332,6 @@ export class Server {
     this.#loop.unregister(key);
     if (conn.refused) {
       this.#lingering.remove(conn);
-      this.#lingeringCount--;
       return;
     }
     this.#open.delete(key);

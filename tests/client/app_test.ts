@@ -100,6 +100,14 @@ Deno.test("app client: a wrong answer, an error reply and a malformed reply each
     ],
     [() => encoded("image/png", new Uint8Array(3)), "expected a text/json reply, got image/png"],
     [
+      () =>
+        encoded(
+          "text/json",
+          text.encode('{"result":"In the caves beneath the Misty Mountains. 💍","error":"busy"}'),
+        ),
+      "server answered with an error: busy",
+    ],
+    [
       () => encoded("text/json", text.encode('{"answer":"ring"}')),
       'the reply has no "result": {"answer":"ring"}',
     ],
