@@ -54,6 +54,11 @@ async function afterFault(server: ServerProcess): Promise<void> {
   tally.worstRssKiB = Math.max(tally.worstRssKiB, await rssKiB(server.pid));
 }
 
+/** `sockdemo connect --protocol app search ring` against `port`. */
+function searchRing(port: number) {
+  return runSockdemo(["connect", "--protocol", "app", "--port", String(port), "search", "ring"]);
+}
+
 async function fault(server: ServerProcess, ...args: string[]): Promise<string> {
   const r = await runCommand("python3", [FAULTS, "127.0.0.1", String(server.port), ...args]);
   assert.equal(r.code, 0, r.stderr);
@@ -219,15 +224,7 @@ faultTest(
     const app = await ServerProcess.start(["--protocol", "app", "--max-conns", "1"]);
     const one = await Deno.connect({ hostname: "127.0.0.1", port: app.port });
     try {
-      const r = await runSockdemo([
-        "connect",
-        "--protocol",
-        "app",
-        "--port",
-        String(app.port),
-        "search",
-        "ring",
-      ]);
+      const r = await searchRing(app.port);
       assert.equal(r.code, 1);
       assert.equal(
         r.stderr,
@@ -259,15 +256,7 @@ faultTest(
       assert.match(new TextDecoder().decode(got.subarray(0, n)), /\{"error":"server busy"\}$/);
       holder.close();
       await app.waitFor(/^#1 closed /m, 10_000, "the first connection's close");
-      const r = await runSockdemo([
-        "connect",
-        "--protocol",
-        "app",
-        "--port",
-        String(app.port),
-        "search",
-        "ring",
-      ]);
+      const r = await searchRing(app.port);
       assert.equal(r.stderr, "");
       assert.equal(r.stdout, "In the caves beneath the Misty Mountains. 💍\n");
       assert.equal(r.code, 0);
