@@ -54,3 +54,19 @@ Deno.test("progress: one line rewritten in place, then erased", () => {
   counted.tick(500);
   assert.equal(out.at(-1), "\r1000 messages/s, 500 messages, 50% done\x1b[K");
 });
+
+Deno.test("report: histogram rows start at the bound a fastest value equals, end at the one the slowest equals; 10 ms and up show one decimal", () => {
+  const exact = new Meter(0);
+  exact.record(0, 0.5); // 500 us: exactly a bound
+  exact.record(0, 2); // 2000 us: exactly a bound
+  const label = (line: string) => line.trim().split(/ +/).slice(0, 3).join(" ");
+  assert.deepEqual(drawHistogram(exact.latency).slice(1).map(label), [
+    "<= 0.500 ms",
+    "<= 1.00 ms",
+    "<= 2.00 ms",
+  ]);
+  const slow = new Meter(0);
+  slow.record(0, 9);
+  slow.record(0, 12);
+  assert.deepEqual(drawHistogram(slow.latency).slice(1).map(label), ["<= 10.0 ms", "<= 20.0 ms"]);
+});
