@@ -206,3 +206,35 @@ Deno.test("echo client: one byte more than was sent fails the run, for generated
     );
   }
 });
+
+Deno.test("echo client: a wrong first byte of a read is caught; bytes echoed before they were sent fail the run", async () => {
+  const first = await runEchoClients({
+    conns: 1,
+    depth: 1,
+    payloadFor: () => new PatternPayload(2, 100, 0),
+    dial: () =>
+      Promise.resolve(
+        new ServerPeer({ rand: random(10), maxRead: 100, maxWrite: 100 }, { corruptAt: 0 }),
+      ),
+  });
+  assert.equal(first.failure, "127.0.0.1:9: connection 1: echo mismatch at byte 0");
+  // This server answers the first message with both: the second before it was sent.
+  const payload = new TextPayload(["abc", "de"]);
+  let answered = false;
+  const ahead = await runEchoClients({
+    conns: 1,
+    depth: 1,
+    payloadFor: () => payload,
+    dial: () =>
+      Promise.resolve(
+        new ServerPeer({ rand: () => 0.99, maxRead: 10, maxWrite: 10 }, {
+          respond: (w) => {
+            if (answered) return w;
+            answered = true;
+            return new TextEncoder().encode("abcde");
+          },
+        }),
+      ),
+  });
+  assert.equal(ahead.failure, "127.0.0.1:9: connection 1: got 2 bytes more than were sent");
+});
