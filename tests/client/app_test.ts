@@ -49,8 +49,9 @@ const rightly = (request: Frame) => {
 
 function run(
   request: AppRequest,
-  options: { conns: number; perConnection: number; depth: number; seed: number },
+  options: { conns: number; perConnection: number; depth: number; seed: number; first?: number },
   reply: (request: Frame) => Uint8Array = rightly,
+  peer: { closeAfter?: number } = {},
 ): Promise<RunResult> {
   const rand = random(options.seed);
   const meter = new Meter(0);
@@ -61,10 +62,22 @@ function run(
     meter,
     dial: () =>
       Promise.resolve(
-        new ServerPeer({ rand, maxRead: 23, maxWrite: 37 }, { respond: appServer(reply) }),
+        new ServerPeer({ rand, maxRead: 23, maxWrite: 37 }, {
+          respond: appServer(reply),
+          ...peer,
+        }),
       ),
     first: (i) =>
-      new AppClient(i, request, 0, options.perConnection, options.depth, meter, null, null),
+      new AppClient(
+        i,
+        request,
+        options.first ?? 0,
+        options.perConnection,
+        options.depth,
+        meter,
+        null,
+        null,
+      ),
   });
 }
 
@@ -168,4 +181,72 @@ Deno.test("app client: a binary request's reply is checked byte for byte", async
     }, reply);
     assert.equal(result.failure, `127.0.0.1:9: connection 1: ${reason}`);
   }
+});
+
+Deno.test("app client: requests go out as PROTOCOL.md frames them, and describe themselves", () => {
+  const decode = (wire: Uint8Array) => {
+    const d = new FrameDecoder(1 << 20);
+    d.feed(wire, 0, wire.length);
+    const { byteorder: _, ...header } = d.message!.header;
+    return [header, new TextDecoder().decode(d.message!.content)];
+  };
+  const search = searchRequest("ring");
+  assert.deepEqual(decode(search.wire), [
+    { "content-type": "text/json", "content-encoding": "utf-8", "content-length": 34 },
+    '{"action":"search","value":"ring"}',
+  ]);
+  assert.equal(search.description, 'search "ring"');
+  const binary = binaryRequest("hello world 123");
+  assert.deepEqual(decode(binary.wire), [
+    {
+      "content-type": "binary/custom-client-binary-type",
+      "content-encoding": "binary",
+      "content-length": 15,
+    },
+    "hello world 123",
+  ]);
+  assert.equal(binary.description, "binary 15 bytes");
+});
+
+Deno.test("app client: a long reply without a result is cut at 80 characters", async () => {
+  const long = JSON.stringify({ answer: "x".repeat(200) });
+  const result = await run(
+    searchRequest("ring"),
+    { conns: 1, perConnection: 1, depth: 1, seed: 6 },
+    () => encoded("text/json", text.encode(long)),
+  );
+  assert.equal(
+    result.failure,
+    `127.0.0.1:9: connection 1: the reply has no "result": ${long.slice(0, 80)}`,
+  );
+});
+
+Deno.test("app client: a server that closes first is told by the request it left unanswered", async () => {
+  const result = await run(
+    searchRequest("ring"),
+    { conns: 1, perConnection: 3, depth: 1, seed: 7, first: 5 },
+    rightly,
+    { closeAfter: 0 },
+  );
+  assert.equal(
+    result.failure,
+    "127.0.0.1:9: connection 1: server closed the connection before answering request 6",
+  );
+});
+
+Deno.test("app client: after its last reply it judges nothing more the server sends", async () => {
+  const twice = (request: Frame) => {
+    const one = rightly(request);
+    const both = new Uint8Array(one.length * 2);
+    both.set(one);
+    both.set(one, one.length);
+    return both;
+  };
+  const result = await run(
+    searchRequest("ring"),
+    { conns: 1, perConnection: 1, depth: 1, seed: 8 },
+    twice,
+  );
+  assert.equal(result.failure, null);
+  assert.equal(result.report.messages, 1);
 });
