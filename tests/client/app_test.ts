@@ -49,7 +49,14 @@ const rightly = (request: Frame) => {
 
 function run(
   request: AppRequest,
-  options: { conns: number; perConnection: number; depth: number; seed: number; first?: number },
+  options: {
+    conns: number;
+    perConnection: number;
+    depth: number;
+    seed: number;
+    first?: number;
+    maxRead?: number;
+  },
   reply: (request: Frame) => Uint8Array = rightly,
   peer: { closeAfter?: number } = {},
 ): Promise<RunResult> {
@@ -62,7 +69,7 @@ function run(
     meter,
     dial: () =>
       Promise.resolve(
-        new ServerPeer({ rand, maxRead: 23, maxWrite: 37 }, {
+        new ServerPeer({ rand, maxRead: options.maxRead ?? 23, maxWrite: 37 }, {
           respond: appServer(reply),
           ...peer,
         }),
@@ -244,7 +251,8 @@ Deno.test("app client: after its last reply it judges nothing more the server se
   };
   const result = await run(
     searchRequest("ring"),
-    { conns: 1, perConnection: 1, depth: 1, seed: 8 },
+    // Both replies in one read: the second is there to be judged, and is not.
+    { conns: 1, perConnection: 1, depth: 1, seed: 8, maxRead: 100_000 },
     twice,
   );
   assert.equal(result.failure, null);
