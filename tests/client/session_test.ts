@@ -268,3 +268,67 @@ Deno.test("client session: its states by name, from the handshake to done", asyn
   // At the stop a reply is always due (each reply sends the next message): finishing.
   assert.equal(states.at(-1), "finishing");
 });
+
+Deno.test("client loop: a client may go on with a next connection after a clean finish, never after a failure or the stop", async () => {
+  const meter = new Meter(0);
+  let dials = 0;
+  const made: EchoClient[] = [];
+  const client = (index: number) => {
+    const c = new EchoClient(index, new TextPayload(["ab"]), 1, meter, null, null);
+    made.push(c);
+    return c;
+  };
+  const result = await runClients({
+    hostname: "127.0.0.1",
+    port: 9,
+    conns: 2,
+    meter,
+    dial: () => {
+      dials++;
+      return Promise.resolve(new ServerPeer({ rand: random(11), maxRead: 10, maxWrite: 10 }));
+    },
+    first: client,
+    // Each client makes three connections in turn.
+    next: (done) =>
+      made.filter((c) => c.index === done.index).length < 3 ? client(done.index) : null,
+  });
+  assert.equal(result.failure, null);
+  assert.equal(dials, 6);
+  assert.equal(result.connected, 6);
+  assert.equal(result.report.messages, 6);
+  let tries = 0;
+  const failing = await runClients({
+    hostname: "127.0.0.1",
+    port: 9,
+    conns: 1,
+    meter: new Meter(0),
+    dial: () => {
+      tries++;
+      return Promise.reject(new Deno.errors.ConnectionRefused("refused"));
+    },
+    first: (i) => new EchoClient(i, new TextPayload(["ab"]), 1, meter, null, null),
+    next: (done) => new EchoClient(done.index, new TextPayload(["ab"]), 1, meter, null, null),
+  });
+  assert.equal(tries, 1, "no next connection after a failure");
+  assert.equal(failing.report.errors, 1);
+  const started = performance.now();
+  let opened = 0;
+  const stopped = await runClients({
+    hostname: "127.0.0.1",
+    port: 9,
+    conns: 1,
+    meter: new Meter(0),
+    stopAt: started + 30,
+    dial: () => {
+      opened++;
+      return Promise.resolve(new ServerPeer({ rand: random(12), maxRead: 10, maxWrite: 10 }));
+    },
+    first: (i) => new EchoClient(i, new PatternPayload(Infinity, 10, 0), 1, meter, null, null),
+    next: (done) => new EchoClient(done.index, new TextPayload(["ab"]), 1, meter, null, null),
+  });
+  assert.equal(stopped.failure, null);
+  assert.equal(opened, 1, "no next connection once the run is stopped");
+  // The measured window ends at the stop, though the last reply came after it.
+  assert.ok(stopped.report.seconds <= 0.03, `${stopped.report.seconds} s`);
+  assert.ok(stopped.report.seconds > 0.02, `${stopped.report.seconds} s`);
+});
