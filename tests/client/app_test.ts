@@ -135,6 +135,8 @@ Deno.test("app client: a wrong answer, an error reply and a malformed reply each
       (r) => encoded("text/json", r.content),
       'the server sent the request back unchanged: is it an echo server, not "--protocol app"?',
     ],
+    // The request's bytes under another type: not an echo.
+    [(r) => encoded("binary/x", r.content), "expected a text/json reply, got binary/x"],
   ];
   for (const [reply, reason] of cases) {
     const result = await run(searchRequest("ring"), {
@@ -229,15 +231,17 @@ Deno.test("app client: a long reply without a result is cut at 80 characters", a
 });
 
 Deno.test("app client: a server that closes first is told by the request it left unanswered", async () => {
+  // It answers one request, then closes: requests 6 and 7 of the run went unanswered.
+  const reply = encoded("text/json", text.encode(RIGHT['{"action":"search","value":"ring"}'][1]));
   const result = await run(
     searchRequest("ring"),
     { conns: 1, perConnection: 3, depth: 1, seed: 7, first: 5 },
     rightly,
-    { closeAfter: 0 },
+    { closeAfter: reply.length },
   );
   assert.equal(
     result.failure,
-    "127.0.0.1:9: connection 1: server closed the connection before answering request 6",
+    "127.0.0.1:9: connection 1: server closed the connection before answering request 7",
   );
 });
 
