@@ -3,7 +3,8 @@ import { IdleList } from "../lib/idle_list.ts";
 import { Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
 import type { Meter } from "./meter.ts";
 import type { Pace } from "./pace.ts";
-import { makeReport, type Report } from "./report.ts";
+import type { Histogram } from "../lib/histogram.ts";
+import { makeReport, meterTotals, type Report } from "./report.ts";
 import type { ClientSession } from "./session.ts";
 
 /** What a client run needs. */
@@ -12,8 +13,14 @@ export interface ClientRunOptions<S extends ClientSession> {
   readonly hostname: string;
   /** Server port. */
   readonly port: number;
-  /** Clients running at once. */
+  /** Clients running at once, in all workers together. */
   readonly conns: number;
+  /**
+   * The clients this run takes, when workers split the run (default: all):
+   * numbers `first` to `first + count - 1`, so each keeps its place in the
+   * messages it sends and in the open-loop timetable.
+   */
+  readonly share?: { readonly first: number; readonly count: number };
   /** The session of client `index`'s first connection. */
   readonly first: (index: number) => S;
   /** After a connection finished cleanly: the same client's next one, or null when it is done. */
@@ -40,10 +47,14 @@ export interface ClientRunOptions<S extends ClientSession> {
 export interface RunResult {
   /** Totals, rates and latency. */
   readonly report: Report;
+  /** The latency of every measured message, as `report.histogram` encodes it. */
+  readonly latency: Histogram;
   /** Connections that got through the handshake. */
   readonly connected: number;
-  /** A one-line description of the first failure, or null when all verified. */
+  /** A one-line description of the first failure, with how many failed; null when all verified. */
   readonly failure: string | null;
+  /** The first failure alone, for merging the results of workers. */
+  readonly firstFailure: string | null;
 }
 
 const TICK_MS = 250;
@@ -72,6 +83,7 @@ export async function runClients<S extends ClientSession>(
   options: ClientRunOptions<S>,
 ): Promise<RunResult> {
   const { hostname, port, conns, meter, onTick } = options;
+  const { first: base, count } = options.share ?? { first: 0, count: conns };
   const address = hostPort(hostname, port);
   const dial = options.dial ?? (() => dialTcp(hostname, port));
   const pace = options.pace ?? null;
@@ -82,7 +94,7 @@ export async function runClients<S extends ClientSession>(
   const idle = new IdleList<S>();
   // The connection each client is on now, so paced messages and the stop can reach it.
   const current: (Key<S> | null)[] = new Array(conns).fill(null);
-  let connected = 0, live = conns, errors = 0;
+  let connected = 0, live = count, errors = 0;
   let failure = null as string | null; // set inside finish(), which TypeScript cannot follow
   let stopped = false, nextTick = 0;
 
@@ -123,7 +135,7 @@ export async function runClients<S extends ClientSession>(
   };
 
   const start = performance.now();
-  for (let i = 0; i < conns; i++) open(options.first(i));
+  for (let i = base; i < base + count; i++) open(options.first(i));
   while (live > 0) {
     const now = performance.now();
     if (!stopped && now >= stopAt) {
@@ -174,9 +186,22 @@ export async function runClients<S extends ClientSession>(
   }
   const end = performance.now();
   // The measured window: after the warm-up, until the stop (or the last reply).
-  const seconds = (Math.min(end, stopAt) - Math.max(start, meter.measureFrom)) / 1000;
-  if (failure !== null && errors > 1) failure += ` (${errors} of ${conns} connections failed)`;
-  return { report: makeReport(conns, errors, Math.max(seconds, 0), meter), connected, failure };
+  const from = Math.max(start, meter.measureFrom);
+  const to = Math.max(from, Math.min(end, stopAt));
+  const totals = meterTotals(meter, count, errors, from, to);
+  return {
+    report: makeReport(totals, (to - from) / 1000, meter.latency),
+    latency: meter.latency,
+    connected,
+    failure: failureLine(failure, errors, count),
+    firstFailure: failure,
+  };
+}
+
+/** The first failure of a run, and how many of its `conns` connections failed when more than one did. */
+export function failureLine(first: string | null, errors: number, conns: number): string | null {
+  if (first === null || errors < 2) return first;
+  return `${first} (${errors} of ${conns} connections failed)`;
 }
 
 async function dialTcp(hostname: string, port: number): Promise<Stream> {

@@ -1,5 +1,3 @@
-import type { Meter } from "./meter.ts";
-
 /**
  * The progress line of a long run, rewritten in place on a terminal:
  * messages per second over the last interval, messages so far, and the time
@@ -7,10 +5,9 @@ import type { Meter } from "./meter.ts";
  *
  * @example
  * ```ts
- * import { Meter } from "./meter.ts";
  * import { Progress } from "./progress.ts";
- * const progress = new Progress(new Meter(0), performance.now(), 10_000, null, (t) => console.log(t));
- * progress.tick(performance.now() + 250);
+ * const progress = new Progress(performance.now(), 10_000, null, (t) => console.log(t));
+ * progress.tick(performance.now() + 250, 1200);
  * ```
  */
 export class Progress {
@@ -19,11 +16,10 @@ export class Progress {
   #shown = false;
 
   /**
-   * Progress of the run metered by `meter`, started at `start`, ending at
-   * `stopAt` or after `total` messages; `write` puts text on the terminal.
+   * Progress of a run started at `start`, ending at `stopAt` or after
+   * `total` messages; `write` puts text on the terminal.
    */
   constructor(
-    readonly meter: Meter,
     readonly start: number,
     readonly stopAt: number,
     readonly total: number | null,
@@ -32,9 +28,8 @@ export class Progress {
     this.#lastAt = start;
   }
 
-  /** Rewrites the line for time `now`. */
-  tick(now: number): void {
-    const count = this.meter.messages;
+  /** Rewrites the line for time `now`, when `count` messages are done. */
+  tick(now: number, count: number): void {
     const rate = now > this.#lastAt ? (count - this.#lastCount) / ((now - this.#lastAt) / 1000) : 0;
     this.#lastAt = now;
     this.#lastCount = count;

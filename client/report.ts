@@ -2,6 +2,24 @@ import type { Histogram } from "../lib/histogram.ts";
 import { plural } from "../lib/plural.ts";
 import type { Meter } from "./meter.ts";
 
+/** What a `connect` run counted: the parts of a {@linkcode Report} that add up across runs. */
+export interface Totals {
+  /** Clients running at once. */
+  conns: number;
+  /** Messages (or requests) whose reply came back verified in the measured window. */
+  messages: number;
+  /** Bytes written to the server in the measured window, whether their replies came or not. */
+  bytes_sent: number;
+  /** Bytes read from the server in the measured window; all verified unless the run failed. */
+  bytes_received: number;
+  /** Connections that failed. */
+  errors: number;
+  /** When the measured window began, in Unix milliseconds. */
+  started_at: number;
+  /** When the measured window ended, in Unix milliseconds. */
+  ended_at: number;
+}
+
 /** What a `connect` run measured, as printed by `--json` (snake_case keys, latency in microseconds). */
 export interface Report {
   /** Clients running at once. */
@@ -22,20 +40,27 @@ export interface Report {
   mb_per_second: number;
   /** Round trip of a message, from when it was queued (or due, when paced) to its last byte back. */
   latency_us: { p50: number; p90: number; p99: number; p99_9: number; max: number; mean: number };
+  /** When the measured window began, in Unix milliseconds. */
+  started_at: number;
+  /** When the measured window ended, in Unix milliseconds. */
+  ended_at: number;
+  /** The latency HdrHistogram (microseconds) in its compressed base64 encoding, for `sockdemo merge`. */
+  histogram: string;
 }
 
-/** Derives rates and percentiles from what `meter` counted in `seconds`. */
-export function makeReport(conns: number, errors: number, seconds: number, meter: Meter): Report {
-  const secs = Math.max(seconds, 1e-9), h = meter.latency;
+/** Derives rates and percentiles from `totals` over `seconds` measured, and from `latency`. */
+export function makeReport(totals: Totals, seconds: number, latency: Histogram): Report {
+  const secs = Math.max(seconds, 1e-9), h = latency;
+  const bytes = totals.bytes_sent + totals.bytes_received;
   return {
-    conns,
-    messages: meter.messages,
-    bytes_sent: meter.bytesSent,
-    bytes_received: meter.bytesReceived,
-    errors,
+    conns: totals.conns,
+    messages: totals.messages,
+    bytes_sent: totals.bytes_sent,
+    bytes_received: totals.bytes_received,
+    errors: totals.errors,
     seconds: round(seconds, 6),
-    messages_per_second: round(meter.messages / secs, 1),
-    mb_per_second: round((meter.bytesSent + meter.bytesReceived) / secs / 1e6, 3),
+    messages_per_second: round(totals.messages / secs, 1),
+    mb_per_second: round(bytes / secs / 1e6, 3),
     latency_us: {
       p50: h.percentile(50),
       p90: h.percentile(90),
@@ -44,6 +69,28 @@ export function makeReport(conns: number, errors: number, seconds: number, meter
       max: h.max,
       mean: round(h.mean, 1),
     },
+    started_at: round(totals.started_at, 3),
+    ended_at: round(totals.ended_at, 3),
+    histogram: h.encode(),
+  };
+}
+
+/** The totals a meter counted over the measured window from `from` to `to` (`performance.now()` times). */
+export function meterTotals(
+  meter: Meter,
+  conns: number,
+  errors: number,
+  from: number,
+  to: number,
+): Totals {
+  return {
+    conns,
+    messages: meter.messages,
+    bytes_sent: meter.bytesSent,
+    bytes_received: meter.bytesReceived,
+    errors,
+    started_at: performance.timeOrigin + from,
+    ended_at: performance.timeOrigin + to,
   };
 }
 

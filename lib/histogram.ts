@@ -21,6 +21,41 @@ export class Histogram {
     autoResize: false,
   });
 
+  /**
+   * A histogram read from HdrHistogram's compressed base64 encoding (what
+   * {@linkcode Histogram.encode} and the Java, Go and C libraries write).
+   * Throws a `SyntaxError` when `base64` is not such an encoding.
+   */
+  static decode(base64: string): Histogram {
+    let decoded: hdr.Histogram;
+    try {
+      decoded = hdr.decodeFromCompressedBase64(base64);
+    } catch (e) {
+      throw new SyntaxError(`not an HdrHistogram: ${(e as Error).message}`);
+    }
+    const h = new Histogram();
+    h.#add(decoded);
+    return h;
+  }
+
+  /** Adds every value of `other` to this one: the histogram of both sets of values, exactly. */
+  add(other: Histogram): void {
+    this.#add(other.#h);
+  }
+
+  #add(other: hdr.Histogram): void {
+    if (other.totalCount === 0) return;
+    if (other.maxValue > HOUR_US) {
+      throw new RangeError(`a value of ${other.maxValue} µs is past the 1 hour a histogram holds`);
+    }
+    this.#h.add(other);
+  }
+
+  /** This histogram in HdrHistogram's compressed base64 encoding (V2, deflate). */
+  encode(): string {
+    return hdr.encodeIntoCompressedBase64(this.#h);
+  }
+
   /** Number of values recorded. */
   get count(): number {
     return this.#h.totalCount;

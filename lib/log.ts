@@ -36,9 +36,19 @@ export class Log {
   readonly normal: boolean;
   readonly #json: boolean;
   readonly #sink: LogSink;
+  readonly #base: LogFields;
 
-  /** A logger at `verbosity` in `format`, writing to the console unless a sink is given. */
-  constructor(verbosity: Verbosity, format: LogFormat = "text", sink: LogSink = CONSOLE) {
+  /**
+   * A logger at `verbosity` in `format`, writing to the console unless a
+   * sink is given; in JSON every line also carries the `base` fields (a worker's number).
+   */
+  constructor(
+    verbosity: Verbosity,
+    format: LogFormat = "text",
+    sink: LogSink = CONSOLE,
+    base: LogFields = {},
+  ) {
+    this.#base = base;
     this.verbose = verbosity === "verbose";
     this.normal = verbosity !== "quiet";
     this.#json = format === "json";
@@ -67,7 +77,13 @@ export class Log {
 
   #line(level: string, event: string, text: string, fields: LogFields): string {
     if (!this.#json) return text;
-    return JSON.stringify({ time: new Date().toISOString(), level, event, ...fields });
+    return JSON.stringify({
+      time: new Date().toISOString(),
+      level,
+      event,
+      ...this.#base,
+      ...fields,
+    });
   }
 }
 

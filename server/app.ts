@@ -1,7 +1,7 @@
 import { describeError } from "../lib/describe_error.ts";
 import { encodeFrame, type Frame, FrameDecoder } from "../lib/frame.ts";
 import { type Event, Interest, type Key } from "../lib/loop.ts";
-import { answer, errorReply, type Reply } from "./app_answer.ts";
+import { answer, errorReply, type Reply } from "../lib/app_answer.ts";
 import { DEFAULT_MARKS, type Marks, type Session } from "./session.ts";
 
 /** What an app connection is waiting for. */

@@ -1,4 +1,5 @@
 import type { BufferPool } from "../lib/buffer_pool.ts";
+import { ConnTally } from "../lib/conn_tally.ts";
 import { describeError } from "../lib/describe_error.ts";
 import { hostPort } from "../lib/host_port.ts";
 import { IdleList, type IdleNode } from "../lib/idle_list.ts";
@@ -34,6 +35,13 @@ export interface ServerOptions {
   readonly drainTimeout?: number;
   /** Where read buffers and output chunks come from; its sizes bound a read. */
   readonly pool?: BufferPool;
+  /**
+   * Connection numbers and the open count, shared by the workers of one
+   * server so numbers stay unique and `maxConns` is one limit (default: this server's own).
+   */
+  readonly tally?: ConnTally;
+  /** Print the "Draining" line on a stop (default true); workers leave it to their coordinator. */
+  readonly announceDrain?: boolean;
 }
 
 /** Totals of a server's run, for the summary line. */
@@ -123,8 +131,8 @@ export class Server {
   readonly #log: Log;
   readonly #options: ServerOptions;
   readonly #idleMs: number;
+  readonly #tally: ConnTally;
   #state: ServerState = { name: "serving" };
-  #number = 0;
 
   /** A server on an already listening acceptor; nothing runs until `run()`. */
   constructor(listener: Acceptor, options: ServerOptions) {
@@ -135,6 +143,7 @@ export class Server {
     this.#idleMs = (options.idleTimeout ?? 0) * 1000;
     this.#lingerMs = (options.refusalLinger ?? 1) * 1000;
     this.#maxLingering = options.maxLingering ?? 64;
+    this.#tally = options.tally ?? new ConnTally();
   }
 
   /** Serves until stopped; then closes what is left and resolves with the totals. */
@@ -179,7 +188,7 @@ export class Server {
       const seconds = this.#options.drainTimeout ?? 10;
       this.#state = { name: "draining", deadline: performance.now() + seconds * 1000 };
       this.#loop.unregister(this.#listener);
-      if (this.#open.size > 0) {
+      if (this.#open.size > 0 && this.#options.announceDrain !== false) {
         this.#log.notice(
           "draining",
           `Draining ${plural(this.#open.size, "open connection")} for up to ${seconds} s ` +
@@ -221,9 +230,8 @@ export class Server {
 
   #accept(stream: Stream): void {
     (stream as Partial<Deno.TcpConn>).setNoDelay?.(true);
-    const number = ++this.#number;
-    const max = this.#options.maxConns ?? Infinity;
-    if (this.#open.size >= max) {
+    const number = this.#tally.nextNumber();
+    if (!this.#tally.tryOpen(this.#options.maxConns ?? Infinity)) {
       this.#refuse(stream, number);
       return;
     }
@@ -235,8 +243,8 @@ export class Server {
     if (this.#log.normal) {
       this.#log.info(
         "accepted",
-        `#${number} accepted from ${peerOf(stream)} (${this.#open.size} open)`,
-        { conn: number, peer: peerOf(stream), open: this.#open.size },
+        `#${number} accepted from ${peerOf(stream)} (${this.#tally.open} open)`,
+        { conn: number, peer: peerOf(stream), open: this.#tally.open },
       );
     }
   }
@@ -247,8 +255,8 @@ export class Server {
     this.stats.refused++;
     this.#log.info(
       "refused",
-      `#${number} refused from ${peerOf(stream)}: ${this.#open.size} open, the limit`,
-      { conn: number, peer: peerOf(stream), open: this.#open.size },
+      `#${number} refused from ${peerOf(stream)}: ${this.#tally.open} open, the limit`,
+      { conn: number, peer: peerOf(stream), open: this.#tally.open },
     );
     const refusal = this.#options.refusal;
     if (refusal === undefined || this.#lingering.size >= this.#maxLingering) {
@@ -335,6 +343,7 @@ export class Server {
       return;
     }
     this.#open.delete(key);
+    this.#tally.closed();
     this.#idle.remove(conn);
     this.stats.bytesIn += key.bytesRead;
     this.stats.bytesOut += key.bytesWritten;
@@ -343,7 +352,7 @@ export class Server {
       peer: peerOf(key.stream!),
       bytes_in: key.bytesRead,
       bytes_out: key.bytesWritten,
-      open: this.#open.size,
+      open: this.#tally.open,
     };
     const totals = `${key.bytesRead} bytes in, ${key.bytesWritten} out`;
     if (failure !== null) {
@@ -357,7 +366,7 @@ export class Server {
       const why = note === null ? "" : `, ${note}`;
       this.#log.info(
         "closed",
-        `#${conn.number} closed ${fields.peer}: ${totals}${why} (${this.#open.size} open)`,
+        `#${conn.number} closed ${fields.peer}: ${totals}${why} (${fields.open} open)`,
         { ...fields, reason: note ?? "done" },
       );
     }

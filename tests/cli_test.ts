@@ -87,7 +87,7 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
     [[], 'sockdemo: missing command: serve or connect (try "sockdemo --help")'],
     [
       ["bogus"],
-      'sockdemo: unknown command "bogus": expected serve or connect (try "sockdemo --help")',
+      'sockdemo: unknown command "bogus": expected serve, connect or merge (try "sockdemo --help")',
     ],
     [["--bogus"], 'sockdemo: unknown option "--bogus" (try "sockdemo --help")'],
     [["serve", "--bogus"], `sockdemo: unknown option '--bogus' (try "sockdemo serve --help")`],

@@ -1,14 +1,24 @@
 import assert from "node:assert/strict";
 import { Meter } from "../../client/meter.ts";
 import { Progress } from "../../client/progress.ts";
-import { drawHistogram, formatReport, makeReport } from "../../client/report.ts";
+import { drawHistogram, formatReport, makeReport, type Totals } from "../../client/report.ts";
+
+const totals = (meter: Meter, conns: number, errors: number): Totals => ({
+  conns,
+  messages: meter.messages,
+  bytes_sent: meter.bytesSent,
+  bytes_received: meter.bytesReceived,
+  errors,
+  started_at: 1_700_000_000_000,
+  ended_at: 1_700_000_002_000,
+});
 
 Deno.test("report: rates, percentiles and the histogram come from what the meter counted", () => {
   const meter = new Meter(0);
   for (let i = 0; i < 90; i++) meter.record(0, 0.3); // 300 us
   for (let i = 0; i < 10; i++) meter.record(0, 1.5); // 1.5 ms
   meter.moved(2, 6400, 6400);
-  const r = makeReport(3, 0, 2, meter);
+  const r = makeReport(totals(meter, 3, 0), 2, meter.latency);
   assert.equal(r.messages, 100);
   assert.equal(r.messages_per_second, 50);
   assert.equal(r.mb_per_second, 0.006);
@@ -31,7 +41,7 @@ Deno.test("report: one of a kind is singular; bytes sent show even when nothing 
   const meter = new Meter(0);
   meter.record(0, 1);
   meter.moved(1, 44, 0);
-  const r = makeReport(1, 1, 1, meter);
+  const r = makeReport(totals(meter, 1, 1), 1, meter.latency);
   assert.match(
     formatReport(r, meter.latency),
     /^1 connection, 1 message verified, 44 bytes sent, 0 received, 1 error in 1\.000 s\n/,
@@ -43,15 +53,13 @@ Deno.test("report: nothing measured draws no histogram", () => {
 });
 
 Deno.test("progress: one line rewritten in place, then erased", () => {
-  const meter = new Meter(0);
   const out: string[] = [];
-  const progress = new Progress(meter, 0, 10_000, null, (t) => out.push(t));
-  for (let i = 0; i < 500; i++) meter.record(0, 1);
-  progress.tick(250);
+  const progress = new Progress(0, 10_000, null, (t) => out.push(t));
+  progress.tick(250, 500);
   progress.clear();
   assert.deepEqual(out, ["\r2000 messages/s, 500 messages, 10 s left\x1b[K", "\r\x1b[K"]);
-  const counted = new Progress(meter, 0, Infinity, 1000, (t) => out.push(t));
-  counted.tick(500);
+  const counted = new Progress(0, Infinity, 1000, (t) => out.push(t));
+  counted.tick(500, 500);
   assert.equal(out.at(-1), "\r1000 messages/s, 500 messages, 50% done\x1b[K");
 });
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Frame } from "../lib/frame.ts";
+import type { Frame } from "./frame.ts";
 
 /** A reply: its content type and encoding, and the content. */
 export interface Reply {

@@ -1,0 +1,147 @@
+import { hostPort } from "../lib/host_port.ts";
+import { AppClient } from "./app.ts";
+import { AppPrinter } from "./app_printer.ts";
+import { binaryRequest, searchRequest } from "./app_request.ts";
+import { runClients, type RunResult } from "./connect.ts";
+import { ConversationPrinter } from "./conversation.ts";
+import { EchoClient } from "./echo.ts";
+import { Meter } from "./meter.ts";
+import { Pace } from "./pace.ts";
+import { PatternPayload, type Payload, TextPayload } from "./payload.ts";
+
+/**
+ * A `connect` run as the command line asked for it: plain data, so a worker
+ * can be handed it and run its share.
+ */
+export interface ConnectConfig {
+  readonly protocol: "echo" | "app";
+  readonly hostname: string;
+  readonly port: number;
+  /** Clients at once, in all workers together. */
+  readonly conns: number;
+  /** Workers the clients are split across (1: this thread alone). */
+  readonly workers: number;
+  /** Seconds to keep sending, or null for a fixed count. */
+  readonly duration: number | null;
+  readonly warmup: number;
+  /** Messages per second per connection, or null for a closed loop. */
+  readonly rate: number | null;
+  readonly timeout: number;
+  readonly depth: number;
+  readonly json: boolean;
+  /** App: print each request and reply. */
+  readonly verbose: boolean;
+  /** App: one connection per client for all its requests. */
+  readonly keepAlive: boolean;
+  /** Echo: generated messages of this size, or null to send `texts`. */
+  readonly size: number | null;
+  /** Echo: generated messages per connection (Infinity with a duration). */
+  readonly messages: number;
+  /** Echo: the texts to send when nothing is generated. */
+  readonly texts: readonly string[];
+  /** App: what each request asks. */
+  readonly request: { readonly kind: "search" | "binary"; readonly text: string };
+  /** App: requests per client (Infinity with a duration). */
+  readonly requests: number;
+}
+
+/** True when the run is one app request whose reply is printed, rather than a load run. */
+export function isSingleRequest(config: ConnectConfig): boolean {
+  return config.protocol === "app" && config.conns === 1 && config.requests === 1 &&
+    !config.json;
+}
+
+/** True for a load run (generated echo messages, or app requests beyond one), which shows progress. */
+export function isLoadRun(config: ConnectConfig): boolean {
+  return config.protocol === "echo" ? config.size !== null : !isSingleRequest(config);
+}
+
+/** The messages (or requests) a load run sends in all, or null when it runs for a duration. */
+export function plannedMessages(config: ConnectConfig): number | null {
+  const each = config.protocol === "echo" ? config.messages : config.requests;
+  return Number.isFinite(each) ? each * config.conns : null;
+}
+
+/**
+ * Runs the clients of `config` numbered `share.first` on (all of them when
+ * `share` is null) on one readiness loop, calling `onTick(now, messages)`
+ * about four times a second.
+ *
+ * @example
+ * ```ts
+ * import { runConnect, type ConnectConfig } from "./connect_config.ts";
+ * declare const config: ConnectConfig; // as the command line parsed it
+ * const result = await runConnect(config, { first: 0, count: 10 });
+ * console.log(result.report.messages);
+ * ```
+ */
+export function runConnect(
+  config: ConnectConfig,
+  share: { first: number; count: number } | null,
+  onTick?: (now: number, messages: number) => void,
+): Promise<RunResult> {
+  const { conns, warmup, duration, rate, depth } = config;
+  const address = hostPort(config.hostname, config.port);
+  const now = performance.now();
+  const meter = new Meter(warmup > 0 ? now + warmup * 1000 : 0);
+  const stopAt = duration === null ? Infinity : now + (warmup + duration) * 1000;
+  // Every worker keeps the whole timetable, so the sends of all of them stay evenly spread.
+  const pace = rate === null ? null : new Pace(now, conns, rate);
+  const common = {
+    hostname: config.hostname,
+    port: config.port,
+    conns,
+    share: share ?? undefined,
+    meter,
+    stopAt,
+    pace,
+    timeout: config.timeout,
+    onTick: onTick && ((t: number) => onTick(t, meter.messages)),
+  };
+  if (config.protocol === "echo") {
+    let payloadFor: (index: number) => Payload;
+    let printer: ConversationPrinter | null = null;
+    if (config.size !== null) {
+      const { messages, size } = config;
+      payloadFor = (index) => new PatternPayload(messages, size, index);
+    } else {
+      const text = new TextPayload(config.texts as string[]);
+      if (!config.json) printer = new ConversationPrinter(text, address, console.log);
+      payloadFor = () => text;
+    }
+    return runClients({
+      ...common,
+      first: (i) => new EchoClient(i, payloadFor(i), depth, meter, pace, printer),
+      onOpen: (client) => printer?.opened(client),
+      onClose: (client) => printer?.closed(client),
+    });
+  }
+  const { kind, text } = config.request;
+  const request = kind === "search" ? searchRequest(text) : binaryRequest(text);
+  const { requests, keepAlive } = config;
+  const printer = new AppPrinter(address, {
+    verbose: config.verbose,
+    results: isSingleRequest(config),
+  });
+  // Without keep-alive each request gets its own connection, as the guide's client does.
+  const perConnection = keepAlive ? requests : 1;
+  const session = (index: number, first: number) =>
+    new AppClient(
+      index,
+      request,
+      first,
+      perConnection,
+      keepAlive ? depth : 1,
+      meter,
+      pace,
+      printer,
+    );
+  return runClients({
+    ...common,
+    first: (i) => session(i, 0),
+    next: (done) => {
+      const first = done.first + done.count;
+      return first < requests ? session(done.index, first) : null;
+    },
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * The module each `connect --workers` worker runs: its share of the clients
+ * on a readiness loop of its own, then its report back to the coordinator.
+ *
+ * @module
+ */
+import { type ConnectConfig, runConnect } from "./connect_config.ts";
+import type { Report } from "./report.ts";
+
+/** What the coordinator posts a worker to start it. */
+export interface ConnectWorkerStart {
+  readonly config: ConnectConfig;
+  readonly share: { readonly first: number; readonly count: number };
+  /** Messages done so far by each worker, for the progress line; this worker writes `[index - 1]`. */
+  readonly progress: Float64Array;
+  readonly index: number;
+}
+
+/** What a worker posts back when its share is done. */
+export interface ConnectWorkerDone {
+  readonly report: Report;
+  readonly connected: number;
+  readonly firstFailure: string | null;
+}
+
+interface WorkerScope {
+  onmessage: ((e: MessageEvent<ConnectWorkerStart>) => void) | null;
+  postMessage(message: ConnectWorkerDone): void;
+  close(): void;
+}
+
+const scope = self as unknown as WorkerScope;
+scope.onmessage = async (e) => {
+  const { config, share, progress, index } = e.data;
+  const result = await runConnect(config, share, (_now, messages) => {
+    progress[index - 1] = messages;
+  });
+  progress[index - 1] = result.report.messages;
+  scope.postMessage({
+    report: result.report,
+    connected: result.connected,
+    firstFailure: result.firstFailure,
+  });
+  scope.close();
+};

@@ -1,0 +1,72 @@
+import { WorkerPool } from "../lib/worker_pool.ts";
+import { failureLine, type RunResult } from "./connect.ts";
+import type { ConnectConfig } from "./connect_config.ts";
+import type { ConnectWorkerDone, ConnectWorkerStart } from "./connect_worker.ts";
+import { mergeReports } from "./merge.ts";
+
+const WORKER = new URL("./connect_worker.ts", import.meta.url);
+const TICK_MS = 250;
+
+/**
+ * Runs `config` split across `config.workers` Web Workers, each with its
+ * share of the clients on a loop of its own, and merges their results
+ * exactly: counts summed, latency from the sum of their histograms.
+ * `onTick(now, messages)` hears the messages done by all of them together.
+ *
+ * @example
+ * ```ts
+ * import { runConnectWorkers } from "./connect_workers.ts";
+ * import type { ConnectConfig } from "./connect_config.ts";
+ * declare const config: ConnectConfig; // with workers: 4
+ * const result = await runConnectWorkers(config);
+ * console.log(result.report.messages_per_second);
+ * ```
+ */
+export function runConnectWorkers(
+  config: ConnectConfig,
+  onTick?: (now: number, messages: number) => void,
+  worker: URL = WORKER,
+): Promise<RunResult> {
+  const n = config.workers;
+  const progress = new Float64Array(new SharedArrayBuffer(8 * n));
+  const done: (ConnectWorkerDone | null)[] = new Array(n).fill(null);
+  let left = n, died: string | null = null;
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const ended = () => {
+    if (--left === 0) resolve();
+  };
+  // Shares differ by one at most; each worker keeps its clients' numbers.
+  const first = (index: number) => Math.floor(((index - 1) * config.conns) / n);
+  const pool = new WorkerPool<ConnectWorkerStart, ConnectWorkerDone>(worker, n, (index) => ({
+    config,
+    share: { first: first(index), count: first(index + 1) - first(index) },
+    progress,
+    index,
+  }), {
+    message(index, message) {
+      done[index - 1] = message;
+      ended();
+    },
+    died(index, error) {
+      died ??= `worker ${index} failed: ${error}`;
+      ended();
+    },
+  });
+  const timer = onTick === undefined
+    ? undefined
+    : setInterval(() => onTick(performance.now(), progress.reduce((a, b) => a + b, 0)), TICK_MS);
+  return promise.then(() => {
+    clearInterval(timer);
+    pool.terminate();
+    const parts = done.filter((d) => d !== null);
+    const { report, latency } = mergeReports(parts.map((d) => d.report));
+    const firstFailure = died ?? parts.find((d) => d.firstFailure !== null)?.firstFailure ?? null;
+    return {
+      report,
+      latency,
+      connected: parts.reduce((sum, d) => sum + d.connected, 0),
+      failure: died ?? failureLine(firstFailure, report.errors, config.conns),
+      firstFailure,
+    };
+  });
+}

@@ -1,0 +1,63 @@
+import { Histogram } from "../lib/histogram.ts";
+import { makeReport, type Report } from "./report.ts";
+
+/** Reports merged into one, with the merged latency histogram it was derived from. */
+export interface Merged {
+  /** The report of all the runs together. */
+  readonly report: Report;
+  /** Every measured message of every run. */
+  readonly latency: Histogram;
+}
+
+/**
+ * Merges the reports of runs made at once by workers, processes or machines:
+ * counts are summed, percentiles come from the sum of the latency
+ * histograms (never from averaging percentiles), and rates are over the
+ * union of the measured windows, so runs that overlap count their shared
+ * time once and a gap between runs counts for nothing.
+ *
+ * @example
+ * ```ts
+ * import { mergeReports } from "./merge.ts";
+ * import type { Report } from "./report.ts";
+ * declare const a: Report, b: Report; // from `sockdemo connect --json`
+ * const { report } = mergeReports([a, b]);
+ * console.log(report.messages === a.messages + b.messages); // true
+ * ```
+ */
+export function mergeReports(parts: readonly Report[]): Merged {
+  const latency = new Histogram();
+  const totals = {
+    conns: 0,
+    messages: 0,
+    bytes_sent: 0,
+    bytes_received: 0,
+    errors: 0,
+    started_at: Infinity,
+    ended_at: -Infinity,
+  };
+  for (const part of parts) {
+    latency.add(Histogram.decode(part.histogram));
+    totals.conns += part.conns;
+    totals.messages += part.messages;
+    totals.bytes_sent += part.bytes_sent;
+    totals.bytes_received += part.bytes_received;
+    totals.errors += part.errors;
+    totals.started_at = Math.min(totals.started_at, part.started_at);
+    totals.ended_at = Math.max(totals.ended_at, part.ended_at);
+  }
+  if (parts.length === 0) totals.started_at = totals.ended_at = 0;
+  return { report: makeReport(totals, unionSeconds(parts), latency), latency };
+}
+
+// The length of the union of the runs' windows, in seconds.
+function unionSeconds(parts: readonly Report[]): number {
+  const windows = parts.map((p) => [p.started_at, p.ended_at]).sort((a, b) => a[0] - b[0]);
+  let total = 0, end = -Infinity;
+  for (const [from, to] of windows) {
+    // Only the part of this window past everything counted so far is new.
+    if (to > end) total += to - Math.max(from, end);
+    end = Math.max(end, to);
+  }
+  return total / 1000;
+}

@@ -1,0 +1,105 @@
+/**
+ * `sockdemo merge FILE...`: one report from the `connect --json` reports of
+ * runs made on many machines or processes.
+ *
+ * @module
+ */
+import { Arguments } from "../lib/arguments.ts";
+import { describeError } from "../lib/describe_error.ts";
+import { Histogram } from "../lib/histogram.ts";
+import { mergeReports } from "./merge.ts";
+import { formatReport, type Report } from "./report.ts";
+
+/** The help of `sockdemo merge`. */
+export const MERGE_HELP = `Usage: sockdemo merge [--json] FILE...
+
+Combines the reports of "sockdemo connect --json" runs made at once on many
+machines or processes into one: counts are summed, percentiles come from the
+merged latency histograms (never averaged), and rates are over the union of
+the runs' time windows. Each FILE holds one report per line; "-" reads
+standard input.
+
+Exits 0 when every run verified everything, 1 when a run had errors or a file
+cannot be read or is not such a report, 2 on a usage error.
+
+Options:
+  --json       print the merged report as one JSON object (with its histogram)
+  -h, --help   show this help`;
+
+const NUMBERS = ["conns", "messages", "bytes_sent", "bytes_received", "errors"] as const;
+const TIMES = ["started_at", "ended_at"] as const;
+
+/** Runs `sockdemo merge ARGS` and resolves to the exit code. */
+export async function mergeCommand(args: string[]): Promise<number> {
+  const a = new Arguments("merge", args, {
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  }, true);
+  if (a.values.help) {
+    console.log(MERGE_HELP);
+    return 0;
+  }
+  if (a.positionals.length === 0) a.fail('give the files of "connect --json" reports to merge');
+  const reports: Report[] = [];
+  for (const file of a.positionals) {
+    let text: string;
+    try {
+      text = file === "-"
+        ? await new Response(Deno.stdin.readable).text()
+        : await Deno.readTextFile(file);
+    } catch (e) {
+      console.error(`sockdemo: cannot read ${file}: ${describeError(e)}`);
+      return 1;
+    }
+    const name = file === "-" ? "standard input" : file;
+    const lines = text.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i].trim() === "") continue;
+      const problem = check(lines[i]);
+      if (typeof problem === "string") {
+        console.error(`sockdemo: ${name} line ${i + 1}: ${problem}`);
+        return 1;
+      }
+      reports.push(problem);
+    }
+  }
+  if (reports.length === 0) {
+    console.error(`sockdemo: no reports in ${a.positionals.join(", ")}`);
+    return 1;
+  }
+  const { report, latency } = mergeReports(reports);
+  console.log(a.values.json ? JSON.stringify(report) : formatReport(report, latency));
+  if (report.errors > 0) {
+    console.error(
+      `sockdemo: ${report.errors} of ${report.conns} connections failed across ${reports.length} runs`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+// The report on `line`, or what is wrong with it.
+function check(line: string): Report | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return 'not JSON (expected the output of "sockdemo connect --json")';
+  }
+  if (typeof value !== "object" || value === null) return "not a JSON object";
+  const r = value as Record<string, unknown>;
+  for (const name of [...NUMBERS, ...TIMES]) {
+    if (typeof r[name] !== "number" || !(r[name] as number >= 0)) {
+      return `not a "sockdemo connect --json" report: no "${name}" number`;
+    }
+  }
+  if (typeof r.histogram !== "string") {
+    return 'no "histogram": the report comes from a sockdemo older than merge';
+  }
+  try {
+    Histogram.decode(r.histogram);
+  } catch (e) {
+    return `its "histogram" is ${(e as Error).message}`;
+  }
+  return r as unknown as Report;
+}

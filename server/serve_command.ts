@@ -1,0 +1,167 @@
+/**
+ * `sockdemo serve`: its options, their checks, and the server they ask for,
+ * on this thread or on `--workers`.
+ *
+ * @module
+ */
+import { Arguments } from "../lib/arguments.ts";
+import { hostPort } from "../lib/host_port.ts";
+import { Log } from "../lib/log.ts";
+import { DEFAULT_APP_LIMITS } from "./app.ts";
+import { formatStats, type ServerStats } from "./serve.ts";
+import { listen, logListenFailure, newServer, type ServeConfig } from "./serve_config.ts";
+import { ServeWorkers } from "./serve_workers.ts";
+
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = "65432";
+
+/** The help of `sockdemo serve`. */
+export const SERVE_HELP = `Usage: sockdemo serve [--protocol echo|app] [--host HOST] [--port PORT]
+                      [--max-content BYTES] [--max-conns N] [--idle-timeout S]
+                      [--drain-timeout S] [--workers N] [--log-format text|json]
+                      [--quiet | --verbose]
+
+Runs a server. Prints "Listening on HOST:PORT" first, then a line per
+connection accepted and closed. SIGINT or SIGTERM stops accepting at once and
+lets the open connections finish (up to --drain-timeout), then prints a
+summary and exits 0; a second signal closes everything at once (exit 130).
+Exits 1 when it cannot listen (port in use, unknown host), 2 on a usage error.
+
+Options:
+  --protocol P         echo (default): write back every byte read;
+                       app: answer length-prefixed JSON-header requests
+  --host HOST          address to listen on (default ${DEFAULT_HOST})
+  --port PORT          port to listen on, 0 for any free one (default ${DEFAULT_PORT})
+  --max-content BYTES  app: largest request content accepted (default 16777216)
+  --max-conns N        past N open connections, close new ones at once (app:
+                       after an {"error": "server busy"} reply and FIN, lingering
+                       at most 1 s, 64 at a time); default no limit
+  --idle-timeout S     close a connection silent both ways for S seconds;
+                       0 is never (default 0 for echo, 300 for app)
+  --drain-timeout S    after a stop, how long open connections may finish (default 10)
+  --workers N          N threads, each with a loop and a listener of its own on the
+                       same port (SO_REUSEPORT, Linux only); auto: one per CPU.
+                       Still one server: one numbering, one --max-conns, one drain,
+                       one summary (default 1)
+  --log-format F       text (default) or json: one JSON object per line (with
+                       --workers, each carries "worker")
+  --quiet              no per-connection lines; errors, the address and the summary only
+  --verbose            also a line per read, write (partial writes shown), state and
+                       interest change, with app a line per request, and with
+                       --workers the connections each worker accepted
+  -h, --help           show this help`;
+
+/** Runs `sockdemo serve ARGS` and resolves to the exit code. */
+export async function serveCommand(args: string[]): Promise<number> {
+  const config = parseServe(args);
+  if (config === null) {
+    console.log(SERVE_HELP);
+    return 0;
+  }
+  const log = new Log(
+    config.verbosity,
+    config.logFormat,
+    undefined,
+    config.workers > 1 ? { worker: null } : {},
+  );
+  let stop: () => void;
+  let finished: Promise<{ stats: ServerStats; died: boolean }>;
+  if (config.workers === 1) {
+    const listener = listen(config, config.port, false);
+    if ("reason" in listener) {
+      logListenFailure(log, listener);
+      return 1;
+    }
+    const address = hostPort(listener.addr.hostname, listener.addr.port);
+    log.notice("listening", `Listening on ${address}`, { address, protocol: config.protocol });
+    const server = newServer(config, listener, log);
+    stop = () => server.stop();
+    finished = server.run().then((stats) => ({ stats, died: false }));
+  } else {
+    const workers = new ServeWorkers(config, log);
+    const address = await workers.listen();
+    if (address === null) return 1;
+    log.notice("listening", `Listening on ${address} (${config.workers} workers)`, {
+      address,
+      protocol: config.protocol,
+      workers: config.workers,
+    });
+    stop = () => workers.stop();
+    finished = workers.run().then((outcome) => {
+      const counts = outcome.accepted.map((n, i) => `${i + 1}: ${n ?? "died"}`).join(", ");
+      log.debug("workers", `Accepted per worker: ${counts}`, {
+        accepted: outcome.accepted.map((n) => n ?? -1).join(","),
+      });
+      return outcome;
+    });
+  }
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    stop();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  const { stats, died } = await finished;
+  Deno.removeSignalListener("SIGINT", onSignal);
+  Deno.removeSignalListener("SIGTERM", onSignal);
+  log.notice("stopped", formatStats(stats), {
+    served: stats.accepted,
+    refused: stats.refused,
+    aborted: stats.aborted,
+    errors: stats.failed,
+    idle_closed: stats.idle,
+    cut_off: stats.cutOff,
+    bytes_in: stats.bytesIn,
+    bytes_out: stats.bytesOut,
+  });
+  if (died) return 1;
+  // A second signal means "now": the exit code says the drain was cut short.
+  return signals > 1 ? 130 : 0;
+}
+
+// The server the command line asks for, or null for --help.
+function parseServe(args: string[]): ServeConfig | null {
+  const a = new Arguments("serve", args, {
+    protocol: { type: "string", default: "echo" },
+    host: { type: "string", default: DEFAULT_HOST },
+    port: { type: "string", default: DEFAULT_PORT },
+    "max-content": { type: "string" },
+    "max-conns": { type: "string" },
+    "idle-timeout": { type: "string" },
+    "drain-timeout": { type: "string", default: "10" },
+    workers: { type: "string", default: "1" },
+    "log-format": { type: "string", default: "text" },
+    quiet: { type: "boolean", default: false },
+    verbose: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  const values = a.values;
+  if (values.help) return null;
+  const protocol = a.choice("--protocol", values.protocol, ["echo", "app"]);
+  if (values.quiet && values.verbose) a.fail("--quiet and --verbose cannot be used together");
+  const format = a.choice("--log-format", values["log-format"], ["text", "json"]);
+  const port = a.integer("--port", values.port, 0, 65535);
+  let maxContent = DEFAULT_APP_LIMITS.maxContent;
+  if (values["max-content"] !== undefined) {
+    if (protocol !== "app") a.fail("--max-content applies to --protocol app");
+    maxContent = a.integer("--max-content", values["max-content"], 0, 1 << 30);
+  }
+  const maxConns = values["max-conns"] === undefined
+    ? Infinity
+    : a.integer("--max-conns", values["max-conns"], 1, 10_000_000);
+  // Echo connections may sit quietly forever; an app client that stops talking is let go.
+  const idleText = values["idle-timeout"] ?? (protocol === "app" ? "300" : "0");
+  return {
+    protocol,
+    host: values.host,
+    port,
+    maxContent,
+    maxConns,
+    idleTimeout: a.seconds("--idle-timeout", idleText, true),
+    drainTimeout: a.seconds("--drain-timeout", values["drain-timeout"], true),
+    verbosity: values.quiet ? "quiet" : values.verbose ? "verbose" : "normal",
+    logFormat: format,
+    workers: a.workers(values.workers),
+  };
+}

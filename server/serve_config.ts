@@ -1,0 +1,100 @@
+import type { ConnTally } from "../lib/conn_tally.ts";
+import { describeError } from "../lib/describe_error.ts";
+import { hostPort } from "../lib/host_port.ts";
+import type { Log } from "../lib/log.ts";
+import type { LogFormat, Verbosity } from "../lib/log.ts";
+import { AppSession, DEFAULT_APP_LIMITS } from "./app.ts";
+import { EchoSession } from "./echo.ts";
+import { Server } from "./serve.ts";
+
+/**
+ * A `serve` run as the command line asked for it: plain data, so each
+ * worker can be handed it and build the same server.
+ */
+export interface ServeConfig {
+  readonly protocol: "echo" | "app";
+  readonly host: string;
+  /** The port to listen on; 0 for any free one. */
+  readonly port: number;
+  readonly maxContent: number;
+  readonly maxConns: number;
+  readonly idleTimeout: number;
+  readonly drainTimeout: number;
+  readonly verbosity: Verbosity;
+  readonly logFormat: LogFormat;
+  /** Threads, each with a loop and a listener of its own (1: this thread alone). */
+  readonly workers: number;
+}
+
+/**
+ * The server `config` asks for, on `listener`, logging to `log`; `tally`
+ * is shared by the workers of one server.
+ *
+ * @example
+ * ```ts
+ * import { Log } from "../lib/log.ts";
+ * import { newServer, type ServeConfig } from "./serve_config.ts";
+ * declare const config: ServeConfig;
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const stats = await newServer(config, listener, new Log("normal")).run();
+ * ```
+ */
+export function newServer(
+  config: ServeConfig,
+  listener: Deno.Listener,
+  log: Log,
+  tally?: ConnTally,
+  announceDrain = true,
+): Server {
+  const limits = { ...DEFAULT_APP_LIMITS, maxContent: config.maxContent };
+  const trace = (n: number) =>
+    log.verbose ? (line: string) => log.debug("request", `#${n} ${line}`, { conn: n }) : null;
+  return new Server(listener, {
+    log,
+    maxConns: config.maxConns,
+    idleTimeout: config.idleTimeout,
+    drainTimeout: config.drainTimeout,
+    tally,
+    announceDrain,
+    newSession: config.protocol === "echo"
+      ? () => new EchoSession()
+      : (n) => new AppSession(limits, trace(n)),
+    // An app peer hears why it is turned away; an echo peer just sees the close.
+    refusal: config.protocol === "echo"
+      ? undefined
+      : (n) => new AppSession({ ...limits, discardLimit: 64 * 1024 }, trace(n), "server busy"),
+  });
+}
+
+/** Why a listener could not be opened. */
+export interface ListenFailure {
+  readonly address: string;
+  /** The cause, with a hint where one helps. */
+  readonly reason: string;
+}
+
+/** A listener for `config` on `port`, or why it cannot listen there. */
+export function listen(
+  config: ServeConfig,
+  port: number,
+  reusePort: boolean,
+): Deno.TcpListener | ListenFailure {
+  try {
+    // A deep backlog so bursts of thousands of connects are not refused.
+    return Deno.listen({ hostname: config.host, port, tcpBacklog: 4096, reusePort });
+  } catch (e) {
+    const cause = describeError(e);
+    const hint = cause === "permission denied" && port < 1024
+      ? " (ports below 1024 need privileges)"
+      : "";
+    return { address: hostPort(config.host, port), reason: cause + hint };
+  }
+}
+
+/** Logs `failure` as the error line of a server that cannot start. */
+export function logListenFailure(log: Log, failure: ListenFailure): void {
+  log.error("listen_failed", `sockdemo: cannot listen on ${failure.address}: ${failure.reason}`, {
+    address: failure.address,
+    reason: failure.reason,
+  });
+}

@@ -1,0 +1,185 @@
+import { ConnTally } from "../lib/conn_tally.ts";
+import { describeError } from "../lib/describe_error.ts";
+import { hostPort } from "../lib/host_port.ts";
+import type { Log } from "../lib/log.ts";
+import { plural } from "../lib/plural.ts";
+import { WorkerPool } from "../lib/worker_pool.ts";
+import type { ServerStats } from "./serve.ts";
+import { type ListenFailure, logListenFailure, type ServeConfig } from "./serve_config.ts";
+import type { ServeWorkerIn, ServeWorkerOut } from "./serve_worker.ts";
+
+const WORKER = new URL("./serve_worker.ts", import.meta.url);
+
+/** How a many-worker server ended. */
+export interface WorkersOutcome {
+  /** Totals over all workers that reported (a dead worker's are lost). */
+  readonly stats: ServerStats;
+  /** Connections each worker accepted, worker 1 first; null for a worker that died. */
+  readonly accepted: (number | null)[];
+  /** True when a worker died of an uncaught exception. */
+  readonly died: boolean;
+}
+
+/**
+ * `serve --workers N`: N Web Workers, each with a readiness loop, a
+ * {@linkcode Server} and a listener of its own on one port (`SO_REUSEPORT`:
+ * the kernel spreads the connections), behaving as one server: one shared
+ * tally of connection numbers and open connections, one drain, one outcome.
+ * A worker that dies is reported; the others drain and the outcome says so.
+ *
+ * @example
+ * ```ts
+ * import { Log } from "../lib/log.ts";
+ * import { ServeWorkers } from "./serve_workers.ts";
+ * import type { ServeConfig } from "./serve_config.ts";
+ * declare const config: ServeConfig; // workers: 4
+ * const workers = new ServeWorkers(config, new Log("normal"));
+ * const address = await workers.listen();
+ * if (address !== null) setTimeout(() => workers.stop(), 1000);
+ * const outcome = await workers.run();
+ * ```
+ */
+export class ServeWorkers {
+  readonly #config: ServeConfig;
+  readonly #log: Log;
+  readonly #url: URL;
+  readonly #tally = new ConnTally(new SharedArrayBuffer(ConnTally.BYTES));
+  #pool: WorkerPool<ServeWorkerIn, ServeWorkerOut> | null = null;
+  #stats: (ServerStats | null)[] = [];
+  #stops = 0;
+  #died = false;
+  #left = 0;
+  #listening = Promise.withResolvers<boolean>();
+  #ended = Promise.withResolvers<void>();
+
+  /** Workers for `config`, logging through `log`; `url` is the worker module (tests swap it). */
+  constructor(config: ServeConfig, log: Log, url: URL = WORKER) {
+    this.#config = config;
+    this.#log = log;
+    this.#url = url;
+  }
+
+  /**
+   * Starts the workers. Resolves to the address they all listen on, or to
+   * null, after an error line, when they cannot (port in use, no `SO_REUSEPORT`).
+   */
+  async listen(): Promise<string | null> {
+    const config = this.#config, n = config.workers;
+    if (Deno.build.os !== "linux") {
+      this.#log.error(
+        "listen_failed",
+        `sockdemo: --workers needs SO_REUSEPORT listeners, which Deno offers on Linux only ` +
+          `(this is ${Deno.build.os}); run without --workers`,
+        { reason: "no SO_REUSEPORT" },
+      );
+      return null;
+    }
+    // A listener of our own first: it finds the port for --port 0, and fails
+    // as a plain server would where anyone (even another reusePort group) holds the port.
+    let port: number, hostname: string;
+    try {
+      const probe = Deno.listen({ hostname: config.host, port: config.port });
+      port = probe.addr.port;
+      hostname = probe.addr.hostname;
+      probe.close();
+    } catch (e) {
+      this.#fail({ address: hostPort(config.host, config.port), reason: describeError(e) });
+      return null;
+    }
+    this.#left = n;
+    this.#stats = new Array(n).fill(null);
+    let listening = 0;
+    const tally = this.#tally;
+    this.#pool = new WorkerPool<ServeWorkerIn, ServeWorkerOut>(this.#url, n, (index) => ({
+      type: "start",
+      config,
+      port,
+      tally: tally.buffer as SharedArrayBuffer,
+      index,
+    }), {
+      message: (index, message) => {
+        switch (message.type) {
+          case "listening":
+            if (++listening === n) this.#listening.resolve(true);
+            return;
+          case "failed":
+            this.#fail(message.failure);
+            this.#ended1();
+            return;
+          case "stopped":
+            this.#stats[index - 1] = message.stats;
+            this.#ended1();
+            return;
+        }
+      },
+      died: (index, error) => {
+        this.#died = true;
+        this.#log.error("worker_failed", `sockdemo: worker ${index} failed: ${error}`, {
+          worker: index,
+          reason: error,
+        });
+        // Before all listen, the server never started; after, the others finish what they have.
+        this.#listening.resolve(false);
+        if (this.#stops === 0) this.stop();
+        this.#ended1();
+      },
+    });
+    const ok = await this.#listening.promise;
+    if (!ok) {
+      this.#pool.terminate();
+      this.#ended.resolve();
+      return null;
+    }
+    return hostPort(hostname, port);
+  }
+
+  /** Resolves once every worker has stopped (or died), with their totals. */
+  async run(): Promise<WorkersOutcome> {
+    await this.#ended.promise;
+    this.#pool?.terminate();
+    const stats: ServerStats = {
+      accepted: 0,
+      refused: 0,
+      aborted: 0,
+      failed: 0,
+      idle: 0,
+      cutOff: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+    };
+    for (const part of this.#stats) {
+      if (part === null) continue;
+      for (const name of Object.keys(stats) as (keyof ServerStats)[]) stats[name] += part[name];
+    }
+    return { stats, accepted: this.#stats.map((s) => s?.accepted ?? null), died: this.#died };
+  }
+
+  /** First call: every worker drains, within one drain timeout. A second call: all stop now. */
+  stop(): void {
+    if (this.#stops++ === 0) {
+      const open = this.#tally.open, seconds = this.#config.drainTimeout;
+      if (open > 0) {
+        this.#log.notice(
+          "draining",
+          `Draining ${plural(open, "open connection")} for up to ${seconds} s ` +
+            `(interrupt again to stop now)`,
+          { open, seconds },
+        );
+      }
+    }
+    this.#pool?.postAll({ type: "stop" });
+  }
+
+  // A worker could not listen: the server cannot start, so every worker stops.
+  #fail(failure: ListenFailure): void {
+    logListenFailure(this.#log, failure);
+    this.#listening.resolve(false);
+  }
+
+  #ended1(): void {
+    if (--this.#left === 0) {
+      this.#listening.resolve(false);
+      this.#ended.resolve();
+    }
+  }
+}
