@@ -36,4 +36,5 @@ const KNOWN: [new (...args: never[]) => Error, string][] = [
   [Deno.errors.NotConnected, "not connected"],
   [Deno.errors.PermissionDenied, "permission denied"],
   [Deno.errors.NotCapable, "not permitted (run with --allow-net)"],
+  [Deno.errors.NotFound, "no such file or directory"],
 ];

@@ -14,12 +14,7 @@ import * as hdr from "hdr-histogram-js";
  * ```
  */
 export class Histogram {
-  readonly #h = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HOUR_US,
-    numberOfSignificantValueDigits: 3,
-    autoResize: false,
-  });
+  readonly #h = build();
 
   /**
    * A histogram read from HdrHistogram's compressed base64 encoding (what
@@ -45,7 +40,7 @@ export class Histogram {
 
   #add(other: hdr.Histogram): void {
     if (other.totalCount === 0) return;
-    if (other.maxValue > HOUR_US) {
+    if (other.maxValue > HOUR_TOP) {
       throw new RangeError(`a value of ${other.maxValue} µs is past the 1 hour a histogram holds`);
     }
     this.#h.add(other);
@@ -104,3 +99,19 @@ interface Walkable {
 }
 
 const HOUR_US = 3_600_000_000;
+
+function build(): hdr.Histogram {
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HOUR_US,
+    numberOfSignificantValueDigits: 3,
+    autoResize: false,
+  });
+}
+
+// A decoded maximum is the top of its bucket, which for the hour itself lies just past it.
+const HOUR_TOP = (() => {
+  const h = build();
+  h.recordValue(HOUR_US);
+  return hdr.decodeFromCompressedBase64(hdr.encodeIntoCompressedBase64(h)).maxValue;
+})();

@@ -16,7 +16,7 @@ export interface Outcome {
 
 /** The argv that runs sockdemo with `args`. */
 export function sockdemoCommand(args: string[]): [string, string[]] {
-  return [Deno.execPath(), ["run", "--allow-net", MAIN, ...args]];
+  return [Deno.execPath(), ["run", "--allow-net", "--allow-read", MAIN, ...args]];
 }
 
 /** Runs `sockdemo args...` to completion, killing it after `timeoutMs`. */

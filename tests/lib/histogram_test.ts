@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
+import * as hdr from "hdr-histogram-js";
 import { Histogram } from "../../lib/histogram.ts";
 import { random } from "../fake_stream.ts";
 
@@ -43,4 +45,73 @@ Deno.test("histogram: values() lists each distinct value once with its count", (
     "big",
     1,
   ]]);
+});
+
+Deno.test("histogram: encoded and decoded, the same values come back", () => {
+  const h = new Histogram();
+  for (const us of [90, 110, 130, 5000]) h.record(us);
+  const back = Histogram.decode(h.encode());
+  assert.equal(back.count, 4);
+  assert.deepEqual(back.values().map(([v, c]) => [v, c]), [[90, 1], [110, 1], [130, 1], [5003, 1]]);
+});
+
+Deno.test("histogram: what is not an HdrHistogram encoding is a SyntaxError naming the problem", () => {
+  assert.throws(() => Histogram.decode("garbage"), {
+    name: "SyntaxError",
+    message: "not an HdrHistogram: Invalid string. Length must be a multiple of 4",
+  });
+  assert.throws(() => Histogram.decode(""), {
+    name: "SyntaxError",
+    message: "not an HdrHistogram: Encoding not supported, only V2 is supported",
+  });
+});
+
+Deno.test("histogram: add() of an empty histogram changes nothing", () => {
+  const h = new Histogram();
+  h.record(42);
+  h.add(new Histogram());
+  assert.deepEqual(h.values(), [[42, 1]]);
+});
+
+Deno.test("histogram: merging any split of a set of values gives the histogram of the whole (property)", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 1, max: 3_600_000_000 }), fc.nat({ max: 4 })), {
+        maxLength: 300,
+      }),
+      (values) => {
+        const whole = new Histogram();
+        const parts = [
+          new Histogram(),
+          new Histogram(),
+          new Histogram(),
+          new Histogram(),
+          new Histogram(),
+        ];
+        for (const [v, part] of values) {
+          whole.record(v);
+          parts[part].record(v);
+        }
+        // Through the wire encoding, as workers and merge pass them.
+        const merged = new Histogram();
+        for (const part of parts) merged.add(Histogram.decode(part.encode()));
+        assert.deepEqual(merged.values(), whole.values());
+        assert.equal(merged.count, values.length);
+        for (const p of [50, 90, 99, 99.9]) assert.equal(merged.percentile(p), whole.percentile(p));
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+Deno.test("histogram: a foreign histogram with a value past the hour is a RangeError, not a wrong merge", () => {
+  const foreign = hdr.build({ highestTrackableValue: 7_200_000_000, autoResize: false });
+  foreign.recordValue(7_000_000_000); // nearly 2 hours
+  assert.throws(() => Histogram.decode(hdr.encodeIntoCompressedBase64(foreign)), {
+    name: "RangeError",
+    message: /^a value of 700\d+ µs is past the 1 hour a histogram holds$/,
+  });
+  const hour = hdr.build({ highestTrackableValue: 7_200_000_000, autoResize: false });
+  hour.recordValue(3_600_000_000); // the hour itself still fits
+  assert.equal(Histogram.decode(hdr.encodeIntoCompressedBase64(hour)).count, 1);
 });

@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { mergeReports } from "../../client/merge.ts";
+import type { Report } from "../../client/report.ts";
+import { Histogram } from "../../lib/histogram.ts";
+import { runSockdemo } from "../sockdemo_process.ts";
+
+// A report as `connect --json` writes it; only what merge reads matters.
+function report(
+  values: number[],
+  fields: { conns: number; errors?: number; from: number; to: number; bytes?: number },
+): Report {
+  const h = new Histogram();
+  for (const v of values) h.record(v);
+  return {
+    conns: fields.conns,
+    messages: values.length,
+    bytes_sent: fields.bytes ?? 0,
+    bytes_received: fields.bytes ?? 0,
+    errors: fields.errors ?? 0,
+    seconds: (fields.to - fields.from) / 1000,
+    messages_per_second: 0,
+    mb_per_second: 0,
+    latency_us: { p50: 0, p90: 0, p99: 0, p99_9: 0, max: 0, mean: 0 },
+    started_at: fields.from,
+    ended_at: fields.to,
+    histogram: h.encode(),
+  };
+}
+
+const T = 1_790_000_000_000; // some Unix time in ms
+
+Deno.test("merge: counts add up, percentiles come from all values, overlapping windows count once", () => {
+  const a = report(new Array(90).fill(100), { conns: 2, from: T, to: T + 2000, bytes: 1_000_000 });
+  const b = report(new Array(10).fill(5000), {
+    conns: 3,
+    from: T + 1000,
+    to: T + 4000,
+    bytes: 500_000,
+  });
+  const { report: r, latency } = mergeReports([a, b]);
+  assert.equal(r.conns, 5);
+  assert.equal(r.messages, 100);
+  assert.equal(r.bytes_sent, 1_500_000);
+  assert.equal(r.bytes_received, 1_500_000);
+  assert.equal(r.seconds, 4);
+  assert.equal(r.messages_per_second, 25);
+  assert.equal(r.mb_per_second, 0.75);
+  assert.equal(r.started_at, T);
+  assert.equal(r.ended_at, T + 4000);
+  // Averaging the two p50s would give 2550; the merged histogram says 100.
+  assert.equal(r.latency_us.p50, 100);
+  assert.equal(r.latency_us.p90, 100);
+  assert.equal(r.latency_us.p99, 5003);
+  assert.equal(latency.count, 100);
+  assert.equal(Histogram.decode(r.histogram).count, 100);
+});
+
+Deno.test("merge: a gap between runs is not measured time; a window inside another adds nothing", () => {
+  const runs = [
+    report([100], { conns: 1, from: T, to: T + 1000 }),
+    report([100], { conns: 1, from: T + 5000, to: T + 6000 }),
+    report([100], { conns: 1, from: T + 5200, to: T + 5400 }),
+  ];
+  const { report: r } = mergeReports(runs);
+  assert.equal(r.seconds, 2);
+  assert.equal(r.messages_per_second, 1.5);
+  assert.equal(r.started_at, T);
+  assert.equal(r.ended_at, T + 6000);
+});
+
+Deno.test("merge: errors add up", () => {
+  const { report: r } = mergeReports([
+    report([100], { conns: 4, errors: 1, from: T, to: T + 1000 }),
+    report([100], { conns: 4, errors: 2, from: T, to: T + 1000 }),
+  ]);
+  assert.equal(r.errors, 3);
+  assert.equal(r.conns, 8);
+});
+
+Deno.test("sockdemo merge: three files give the sum of their counts; text and --json", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const files = [];
+    const parts = [
+      report(new Array(3).fill(200), { conns: 1, from: T, to: T + 1000, bytes: 30 }),
+      report(new Array(5).fill(400), { conns: 2, from: T, to: T + 1000, bytes: 50 }),
+      report(new Array(12).fill(800), { conns: 3, from: T + 500, to: T + 2000, bytes: 120 }),
+    ];
+    for (const [i, part] of parts.entries()) {
+      files.push(`${dir}/run${i}.json`);
+      await Deno.writeTextFile(files[i], JSON.stringify(part) + "\n");
+    }
+    const json = await runSockdemo(["merge", "--json", ...files], 30_000);
+    assert.equal(json.code, 0, json.stderr);
+    const merged = JSON.parse(json.stdout);
+    assert.equal(merged.conns, 6);
+    assert.equal(merged.messages, 20);
+    assert.equal(merged.bytes_sent, 200);
+    assert.equal(merged.seconds, 2);
+    assert.equal(merged.messages_per_second, 10);
+    assert.equal(merged.latency_us.p50, 800);
+    assert.equal(merged.latency_us.p90 > 0, true);
+    const text = await runSockdemo(["merge", ...files], 30_000);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(
+      text.stdout,
+      /^6 connections, 20 messages verified, 200 bytes sent, 200 received, 0 errors in 2\.000 s\n10 messages\/s, /,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sockdemo merge: a missing file, a line that is not a report, or an old report exit 1 naming it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const garbage = `${dir}/garbage.json`, old = `${dir}/old.json`, failed = `${dir}/failed.json`;
+    await Deno.writeTextFile(garbage, "\n{not json\n");
+    const { histogram: _, ...withoutHistogram } = report([1], { conns: 1, from: T, to: T + 1 });
+    await Deno.writeTextFile(old, JSON.stringify(withoutHistogram));
+    await Deno.writeTextFile(
+      failed,
+      JSON.stringify(report([1], { conns: 2, errors: 1, from: T, to: T + 1 })),
+    );
+    const missing = await runSockdemo(["merge", `${dir}/nope.json`], 30_000);
+    assert.equal(missing.code, 1);
+    assert.equal(
+      missing.stderr,
+      `sockdemo: cannot read ${dir}/nope.json: no such file or directory\n`,
+    );
+    const bad = await runSockdemo(["merge", garbage], 30_000);
+    assert.equal(bad.code, 1);
+    assert.equal(
+      bad.stderr,
+      `sockdemo: ${garbage} line 2: not JSON (expected the output of "sockdemo connect --json")\n`,
+    );
+    const older = await runSockdemo(["merge", old], 30_000);
+    assert.equal(older.code, 1);
+    assert.equal(
+      older.stderr,
+      `sockdemo: ${old} line 1: no "histogram": the report comes from a sockdemo older than merge\n`,
+    );
+    const errors = await runSockdemo(["merge", failed], 30_000);
+    assert.equal(errors.code, 1);
+    assert.match(errors.stdout, /^2 connections, 1 message verified/);
+    assert.equal(errors.stderr, "sockdemo: 1 of 2 connections failed across 1 runs\n");
+    const none = await runSockdemo(["merge"], 30_000);
+    assert.equal(none.code, 2);
+    assert.equal(
+      none.stderr,
+      'sockdemo: give the files of "connect --json" reports to merge (try "sockdemo merge --help")\n',
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
