@@ -3,26 +3,36 @@
  *
  * Starts `sockdemo serve` and the references (a one-async-function-per-
  * connection Deno echo server, Node's `net` echo server with `pipe` when
- * `node` is installed, and `../shared/bench`'s C epoll server when `gcc` can
- * build it), drives each with `sockdemo connect` through the same scenarios,
- * in turn and round after round, and prints the medians: messages/s, MB/s,
- * p99 latency, peak server RSS, and each server's ratio to sockdemo. Then it
- * measures server memory per idle connection, and sockdemo connect against
- * the C load client.
+ * `node` is installed, and the C epoll server of `bench/echo_server.c` when
+ * `gcc` can build it), drives each through the same scenarios, in turn and
+ * round after round, and prints the medians: messages/s, MB/s, p99 latency,
+ * peak server RSS, and each server's ratio to sockdemo. Then the scaling
+ * rows (`serve --workers W` for each W, beside the C server, and
+ * `connect --workers W` beside the C load client), server memory per idle
+ * connection, and sockdemo connect against the C load client.
  *
- * With `--driver loadgen`, the C load client of `../shared/bench` drives the
- * scenarios instead of `sockdemo connect`: the neutral measure the targets are
- * stated in.
+ * The driver is the neutral C load client of `bench/load_client.c` whenever
+ * `gcc` can build it (`--driver c`), else `sockdemo connect`
+ * (`--driver sockdemo`): a sockdemo client sharing the cores would measure
+ * itself as much as the server.
+ *
+ * For a many-core machine: `--workers 1,2,4,8`, `--clients K` C load clients
+ * at once (summed), and `--pin-server CPUS` / `--pin-clients CPUS` (taskset
+ * lists such as `0-7`) so that servers and clients never share a core.
  *
  * Usage: deno task bench [--quick] [--rounds N] [--seconds S] [--only a,b]
- *                        [--driver sockdemo|loadgen]
+ *                        [--driver c|sockdemo] [--workers LIST] [--clients K]
+ *                        [--pin-server CPUS] [--pin-clients CPUS]
+ *
+ * Scenario names for `--only`: ping-pong, bulk, c10k, app, app keep-alive,
+ * scaling, client-scaling, idle, client.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const SHARED = `${ROOT}../shared/bench`;
+const C_SOURCES = `${ROOT}bench`;
 const deno = Deno.execPath();
 
 const { values } = parseArgs({
@@ -33,15 +43,23 @@ const { values } = parseArgs({
     rounds: { type: "string" },
     seconds: { type: "string" },
     only: { type: "string" },
-    driver: { type: "string", default: "sockdemo" },
+    driver: { type: "string" },
+    workers: { type: "string", default: "1,2" },
+    clients: { type: "string", default: "1" },
+    "pin-server": { type: "string" },
+    "pin-clients": { type: "string" },
   },
 });
 const ROUNDS = Number(values.rounds ?? (values.quick ? 1 : 3));
 const SECONDS = Number(values.seconds ?? (values.quick ? 2 : 4));
 const ONLY = values.only?.split(",") ?? null;
-const DRIVER = values.driver;
-if (DRIVER !== "sockdemo" && DRIVER !== "loadgen") {
-  throw new Error("--driver is sockdemo or loadgen");
+const WORKERS = values.workers.split(",").map(Number);
+const CLIENTS = Number(values.clients);
+const PIN_SERVER = cpuList(values["pin-server"]);
+const PIN_CLIENTS = cpuList(values["pin-clients"]);
+let DRIVER = values.driver === "loadgen" ? "c" : values.driver;
+if (DRIVER !== undefined && DRIVER !== "sockdemo" && DRIVER !== "c") {
+  throw new Error("--driver is c or sockdemo");
 }
 
 interface ServerKind {
@@ -74,6 +92,7 @@ const sockdemo = (protocol: string): ServerKind => ({
   ) => [deno, [
     "run",
     "--allow-net",
+    "--allow-read",
     `${ROOT}main.ts`,
     "serve",
     "--protocol",
@@ -95,11 +114,13 @@ const nodePipe: ServerKind = {
 async function main(): Promise<void> {
   const tools = await Deno.makeTempDir({ prefix: "sockdemo-bench-" });
   try {
-    const loadgen = await buildC(tools, "loadgen");
-    const epoll = await buildC(tools, "echo_epoll");
+    const loadgen = await buildC(tools, "load_client");
+    const epoll = await buildC(tools, "echo_server");
     const cEpoll: ServerKind | null = epoll === null
       ? null
       : { name: "C epoll", command: (port) => [epoll, [`${port}`]] };
+    if (DRIVER === "c" && loadgen === null) throw new Error("--driver c needs gcc");
+    DRIVER ??= loadgen === null ? "sockdemo" : "c";
     const echoServers = [
       sockdemo("echo"),
       denoPlain,
@@ -145,10 +166,15 @@ async function main(): Promise<void> {
         loadgen: ["appka", "50", "2000", "0", "1"],
       },
     ];
-    if (DRIVER === "loadgen" && loadgen === null) throw new Error("--driver loadgen needs gcc");
     for (const scenario of scenarios) {
       if (ONLY && !ONLY.includes(scenario.name)) continue;
       await runScenario(scenario, loadgen);
+    }
+    if ((!ONLY || ONLY.includes("scaling")) && loadgen !== null) {
+      await serverScaling(loadgen, cEpoll);
+    }
+    if ((!ONLY || ONLY.includes("client-scaling")) && loadgen !== null && epoll !== null) {
+      await clientScaling(loadgen, epoll);
     }
     if (!ONLY || ONLY.includes("idle")) {
       await idleMemory([sockdemo("echo"), sockdemo("app"), ...echoServers.slice(1)]);
@@ -165,7 +191,7 @@ async function runScenario(s: Scenario, loadgen: string | null): Promise<void> {
   console.log(`\n${s.name}: ${s.what} (median of ${ROUNDS}, driven by ${DRIVER})`);
   const samples = new Map<string, Sample[]>(s.servers.map((k) => [k.name, []]));
   const run = (server: Server) =>
-    DRIVER === "loadgen" ? driveLoadgen(server, loadgen!, s.loadgen) : drive(server, s.args);
+    DRIVER === "c" ? driveLoadgen(server, loadgen!, s.loadgen) : drive(server, s.args);
   // Every server runs for the whole scenario, warmed by one run, then they take turns.
   const servers: Server[] = [];
   try {
@@ -200,7 +226,15 @@ async function runScenario(s: Scenario, loadgen: string | null): Promise<void> {
 
 /** Runs `sockdemo connect` against `server` while sampling the server's RSS. */
 async function drive(server: Server, args: string[]): Promise<Sample> {
-  const connect = ["run", "--allow-net", `${ROOT}main.ts`, "connect", "--port", `${server.port}`];
+  const connect = [
+    "run",
+    "--allow-net",
+    "--allow-read",
+    `${ROOT}main.ts`,
+    "connect",
+    "--port",
+    `${server.port}`,
+  ];
   const [out, peak] = await sampled(server, deno, [...connect, ...args]);
   const text = new TextDecoder().decode(out.stdout).trim();
   if (text === "") throw new Error(`connect failed: ${new TextDecoder().decode(out.stderr)}`);
@@ -286,6 +320,237 @@ async function idleMemory(kinds: ServerKind[]): Promise<void> {
   table(["server", "RSS before MB", "RSS after MB", "bytes per connection"], rows);
 }
 
+/**
+ * `serve --workers W` for each W of `--workers`, beside the single-threaded
+ * C server, driven by `--clients` C load clients at once (their rates summed).
+ */
+async function serverScaling(loadgen: string, cEpoll: ServerKind | null): Promise<void> {
+  const perClient = (total: number) => `${Math.ceil(total / CLIENTS)}`;
+  const scenarios = [
+    {
+      name: "ping-pong",
+      what: `${CLIENTS * 100} connections x 64 B, depth 1`,
+      args: ["echo", "100", "1000", "64", "1"],
+    },
+    {
+      name: "c10k",
+      what: "10,000 connections x 10 messages of 64 B, set-up included",
+      args: ["echo", perClient(10_000), "10", "64", "1"],
+    },
+  ];
+  const kinds: [ServerKind, number[]][] = WORKERS.map((w) => [{
+    name: `sockdemo --workers ${w}`,
+    command: (port: number) => [deno, [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      `${ROOT}main.ts`,
+      "serve",
+      "--port",
+      `${port}`,
+      "--quiet",
+      "--workers",
+      `${w}`,
+    ]],
+  }, PIN_SERVER.slice(0, w)]);
+  if (cEpoll !== null) kinds.push([cEpoll, PIN_SERVER.slice(0, 1)]);
+  for (const scenario of scenarios) {
+    console.log(
+      `\nscaling, ${scenario.name}: ${scenario.what}, driven by ${CLIENTS} C load client(s)` +
+        `${pinned(PIN_SERVER, PIN_CLIENTS)} (median of ${ROUNDS})`,
+    );
+    const results: [string, Sample][] = [];
+    for (const [kind, cpus] of kinds) {
+      const server = await Server.start(kind, cpus);
+      try {
+        await driveClients(server.port, loadgen, scenario.args); // warm-up
+        const samples: Sample[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          samples.push(await driveClients(server.port, loadgen, scenario.args));
+        }
+        results.push([kind.name, median(samples)]);
+      } finally {
+        await server.stop();
+      }
+    }
+    const c = results.find(([name]) => name === "C epoll")?.[1].messagesPerSecond ?? NaN;
+    const one = results[0][1].messagesPerSecond;
+    table(
+      ["server", "msgs/s", "p99 ms", "errors", "vs C server", "vs --workers 1"],
+      results.map(([name, m]) => [
+        name,
+        m.messagesPerSecond.toFixed(0),
+        m.p99Ms.toFixed(2),
+        `${m.errors}`,
+        (m.messagesPerSecond / c).toFixed(2),
+        name === "C epoll" ? "" : (m.messagesPerSecond / one).toFixed(2),
+      ]),
+    );
+  }
+}
+
+/**
+ * `connect --workers W` for each W of `--workers`, beside one C load client,
+ * all driving C echo servers (one per `--pin-server` CPU, sharing the port
+ * through SO_REUSEPORT) so that the server is not what is measured.
+ */
+async function clientScaling(loadgen: string, echoServer: string): Promise<void> {
+  const conns = 400;
+  console.log(
+    `\nclient scaling: ping-pong ${conns} connections x 64 B against ` +
+      `${Math.max(1, PIN_SERVER.length)} C echo server(s)${pinned(PIN_SERVER, PIN_CLIENTS)} ` +
+      `(median of ${ROUNDS})`,
+  );
+  const port = freePort();
+  const servers: Server[] = [];
+  const rows: [string, number, number][] = [];
+  try {
+    for (const cpu of PIN_SERVER.length > 0 ? PIN_SERVER : [null]) {
+      servers.push(
+        await Server.start(
+          { name: "C echo", command: () => [echoServer, [`${port}`]] },
+          cpu === null ? [] : [cpu],
+          port,
+        ),
+      );
+    }
+    const cSamples: Sample[] = [];
+    const args = ["echo", `${conns}`, `${Math.round(2_000_000 / conns)}`, "64", "1"];
+    await driveClients(port, loadgen, args, 1);
+    for (let round = 0; round < ROUNDS; round++) {
+      cSamples.push(await driveClients(port, loadgen, args, 1));
+    }
+    const c = median(cSamples);
+    rows.push(["C load client", c.messagesPerSecond, c.p99Ms]);
+    for (const w of WORKERS) {
+      const samples: Sample[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const [out] = await sampledRun(
+          PIN_CLIENTS.slice(0, w),
+          deno,
+          [
+            "run",
+            "--allow-net",
+            "--allow-read",
+            `${ROOT}main.ts`,
+            "connect",
+            "--port",
+            `${port}`,
+            "--conns",
+            `${conns}`,
+            "--size",
+            "64",
+            "--duration",
+            `${SECONDS}`,
+            "--warmup",
+            "1",
+            "--workers",
+            `${w}`,
+            "--json",
+          ],
+        );
+        const r = JSON.parse(new TextDecoder().decode(out.stdout));
+        samples.push({
+          messagesPerSecond: r.messages_per_second,
+          mbPerSecond: r.mb_per_second,
+          p99Ms: r.latency_us.p99 / 1000,
+          rssMb: 0,
+          errors: r.errors,
+        });
+      }
+      const m = median(samples);
+      rows.push([`sockdemo connect --workers ${w}`, m.messagesPerSecond, m.p99Ms]);
+    }
+  } finally {
+    for (const server of servers) await server.stop();
+  }
+  const [, c] = rows[0], one = rows[1]?.[1] ?? NaN;
+  table(
+    ["client", "msgs/s", "p99 ms", "vs C client", "vs --workers 1"],
+    rows.map(([name, rate, p99], i) => [
+      name,
+      rate.toFixed(0),
+      p99.toFixed(2),
+      (rate / c).toFixed(2),
+      i === 0 ? "" : (rate / one).toFixed(2),
+    ]),
+  );
+}
+
+/** `clients` C load clients at once against `port` (each on a CPU of its own when pinned), summed. */
+async function driveClients(
+  port: number,
+  loadgen: string,
+  args: string[],
+  clients = CLIENTS,
+): Promise<Sample> {
+  const [mode, ...rest] = args;
+  const outs = await Promise.all(
+    Array.from({ length: clients }, (_, i) =>
+      output(
+        PIN_CLIENTS.length > 0 ? [PIN_CLIENTS[i % PIN_CLIENTS.length]] : [],
+        loadgen,
+        [mode, "127.0.0.1", `${port}`, ...rest, "120"],
+      )),
+  );
+  const samples = outs.map((out) => {
+    const text = new TextDecoder().decode(out.stdout);
+    const field = (name: string) => Number(text.match(new RegExp(`${name}=([0-9.]+)`))?.[1] ?? NaN);
+    return {
+      messagesPerSecond: field("msgs_per_s"),
+      mbPerSecond: field("MBps"),
+      p99Ms: field("p99_us") / 1000,
+      rssMb: 0,
+      errors: field("errors"),
+    };
+  });
+  // Rates add up (the clients ran at once); the worst p99 stands for all.
+  return {
+    messagesPerSecond: samples.reduce((n, s) => n + s.messagesPerSecond, 0),
+    mbPerSecond: samples.reduce((n, s) => n + s.mbPerSecond, 0),
+    p99Ms: Math.max(...samples.map((s) => s.p99Ms)),
+    rssMb: 0,
+    errors: samples.reduce((n, s) => n + s.errors, 0),
+  };
+}
+
+/** Runs a command to completion, pinned to `cpus` when given. */
+async function sampledRun(
+  cpus: number[],
+  cmd: string,
+  args: string[],
+): Promise<[Deno.CommandOutput]> {
+  const out = await output(cpus, cmd, args);
+  if (!out.success) throw new Error(`${cmd} failed: ${new TextDecoder().decode(out.stderr)}`);
+  return [out];
+}
+
+/** The command that runs `cmd args` on `cpus` (through taskset), or as it is without any. */
+function pin(cpus: number[], cmd: string, args: string[]): [string, string[]] {
+  if (cpus.length === 0) return [cmd, args];
+  return ["taskset", ["-c", cpus.join(","), cmd, ...args]];
+}
+
+/** Runs `cmd args` to completion on `cpus` (any when empty), keeping its output. */
+function output(cpus: number[], cmd: string, args: string[]): Promise<Deno.CommandOutput> {
+  const [c, a] = pin(cpus, cmd, args);
+  return new Deno.Command(c, { args: a, stdout: "piped", stderr: "piped" }).output();
+}
+
+function pinned(server: number[], clients: number[]): string {
+  if (server.length === 0 && clients.length === 0) return "";
+  return `; server on CPUs ${server.join(",") || "any"}, clients on ${clients.join(",") || "any"}`;
+}
+
+/** A taskset-style list (`0-3,8`) as CPU numbers; none when not given. */
+function cpuList(text: string | undefined): number[] {
+  if (text === undefined) return [];
+  return text.split(",").flatMap((part) => {
+    const [from, to] = part.split("-").map(Number);
+    return Array.from({ length: (to ?? from) - from + 1 }, (_, i) => from + i);
+  });
+}
+
 /** sockdemo connect and the C load client, each driving the C epoll server. */
 async function clientVersusLoadgen(loadgen: string, cEpoll: ServerKind): Promise<void> {
   console.log(
@@ -328,9 +593,8 @@ async function clientVersusLoadgen(loadgen: string, cEpoll: ServerKind): Promise
 class Server {
   private constructor(readonly child: Deno.ChildProcess, readonly port: number) {}
 
-  static async start(kind: ServerKind): Promise<Server> {
-    const port = freePort();
-    const [cmd, args] = kind.command(port);
+  static async start(kind: ServerKind, cpus: number[] = [], port = freePort()): Promise<Server> {
+    const [cmd, args] = pin(cpus, ...kind.command(port));
     const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "null", stdin: "null" })
       .spawn();
     const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
@@ -365,7 +629,7 @@ class Server {
 async function buildC(dir: string, name: string): Promise<string | null> {
   try {
     const out = await new Deno.Command("gcc", {
-      args: ["-O2", "-o", `${dir}/${name}`, `${SHARED}/${name}.c`],
+      args: ["-O2", "-o", `${dir}/${name}`, `${C_SOURCES}/${name}.c`],
       stderr: "null",
     }).output();
     return out.success ? `${dir}/${name}` : null;

@@ -12,7 +12,7 @@ import {
   plannedMessages,
   runConnect,
 } from "./connect_config.ts";
-import { runConnectWorkers } from "./connect_workers.ts";
+import { runConnectWorkers, WorkersUnavailable } from "./connect_workers.ts";
 import { Progress } from "./progress.ts";
 import { formatReport } from "./report.ts";
 
@@ -91,9 +91,16 @@ export async function connectCommand(args: string[]): Promise<number> {
     )
     : null;
   const onTick = progress === null ? undefined : (now: number, n: number) => progress.tick(now, n);
-  const result: RunResult = config.workers === 1
-    ? await runConnect(config, null, onTick)
-    : await runConnectWorkers(config, onTick);
+  let result: RunResult;
+  try {
+    result = config.workers === 1
+      ? await runConnect(config, null, onTick)
+      : await runConnectWorkers(config, onTick);
+  } catch (e) {
+    if (!(e instanceof WorkersUnavailable)) throw e;
+    console.error(`sockdemo: ${e.message}`);
+    return 1;
+  }
   if (isSingleRequest(config)) {
     if (result.failure !== null) console.error(`sockdemo: ${result.failure}`);
     return result.failure === null ? 0 : 1;

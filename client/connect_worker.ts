@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { PoolWorker } from "../lib/pool_worker.ts";
 import { type ConnectConfig, runConnect } from "./connect_config.ts";
 import type { Report } from "./report.ts";
 
@@ -23,23 +24,16 @@ export interface ConnectWorkerDone {
   readonly firstFailure: string | null;
 }
 
-interface WorkerScope {
-  onmessage: ((e: MessageEvent<ConnectWorkerStart>) => void) | null;
-  postMessage(message: ConnectWorkerDone): void;
-  close(): void;
-}
-
-const scope = self as unknown as WorkerScope;
-scope.onmessage = async (e) => {
-  const { config, share, progress, index } = e.data;
+new PoolWorker<ConnectWorkerStart, ConnectWorkerDone>(async (start, worker) => {
+  const { config, share, progress, index } = start;
   const result = await runConnect(config, share, (_now, messages) => {
     progress[index - 1] = messages;
   });
   progress[index - 1] = result.report.messages;
-  scope.postMessage({
+  worker.post({
     report: result.report,
     connected: result.connected,
     firstFailure: result.firstFailure,
   });
-  scope.close();
-};
+  worker.close();
+});

@@ -4,6 +4,9 @@ import type { ConnectConfig } from "./connect_config.ts";
 import type { ConnectWorkerDone, ConnectWorkerStart } from "./connect_worker.ts";
 import { mergeReports } from "./merge.ts";
 
+/** Workers cannot start here: the message says why. */
+export class WorkersUnavailable extends Error {}
+
 const WORKER = new URL("./connect_worker.ts", import.meta.url);
 const TICK_MS = 250;
 
@@ -27,6 +30,8 @@ export function runConnectWorkers(
   onTick?: (now: number, messages: number) => void,
   worker: URL = WORKER,
 ): Promise<RunResult> {
+  const cannot = WorkerPool.cannotStart(worker);
+  if (cannot !== null) return Promise.reject(new WorkersUnavailable(cannot));
   const n = config.workers;
   const progress = new Float64Array(new SharedArrayBuffer(8 * n));
   const done: (ConnectWorkerDone | null)[] = new Array(n).fill(null);

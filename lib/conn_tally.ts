@@ -1,27 +1,36 @@
 const NUMBER = 0;
 const OPEN = 1;
+const SLOTS = 2;
 
 /**
  * The connection numbers handed out and the connections open, kept in an
  * `Int32Array` that may live in a `SharedArrayBuffer`: then the workers of
  * one server share it through `Atomics`, so `#N` numbers stay unique and a
- * connection limit holds across all of them.
+ * connection limit holds across all of them. Each sharer also counts its
+ * own open connections in a slot, so those of a sharer that died can be
+ * given back ({@linkcode ConnTally.forget}).
  *
  * @example
  * ```ts
  * import { ConnTally } from "./conn_tally.ts";
- * const tally = new ConnTally(new SharedArrayBuffer(ConnTally.BYTES));
- * console.log(tally.nextNumber(), tally.tryOpen(1), tally.tryOpen(1)); // 1 true false
+ * const shared = new SharedArrayBuffer(ConnTally.bytes(2));
+ * const first = new ConnTally(shared, 0), second = new ConnTally(shared, 1);
+ * console.log(first.nextNumber(), second.tryOpen(1), first.tryOpen(1)); // 1 true false
  * ```
  */
 export class ConnTally {
-  /** The bytes a tally needs in its buffer. */
-  static readonly BYTES = 8;
   readonly #cells: Int32Array;
+  readonly #slot: number;
 
-  /** A tally in `buffer` (shared between workers), or in a buffer of its own. */
-  constructor(buffer: ArrayBufferLike = new ArrayBuffer(ConnTally.BYTES)) {
-    this.#cells = new Int32Array(buffer, 0, 2);
+  /** The bytes a tally shared by `sharers` needs in its buffer. */
+  static bytes(sharers: number): number {
+    return (SLOTS + sharers) * 4;
+  }
+
+  /** Sharer `slot`'s view of the tally in `buffer` (by default a buffer of its own). */
+  constructor(buffer: ArrayBufferLike = new ArrayBuffer(ConnTally.bytes(1)), slot = 0) {
+    this.#cells = new Int32Array(buffer);
+    this.#slot = SLOTS + slot;
   }
 
   /** The number of the next connection: 1, 2, 3... across everyone sharing the tally. */
@@ -31,14 +40,23 @@ export class ConnTally {
 
   /** Counts one more connection open, unless `max` are open already: then false. */
   tryOpen(max: number): boolean {
-    if (Atomics.add(this.#cells, OPEN, 1) < max) return true;
-    Atomics.sub(this.#cells, OPEN, 1);
-    return false;
+    if (Atomics.add(this.#cells, OPEN, 1) >= max) {
+      Atomics.sub(this.#cells, OPEN, 1);
+      return false;
+    }
+    Atomics.add(this.#cells, this.#slot, 1);
+    return true;
   }
 
   /** Counts one connection closed. */
   closed(): void {
+    Atomics.sub(this.#cells, this.#slot, 1);
     Atomics.sub(this.#cells, OPEN, 1);
+  }
+
+  /** Takes the connections sharer `slot` had open off the count: it died, and they with it. */
+  forget(slot: number): void {
+    Atomics.sub(this.#cells, OPEN, Atomics.exchange(this.#cells, SLOTS + slot, 0));
   }
 
   /** The buffer the tally lives in, to hand to the others that share it. */

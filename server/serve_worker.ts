@@ -7,6 +7,7 @@
  */
 import { ConnTally } from "../lib/conn_tally.ts";
 import { Log } from "../lib/log.ts";
+import { PoolWorker } from "../lib/pool_worker.ts";
 import type { Server, ServerStats } from "./serve.ts";
 import { listen, type ListenFailure, newServer, type ServeConfig } from "./serve_config.ts";
 
@@ -29,17 +30,9 @@ export type ServeWorkerOut =
   | { readonly type: "failed"; readonly failure: ListenFailure }
   | { readonly type: "stopped"; readonly stats: ServerStats };
 
-interface WorkerScope {
-  onmessage: ((e: MessageEvent<ServeWorkerIn>) => void) | null;
-  postMessage(message: ServeWorkerOut): void;
-  close(): void;
-}
-
-const scope = self as unknown as WorkerScope;
 let server: Server | null = null;
 let stops = 0; // a stop may come before the server exists
-scope.onmessage = async (e) => {
-  const message = e.data;
+new PoolWorker<ServeWorkerIn, ServeWorkerOut>(async (message, worker) => {
   if (message.type === "stop") {
     stops++;
     server?.stop();
@@ -48,15 +41,15 @@ scope.onmessage = async (e) => {
   const { config, port, tally, index } = message;
   const listener = listen(config, port, true);
   if ("reason" in listener) {
-    scope.postMessage({ type: "failed", failure: listener });
-    scope.close();
+    worker.post({ type: "failed", failure: listener });
+    worker.close();
     return;
   }
   const log = new Log(config.verbosity, config.logFormat, undefined, { worker: index });
-  server = newServer(config, listener, log, new ConnTally(tally), false);
+  server = newServer(config, listener, log, new ConnTally(tally, index - 1), false);
   for (let i = 0; i < stops; i++) server.stop();
-  scope.postMessage({ type: "listening" });
+  worker.post({ type: "listening" });
   const stats = await server.run();
-  scope.postMessage({ type: "stopped", stats });
-  scope.close();
-};
+  worker.post({ type: "stopped", stats });
+  worker.close();
+});

@@ -43,7 +43,7 @@ export class ServeWorkers {
   readonly #config: ServeConfig;
   readonly #log: Log;
   readonly #url: URL;
-  readonly #tally = new ConnTally(new SharedArrayBuffer(ConnTally.BYTES));
+  readonly #tally: ConnTally;
   #pool: WorkerPool<ServeWorkerIn, ServeWorkerOut> | null = null;
   #stats: (ServerStats | null)[] = [];
   #stops = 0;
@@ -57,6 +57,7 @@ export class ServeWorkers {
     this.#config = config;
     this.#log = log;
     this.#url = url;
+    this.#tally = new ConnTally(new SharedArrayBuffer(ConnTally.bytes(config.workers)));
   }
 
   /**
@@ -72,6 +73,11 @@ export class ServeWorkers {
           `(this is ${Deno.build.os}); run without --workers`,
         { reason: "no SO_REUSEPORT" },
       );
+      return null;
+    }
+    const cannot = WorkerPool.cannotStart(this.#url);
+    if (cannot !== null) {
+      this.#log.error("workers_failed", `sockdemo: ${cannot}`, { reason: cannot });
       return null;
     }
     // A listener of our own first: it finds the port for --port 0, and fails
@@ -114,6 +120,8 @@ export class ServeWorkers {
       },
       died: (index, error) => {
         this.#died = true;
+        // Its connections died with it.
+        this.#tally.forget(index - 1);
         this.#log.error("worker_failed", `sockdemo: worker ${index} failed: ${error}`, {
           worker: index,
           reason: error,

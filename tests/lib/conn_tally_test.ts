@@ -2,14 +2,14 @@ import assert from "node:assert/strict";
 import { ConnTally } from "../../lib/conn_tally.ts";
 
 Deno.test("conn tally: numbers run 1, 2, 3 across everyone sharing the buffer", () => {
-  const shared = new SharedArrayBuffer(ConnTally.BYTES);
-  const a = new ConnTally(shared), b = new ConnTally(shared);
+  const shared = new SharedArrayBuffer(ConnTally.bytes(2));
+  const a = new ConnTally(shared, 0), b = new ConnTally(shared, 1);
   assert.deepEqual([a.nextNumber(), b.nextNumber(), a.nextNumber()], [1, 2, 3]);
 });
 
 Deno.test("conn tally: one limit for all sharers; a refusal leaves the count as it was", () => {
-  const shared = new SharedArrayBuffer(ConnTally.BYTES);
-  const a = new ConnTally(shared), b = new ConnTally(shared);
+  const shared = new SharedArrayBuffer(ConnTally.bytes(2));
+  const a = new ConnTally(shared, 0), b = new ConnTally(shared, 1);
   assert.equal(a.tryOpen(2), true);
   assert.equal(b.tryOpen(2), true);
   assert.equal(a.tryOpen(2), false);
@@ -25,4 +25,20 @@ Deno.test("conn tally: without a limit every connection opens; a tally of its ow
   for (let i = 0; i < 5; i++) assert.equal(t.tryOpen(Infinity), true);
   assert.equal(t.open, 5);
   assert.equal(t.nextNumber(), 1);
+});
+
+Deno.test("conn tally: forgetting a sharer takes exactly its open connections off the count", () => {
+  const shared = new SharedArrayBuffer(ConnTally.bytes(2));
+  const a = new ConnTally(shared, 0), b = new ConnTally(shared, 1);
+  a.tryOpen(10);
+  b.tryOpen(10);
+  b.tryOpen(10);
+  b.tryOpen(10);
+  b.closed();
+  a.forget(1);
+  assert.equal(a.open, 1);
+  a.forget(1); // twice is harmless
+  assert.equal(b.open, 1);
+  assert.equal(a.tryOpen(2), true);
+  assert.equal(a.tryOpen(2), false);
 });

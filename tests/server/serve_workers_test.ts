@@ -1,0 +1,187 @@
+/**
+ * `serve --workers`: several loops on one port that behave as one server.
+ */
+import assert from "node:assert/strict";
+import type { ServeConfig } from "../../server/serve_config.ts";
+import { ServeWorkers } from "../../server/serve_workers.ts";
+import { captureLog, waitUntil } from "../harness.ts";
+import { runCommand, runSockdemo, ServerProcess, within } from "../sockdemo_process.ts";
+
+const FOREIGN_CLIENT = new URL("../foreign/echo_client.py", import.meta.url).pathname;
+
+Deno.test("serve --workers 2: 200 foreign connections all verified; the JSON log shows both workers accepted", async () => {
+  const server = await ServerProcess.start(
+    ["--workers", "2", "--log-format", "json"],
+    60_000,
+    /"event":"listening"/,
+  );
+  try {
+    const r = await runCommand("python3", [
+      FOREIGN_CLIENT,
+      "127.0.0.1",
+      String(server.port),
+      "200",
+    ]);
+    assert.equal(r.stdout.trim(), "verified 200 of 200 connections");
+    assert.equal(r.code, 0);
+  } finally {
+    const out = await server.stop("SIGTERM");
+    const lines = out.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const listening = lines.filter((l) => l.event === "listening");
+    assert.equal(listening.length, 1, "one Listening line");
+    assert.equal(listening[0].workers, 2);
+    const accepted = lines.filter((l) => l.event === "accepted");
+    assert.equal(accepted.length, 200);
+    const byWorker = new Map<number, number>();
+    for (const l of accepted) byWorker.set(l.worker, (byWorker.get(l.worker) ?? 0) + 1);
+    assert.deepEqual([...byWorker.keys()].sort(), [1, 2]);
+    // Numbers come from one counter: 1..200, each once.
+    const numbers = accepted.map((l) => l.conn).sort((a, b) => a - b);
+    assert.deepEqual(numbers, Array.from({ length: 200 }, (_, i) => i + 1));
+    const stopped = lines.filter((l) => l.event === "stopped");
+    assert.equal(stopped.length, 1, "one summary");
+    assert.equal(stopped[0].served, 200);
+    assert.equal(stopped[0].bytes_in, 200 * 44);
+    assert.equal(out.code, 0);
+  }
+});
+
+Deno.test("serve --workers 2: SIGTERM during a 20 MB echo delivers every byte, one drain line, exit 0", async () => {
+  const server = await ServerProcess.start(["--workers", "2"]);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  const total = 20 << 20;
+  const sent = new Uint8Array(total).map((_, i) => (i * 31 + (i >> 16)) & 0xff);
+  const reading = (async () => {
+    const got = new Uint8Array(total + 1);
+    let n = 0;
+    for (;;) {
+      const r = await conn.read(got.subarray(n));
+      if (r === null) return got.subarray(0, n);
+      n += r;
+    }
+  })();
+  let signalled = false;
+  for (let off = 0; off < total;) {
+    off += await conn.write(sent.subarray(off, Math.min(off + (1 << 20), total)));
+    if (!signalled && off > total / 4) {
+      signalled = true;
+      server.signal("SIGTERM");
+    }
+  }
+  await conn.closeWrite();
+  const echoed = await within(reading, 60_000, "the 20 MB echo");
+  conn.close();
+  const stopped = await server.exited();
+  assert.equal(echoed.length, total);
+  assert.deepEqual(echoed, sent);
+  assert.equal(stopped.code, 0);
+  assert.equal(stopped.stdout.match(/Draining/g)?.length, 1, stopped.stdout);
+  assert.match(stopped.stdout, /^Draining 1 open connection for up to 10 s/m);
+  assert.match(
+    stopped.stdout,
+    /^Stopped: 1 connection served, 20971520 bytes in, 20971520 bytes out, 0 errors$/m,
+  );
+});
+
+Deno.test("serve --workers 2 --max-conns 10: exactly 10 open across both workers", async () => {
+  const server = await ServerProcess.start(["--workers", "2", "--max-conns", "10"]);
+  const conns: Deno.TcpConn[] = [];
+  try {
+    for (let i = 0; i < 30; i++) {
+      conns.push(await Deno.connect({ hostname: "127.0.0.1", port: server.port }));
+    }
+    // Each asks for an echo of one byte: served ones answer, refused ones see the close.
+    const answers = await Promise.all(conns.map(async (c) => {
+      const buf = new Uint8Array(1);
+      try {
+        await c.write(new Uint8Array([7]));
+        return await within(c.read(buf), 10_000, "an echo or a close") === 1 ? "echo" : "closed";
+      } catch {
+        return "closed"; // reset: refused with our byte unread
+      }
+    }));
+    assert.equal(answers.filter((a) => a === "echo").length, 10);
+    assert.equal(answers.filter((a) => a === "closed").length, 20);
+    // One of the ten leaves: the shared count lets exactly one more in.
+    conns[answers.indexOf("echo")].close();
+    conns.splice(answers.indexOf("echo"), 1);
+    await server.waitFor(/closed .*\(9 open\)/, 10_000, "the close");
+    const late = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    conns.push(late);
+    await late.write(new Uint8Array([9]));
+    const got = new Uint8Array(1);
+    assert.equal(await within(late.read(got), 10_000, "the late echo"), 1);
+    assert.equal(got[0], 9);
+  } finally {
+    for (const c of conns) c.close();
+    const out = await server.stop();
+    assert.match(out.stdout, /^Stopped: 11 connections served, .*, 20 refused at the limit$/m);
+  }
+});
+
+Deno.test("serve --workers: a worker that dies is reported with its error; the others drain and the outcome says so", async () => {
+  const { log, out, err } = captureLog();
+  const config: ServeConfig = {
+    protocol: "echo",
+    host: "127.0.0.1",
+    port: 0,
+    maxContent: 0,
+    maxConns: Infinity,
+    idleTimeout: 0,
+    drainTimeout: 10,
+    verbosity: "normal",
+    logFormat: "text",
+    workers: 2,
+  };
+  const crashing = new URL("./crashing_serve_worker.ts", import.meta.url);
+  const workers = new ServeWorkers(config, log, crashing);
+  const address = await within(workers.listen(), 30_000, "the workers listening");
+  assert.match(address ?? "", /^127\.0\.0\.1:\d+$/);
+  const port = Number(address!.split(":")[1]);
+  // Twenty connections, so both workers hold some (all on one: a chance in 500,000).
+  const conns = await Promise.all(
+    Array.from({ length: 20 }, () => Deno.connect({ hostname: "127.0.0.1", port })),
+  );
+  const echo = async (c: Deno.TcpConn, byte: number) => {
+    try {
+      await c.write(new Uint8Array([byte]));
+      const got = new Uint8Array(1);
+      return await within(c.read(got), 10_000, "an echo or a close") === 1 && got[0] === byte;
+    } catch {
+      return false;
+    }
+  };
+  const before = await Promise.all(conns.map((c, i) => echo(c, i)));
+  assert.equal(before.filter((ok) => ok).length, 20, "all served before the death");
+  const running = workers.run();
+  assert.equal(await waitUntil(() => err.length > 0, 10_000), true, "the death reported");
+  assert.deepEqual(err, ["sockdemo: worker 2 failed: Error: boom in worker 2"]);
+  // Worker 1 drains: its connections are still served until they close.
+  const after = await Promise.all(conns.map((c, i) => echo(c, 100 + i)));
+  const alive = after.filter((ok) => ok).length;
+  assert.ok(alive > 0 && alive < 20, `${alive} of 20 still served after the death`);
+  for (const c of conns) c.close();
+  const outcome = await within(running, 30_000, "the end after a worker died");
+  assert.equal(outcome.died, true);
+  assert.deepEqual(outcome.accepted, [alive, null]);
+  // The drain counts the connections still open: the dead worker's went with it.
+  assert.deepEqual(out, [
+    `Draining ${alive} open connection${
+      alive === 1 ? "" : "s"
+    } for up to 10 s (interrupt again to stop now)`,
+  ]);
+});
+
+Deno.test("serve --workers 2: a port in use is one line and exit 1, like one worker", async () => {
+  const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const r = await runSockdemo(["serve", "--workers", "2", "--port", String(holder.addr.port)]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      `sockdemo: cannot listen on 127.0.0.1:${holder.addr.port}: address already in use\n`,
+    );
+  } finally {
+    holder.close();
+  }
+});
