@@ -20,9 +20,14 @@
  * at once (summed), and `--pin-server CPUS` / `--pin-clients CPUS` (taskset
  * lists such as `0-7`) so that servers and clients never share a core.
  *
+ * `--c-tools DIR` takes `load_client` and `echo_server` already built there
+ * (where there is no gcc), and `--offline` runs Deno from its cache only;
+ * `bench/scale.sh` uses both on the lent machine.
+ *
  * Usage: deno task bench [--quick] [--rounds N] [--seconds S] [--only a,b]
  *                        [--driver c|sockdemo] [--workers LIST] [--clients K]
  *                        [--pin-server CPUS] [--pin-clients CPUS]
+ *                        [--c-tools DIR] [--offline]
  *
  * Scenario names for `--only`: ping-pong, bulk, c10k, app, app keep-alive,
  * scaling, client-scaling, idle, client.
@@ -32,6 +37,7 @@
 import { parseArgs } from "node:util";
 
 const ROOT = new URL("..", import.meta.url).pathname;
+const MAIN = `${ROOT}main.ts`;
 const C_SOURCES = `${ROOT}bench`;
 const deno = Deno.execPath();
 
@@ -48,8 +54,12 @@ const { values } = parseArgs({
     clients: { type: "string", default: "1" },
     "pin-server": { type: "string" },
     "pin-clients": { type: "string" },
+    "c-tools": { type: "string" },
+    offline: { type: "boolean", default: false },
   },
 });
+// On a machine without network (the lent many-core one): Deno may only use its cache.
+const RUN = values.offline ? ["run", "--cached-only"] : ["run"];
 const ROUNDS = Number(values.rounds ?? (values.quick ? 1 : 3));
 const SECONDS = Number(values.seconds ?? (values.quick ? 2 : 4));
 const ONLY = values.only?.split(",") ?? null;
@@ -90,10 +100,10 @@ const sockdemo = (protocol: string): ServerKind => ({
   command: (
     port,
   ) => [deno, [
-    "run",
+    ...RUN,
     "--allow-net",
     "--allow-read",
-    `${ROOT}main.ts`,
+    MAIN,
     "serve",
     "--protocol",
     protocol,
@@ -104,7 +114,7 @@ const sockdemo = (protocol: string): ServerKind => ({
 });
 const denoPlain: ServerKind = {
   name: "deno plain",
-  command: (port) => [deno, ["run", "--allow-net", `${ROOT}bench/deno_echo.ts`, `${port}`]],
+  command: (port) => [deno, [...RUN, "--allow-net", `${ROOT}bench/deno_echo.ts`, `${port}`]],
 };
 const nodePipe: ServerKind = {
   name: "node pipe",
@@ -227,10 +237,10 @@ async function runScenario(s: Scenario, loadgen: string | null): Promise<void> {
 /** Runs `sockdemo connect` against `server` while sampling the server's RSS. */
 async function drive(server: Server, args: string[]): Promise<Sample> {
   const connect = [
-    "run",
+    ...RUN,
     "--allow-net",
     "--allow-read",
-    `${ROOT}main.ts`,
+    MAIN,
     "connect",
     "--port",
     `${server.port}`,
@@ -341,10 +351,10 @@ async function serverScaling(loadgen: string, cEpoll: ServerKind | null): Promis
   const kinds: [ServerKind, number[]][] = WORKERS.map((w) => [{
     name: `sockdemo --workers ${w}`,
     command: (port: number) => [deno, [
-      "run",
+      ...RUN,
       "--allow-net",
       "--allow-read",
-      `${ROOT}main.ts`,
+      MAIN,
       "serve",
       "--port",
       `${port}`,
@@ -429,10 +439,10 @@ async function clientScaling(loadgen: string, echoServer: string): Promise<void>
           PIN_CLIENTS.slice(0, w),
           deno,
           [
-            "run",
+            ...RUN,
             "--allow-net",
             "--allow-read",
-            `${ROOT}main.ts`,
+            MAIN,
             "connect",
             "--port",
             `${port}`,
@@ -627,6 +637,7 @@ class Server {
 }
 
 async function buildC(dir: string, name: string): Promise<string | null> {
+  if (values["c-tools"] !== undefined) return `${values["c-tools"]}/${name}`;
   try {
     const out = await new Deno.Command("gcc", {
       args: ["-O2", "-o", `${dir}/${name}`, `${C_SOURCES}/${name}.c`],
