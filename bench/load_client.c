@@ -3,12 +3,16 @@
  * One epoll loop drives CONNS connections. Every byte that comes back is
  * checked against what was sent, and every round trip is timed.
  *
- * usage: load_client MODE HOST PORT CONNS MSGS SIZE DEPTH TIMEOUT_S
+ * usage: load_client MODE HOST PORT CONNS MSGS SIZE DEPTH TIMEOUT_S [SECONDS]
  *   echo   each connection sends MSGS messages of SIZE bytes, DEPTH in flight,
  *          and compares the echoed stream with what it sent
  *   app    each of CONNS clients makes MSGS `search morpheus` requests of the app
  *          protocol (../shared/PROTOCOL.md), a new connection per request
  *   appka  the same on one connection per client (keep-alive), DEPTH in flight
+ * With SECONDS, MSGS is ignored: the connections run until SECONDS have passed
+ * in the measured window, which opens once every connection has had a reply
+ * and a second has gone by (set-up and warm-up left out), so the rate is the
+ * steady state, not a mix with the ramp up and the tail.
  * prints one line: msgs_per_s= MBps= (both directions, millions) p50_us= p99_us=
  * errors=; exits 0 only if everything was verified within TIMEOUT_S.
  */
@@ -38,6 +42,7 @@ struct client {
   double *sent_at;    /* send time of each message in flight, a ring of DEPTH */
   unsigned char *reply; /* app: the reply being read */
   long reply_len, reply_need;
+  int handshaking; /* connect() issued, not yet writable */
 };
 
 static enum mode MODE;
@@ -45,8 +50,28 @@ static const char *HOST;
 static int PORT, EP;
 static long CONNS, MSGS, SIZE, DEPTH;
 static long live, errors, answered, bytes_moved;
+/* Connects in progress at most: a burst of thousands of SYNs overflows a slow
+ * server's accept queue, and the dropped ones wait out SYN retransmits (1 s,
+ * 3 s, 7 s...), which would measure the kernel's backoff, not the server. */
+#define MAX_DIALING 256
+static long dialing, next_dial;
+static struct client *clients;
 static double *lat;
-static long nlat;
+static long nlat, caplat;
+/* The measured window: everything counts in fixed-count runs; with SECONDS, only inside it. */
+static int measuring = 1;
+static long warmed; /* connections that had a reply */
+
+static void count_bytes(long n) {
+  if (measuring) bytes_moved += n;
+}
+
+static void count_reply(struct client *c, double latency_us) {
+  if (c->done == 1) warmed++; /* called after done++ */
+  if (!measuring) return;
+  if (nlat < caplat) lat[nlat++] = latency_us;
+  answered++;
+}
 static unsigned char *request;
 static long request_len;
 /* The answer to `search morpheus`, whatever the JSON spacing around it. */
@@ -65,8 +90,19 @@ static inline unsigned char pattern(long index, long offset) {
   return (unsigned char)((x * 2654435761u) >> 13);
 }
 
+static void dial(struct client *c);
+
+/* A connect finished (or failed): room for the next one. */
+static void handshake_over(struct client *c) {
+  if (!c->handshaking) return;
+  c->handshaking = 0;
+  dialing--;
+  while (dialing < MAX_DIALING && next_dial < CONNS) dial(&clients[next_dial++]);
+}
+
 static void fail(struct client *c, const char *why) {
   if (errors++ < 5) fprintf(stderr, "load_client: connection %d: %s\n", c->index + 1, why);
+  handshake_over(c);
   close(c->fd);
   c->fd = -1;
   live--;
@@ -84,6 +120,8 @@ static void dial(struct client *c) {
   }
   c->out = c->in = c->conn_done = c->reply_len = 0;
   c->reply_need = 2;
+  c->handshaking = 1;
+  dialing++;
   struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
   epoll_ctl(EP, EPOLL_CTL_ADD, c->fd, &ev);
 }
@@ -114,7 +152,7 @@ static void send_echo(struct client *c) {
       return fail(c, strerror(errno));
     }
     c->out += w;
-    bytes_moved += w;
+    count_bytes(w);
   }
   want_write(c, c->out < c->total && c->out / SIZE < allowed(c));
 }
@@ -132,11 +170,11 @@ static void read_echo(struct client *c) {
     if (buf[i] != pattern(c->index, c->in + i)) return fail(c, "echo mismatch");
   }
   c->in += n;
-  bytes_moved += n;
+  count_bytes(n);
   double t = now_s();
   while (c->done < c->started && c->in >= (c->done + 1) * SIZE) {
-    lat[nlat++] = (t - c->sent_at[c->done++ % DEPTH]) * 1e6;
-    answered++;
+    c->done++;
+    count_reply(c, (t - c->sent_at[(c->done - 1) % DEPTH]) * 1e6);
   }
   if (c->in == c->total) {
     close(c->fd);
@@ -162,7 +200,7 @@ static void send_app(struct client *c) {
       return fail(c, strerror(errno));
     }
     c->out += w;
-    bytes_moved += w;
+    count_bytes(w);
     if (w < request_len - at) break;
   }
   want_write(c, c->out % request_len != 0);
@@ -177,7 +215,7 @@ static void read_app(struct client *c) {
       return;
     }
     c->reply_len += n;
-    bytes_moved += n;
+    count_bytes(n);
     if (c->reply_len < c->reply_need) continue;
     if (c->reply_need == 2) { /* the proto-header: now the JSON header's length is known */
       c->reply_need = 2 + (c->reply[0] << 8 | c->reply[1]);
@@ -200,8 +238,8 @@ static void read_app(struct client *c) {
         memmem(body, content_len, ANSWER, strlen(ANSWER)) == NULL) {
       return fail(c, "a wrong reply");
     }
-    lat[nlat++] = (now_s() - c->sent_at[c->done++ % DEPTH]) * 1e6;
-    answered++;
+    c->done++;
+    count_reply(c, (now_s() - c->sent_at[(c->done - 1) % DEPTH]) * 1e6);
     c->conn_done++;
     c->reply_len = 0;
     c->reply_need = 2;
@@ -224,8 +262,9 @@ static int by_value(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 9) {
-    fprintf(stderr, "usage: load_client echo|app|appka HOST PORT CONNS MSGS SIZE DEPTH TIMEOUT_S\n");
+  if (argc != 9 && argc != 10) {
+    fprintf(stderr,
+            "usage: load_client echo|app|appka HOST PORT CONNS MSGS SIZE DEPTH TIMEOUT_S [SECONDS]\n");
     return 2;
   }
   MODE = strcmp(argv[1], "app") == 0 ? APP : strcmp(argv[1], "appka") == 0 ? APPKA : ECHO;
@@ -236,6 +275,11 @@ int main(int argc, char **argv) {
   SIZE = atol(argv[6]);
   DEPTH = atol(argv[7]) < 1 ? 1 : atol(argv[7]);
   double timeout = atof(argv[8]);
+  double seconds = argc == 10 ? atof(argv[9]) : 0;
+  if (seconds > 0) {
+    MSGS = (1L << 40) / (SIZE > 0 ? SIZE : 1); /* never runs out within the window */
+    measuring = 0;
+  }
   if (MODE == ECHO && SIZE < 1) {
     fprintf(stderr, "load_client: echo needs SIZE of 1 or more\n");
     return 2;
@@ -253,8 +297,9 @@ int main(int argc, char **argv) {
   request[1] = header_len & 0xff;
   memcpy(request + 2, header, header_len);
   memcpy(request + 2 + header_len, content, strlen(content));
-  lat = malloc(sizeof *lat * CONNS * MSGS);
-  struct client *clients = calloc(CONNS, sizeof *clients);
+  caplat = seconds > 0 ? 1L << 23 : CONNS * MSGS;
+  lat = malloc(sizeof *lat * caplat);
+  clients = calloc(CONNS, sizeof *clients);
   EP = epoll_create1(0);
   double start = now_s();
   for (long i = 0; i < CONNS; i++) {
@@ -263,14 +308,25 @@ int main(int argc, char **argv) {
     c->total = MSGS * SIZE;
     c->sent_at = malloc(sizeof(double) * DEPTH);
     c->reply = malloc(4096 + 2 + 65536);
-    dial(c);
   }
+  while (next_dial < CONNS && dialing < MAX_DIALING) dial(&clients[next_dial++]);
   live = CONNS;
   struct epoll_event events[1024];
+  double window_start = 0;
   while (live > 0) {
+    if (seconds > 0) {
+      double t = now_s();
+      if (!measuring && warmed == CONNS && t - start >= 1) {
+        measuring = 1;
+        window_start = t;
+      }
+      if (measuring && t - window_start >= seconds) break;
+    }
     if (now_s() - start > timeout) {
-      fprintf(stderr, "load_client: timed out after %.0f s with %ld connections unfinished\n",
-              timeout, live);
+      fprintf(stderr,
+              "load_client: timed out after %.0f s with %ld connections unfinished "
+              "(%ld of %ld had a reply)\n",
+              timeout, live, warmed, CONNS);
       errors += live;
       break;
     }
@@ -278,6 +334,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n; i++) {
       struct client *c = events[i].data.ptr;
       if (c->fd < 0) continue;
+      if (c->handshaking && !(events[i].events & EPOLLERR)) handshake_over(c);
       if (events[i].events & EPOLLERR) {
         int err = 0;
         socklen_t len = sizeof err;
@@ -295,10 +352,11 @@ int main(int argc, char **argv) {
       }
     }
   }
-  double seconds = now_s() - start;
+  double elapsed = now_s() - (seconds > 0 ? window_start : start);
   qsort(lat, nlat, sizeof *lat, by_value);
   double p50 = nlat ? lat[(long)(nlat * 0.50)] : 0, p99 = nlat ? lat[(long)(nlat * 0.99)] : 0;
   printf("msgs_per_s=%.0f MBps=%.2f p50_us=%.0f p99_us=%.0f messages=%ld errors=%ld\n",
-         answered / seconds, bytes_moved / seconds / 1e6, p50, p99, answered, errors);
+         answered / elapsed, bytes_moved / elapsed / 1e6, p50, p99, answered, errors);
+  if (seconds > 0) return errors == 0 && answered > 0 ? 0 : 1;
   return errors == 0 && answered == CONNS * MSGS ? 0 : 1;
 }

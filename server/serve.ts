@@ -121,7 +121,7 @@ export class Server {
     bytesOut: 0,
   };
   readonly #loop: Loop<Owner>;
-  readonly #listener: Key<Owner>;
+  readonly #listeners: Key<Owner>[];
   readonly #open = new Set<Key<Owner>>();
   readonly #idle = new IdleList<Connection>();
   // Refused connections still saying so, oldest refusal first; never touched, so a FIFO.
@@ -134,10 +134,18 @@ export class Server {
   readonly #tally: ConnTally;
   #state: ServerState = { name: "serving" };
 
-  /** A server on an already listening acceptor; nothing runs until `run()`. */
-  constructor(listener: Acceptor, options: ServerOptions) {
+  /**
+   * A server on an already listening acceptor, or on several sharing one
+   * port; nothing runs until `run()`.
+   */
+  constructor(listener: Acceptor | readonly Acceptor[], options: ServerOptions) {
     this.#loop = new Loop<Owner>({ pool: options.pool });
-    this.#listener = this.#loop.listen(listener, null);
+    // Deno accepts one connection per listener per turn of its event loop, and a
+    // turn under load takes milliseconds: several listeners on one port
+    // (SO_REUSEPORT) accept that many per turn, so a burst of connects is not
+    // starved by the traffic of the connections already open.
+    const listeners = Array.isArray(listener) ? listener : [listener];
+    this.#listeners = listeners.map((l) => this.#loop.listen(l, null));
     this.#log = options.log;
     this.#options = options;
     this.#idleMs = (options.idleTimeout ?? 0) * 1000;
@@ -169,7 +177,7 @@ export class Server {
         else this.#onConnectionEvent(ev, conn, at);
       }
     }
-    loop.unregister(this.#listener); // a no-op after a stop
+    for (const key of this.#listeners) loop.unregister(key); // a no-op after a stop
     const cut = this.#state.name === "draining" ? "the drain timed out" : "the server stopped";
     for (const key of this.#open) {
       this.stats.cutOff++;
@@ -187,7 +195,7 @@ export class Server {
     if (this.#state.name === "serving") {
       const seconds = this.#options.drainTimeout ?? 10;
       this.#state = { name: "draining", deadline: performance.now() + seconds * 1000 };
-      this.#loop.unregister(this.#listener);
+      for (const key of this.#listeners) this.#loop.unregister(key);
       if (this.#open.size > 0 && this.#options.announceDrain !== false) {
         this.#log.notice(
           "draining",
@@ -220,10 +228,11 @@ export class Server {
     this.#log.error("accept_failed", `sockdemo: accept failed: ${cause}; retrying in 100 ms`, {
       reason: cause,
     });
-    this.#loop.modify(ev.key, Interest.NONE);
+    const key = ev.key;
+    this.#loop.modify(key, Interest.NONE);
     // After a stop this touches a closed key, which the loop ignores.
     setTimeout(() => {
-      this.#loop.modify(this.#listener, Interest.READ);
+      this.#loop.modify(key, Interest.READ);
       this.#loop.wakeup();
     }, 100);
   }

@@ -67,12 +67,12 @@ export async function serveCommand(args: string[]): Promise<number> {
   let stop: () => void;
   let finished: Promise<{ stats: ServerStats; died: boolean }>;
   if (config.workers === 1) {
-    const listener = listen(config, config.port, false);
+    const listener = listen(config, config.port);
     if ("reason" in listener) {
       logListenFailure(log, listener);
       return 1;
     }
-    const address = hostPort(listener.addr.hostname, listener.addr.port);
+    const address = hostPort(listener[0].addr.hostname, listener[0].addr.port);
     log.notice("listening", `Listening on ${address}`, { address, protocol: config.protocol });
     const server = newServer(config, listener, log);
     stop = () => server.stop();

@@ -41,7 +41,7 @@ export interface ServeConfig {
  */
 export function newServer(
   config: ServeConfig,
-  listener: Deno.Listener,
+  listener: Deno.Listener | Deno.Listener[],
   log: Log,
   tally?: ConnTally,
   announceDrain = true,
@@ -73,16 +73,41 @@ export interface ListenFailure {
   readonly reason: string;
 }
 
-/** A listener for `config` on `port`, or why it cannot listen there. */
+/**
+ * Listeners one loop keeps on its port. Deno accepts one connection per
+ * listener per turn of its event loop, and under load a turn takes
+ * milliseconds, so one listener accepts a burst of connects slowly enough
+ * that the kernel's queue overflows and SYNs are dropped. Several
+ * (SO_REUSEPORT, Linux only) accept that many per turn.
+ */
+export const ACCEPTORS = Deno.build.os === "linux" ? 16 : 1;
+
+/**
+ * The listeners of one loop for `config` on `port`, or why it cannot listen
+ * there. Unless `probed` (a coordinator checked the port), a plain listener
+ * comes first: it fails as "address already in use" where anyone holds the
+ * port, even another SO_REUSEPORT group, and finds the port for 0.
+ */
 export function listen(
   config: ServeConfig,
   port: number,
-  reusePort: boolean,
-): Deno.TcpListener | ListenFailure {
-  try {
+  probed = false,
+): Deno.TcpListener[] | ListenFailure {
+  const open = (port: number, reusePort: boolean) =>
     // A deep backlog so bursts of thousands of connects are not refused.
-    return Deno.listen({ hostname: config.host, port, tcpBacklog: 4096, reusePort });
+    Deno.listen({ hostname: config.host, port, tcpBacklog: 4096, reusePort });
+  const listeners: Deno.TcpListener[] = [];
+  try {
+    if (!probed) {
+      const probe = open(port, false);
+      if (ACCEPTORS === 1) return [probe];
+      port = probe.addr.port;
+      probe.close();
+    }
+    for (let i = 0; i < ACCEPTORS; i++) listeners.push(open(port, true));
+    return listeners;
   } catch (e) {
+    for (const l of listeners) l.close();
     const cause = describeError(e);
     const hint = cause === "permission denied" && port < 1024
       ? " (ports below 1024 need privileges)"
