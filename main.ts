@@ -61,7 +61,7 @@ export async function main(args: string[]): Promise<number> {
       console.log(`sockdemo ${VERSION}`);
       return 0;
     }
-    if (command === undefined) throw new UsageError("missing command: serve or connect", "");
+    if (command === undefined) throw new UsageError("missing command: serve, connect or merge", "");
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (run === undefined) {
       throw new UsageError(

@@ -24,6 +24,7 @@ const SERVE_OPTIONS = [
   "--max-conns",
   "--idle-timeout",
   "--drain-timeout",
+  "--workers",
   "--log-format",
   "--quiet",
   "--verbose",
@@ -42,6 +43,7 @@ const CONNECT_OPTIONS = [
   "--warmup",
   "--timeout",
   "--depth",
+  "--workers",
   "--verbose",
   "--json",
 ];
@@ -58,6 +60,7 @@ Deno.test("cli: the top-level and each command's --help name every option and th
   for (const option of CONNECT_OPTIONS) {
     assert.ok(connectUsage.includes(option), `top-level usage of connect lacks ${option}`);
   }
+  assert.match(top, /^  sockdemo merge   \[--json\] FILE\.\.\.$/m);
   assert.match(top, /0 success, 1 a runtime failure .*2 a usage error/s);
   const serve = (await runSockdemo(["serve", "--help"])).stdout;
   for (const option of SERVE_OPTIONS) {
@@ -75,7 +78,7 @@ Deno.test("cli: --version and --help exit 0", async () => {
   const version = await runSockdemo(["--version"]);
   assert.equal(version.code, 0);
   assert.equal(version.stdout, `sockdemo ${denoJson.version}\n`);
-  for (const args of [["--help"], ["serve", "--help"], ["connect", "-h"]]) {
+  for (const args of [["--help"], ["serve", "--help"], ["connect", "-h"], ["merge", "--help"]]) {
     const help = await runSockdemo(args);
     assert.equal(help.code, 0, args.join(" "));
     assert.match(help.stdout, /Usage/);
@@ -84,7 +87,7 @@ Deno.test("cli: --version and --help exit 0", async () => {
 
 Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
   const cases: [string[], string][] = [
-    [[], 'sockdemo: missing command: serve or connect (try "sockdemo --help")'],
+    [[], 'sockdemo: missing command: serve, connect or merge (try "sockdemo --help")'],
     [
       ["bogus"],
       'sockdemo: unknown command "bogus": expected serve, connect or merge (try "sockdemo --help")',
@@ -176,6 +179,27 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
       ["connect", "--protocol", "app", "--depth", "4"],
       'sockdemo: --depth needs --keep-alive with --protocol app (try "sockdemo connect --help")',
     ],
+    [
+      ["serve", "--workers", "0"],
+      'sockdemo: --workers must be auto or an integer from 1 to 1024, not "0" (try "sockdemo serve --help")',
+    ],
+    [
+      ["connect", "--workers", "many", "--size", "8", "--messages", "1"],
+      'sockdemo: --workers must be auto or an integer from 1 to 1024, not "many" (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", "--workers", "2"],
+      'sockdemo: --workers needs a load run: give --size with --messages or --duration (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", "--protocol", "app", "--workers", "2"],
+      'sockdemo: --workers needs a load run: give --conns, --requests, --duration or --json (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", "--workers", "3", "--conns", "2", "--size", "8", "--messages", "1"],
+      'sockdemo: --workers 3 needs at least 3 --conns (try "sockdemo connect --help")',
+    ],
+    [["merge", "--bogus"], `sockdemo: unknown option '--bogus' (try "sockdemo merge --help")`],
   ];
   for (const [args, message] of cases) {
     const r = await runSockdemo(args);

@@ -24,6 +24,34 @@ Deno.test({
       assert.equal(version.stdout, `sockdemo ${denoJson.version}\n`);
       const usage = await runCommand(binary, ["bogus"]);
       assert.equal(usage.code, 2);
+      // The worker modules travel inside the binary (--include).
+      const serving = new Deno.Command(binary, {
+        args: ["serve", "--port", "0", "--workers", "2"],
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const reader = serving.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      const first = (await reader.read()).value ?? "";
+      const port = /Listening on 127\.0\.0\.1:(\d+) \(2 workers\)/.exec(first)?.[1];
+      assert.ok(port !== undefined, first);
+      const load = await runCommand(binary, [
+        "connect",
+        "--port",
+        port,
+        "--conns",
+        "4",
+        "--messages",
+        "3",
+        "--size",
+        "10",
+        "--workers",
+        "2",
+      ]);
+      assert.equal(load.code, 0, load.stderr);
+      serving.kill("SIGINT");
+      assert.equal((await serving.status).code, 0);
+      await reader.cancel();
+      await serving.stderr.cancel();
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

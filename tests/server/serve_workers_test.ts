@@ -185,3 +185,31 @@ Deno.test("serve --workers 2: a port in use is one line and exit 1, like one wor
     holder.close();
   }
 });
+
+Deno.test("serve --workers 2 --verbose: the summary is followed by what each worker accepted", async () => {
+  const server = await ServerProcess.start(["--workers", "2", "--verbose"]);
+  try {
+    const r = await runSockdemo([
+      "connect",
+      "--port",
+      String(server.port),
+      "--conns",
+      "6",
+      "--messages",
+      "2",
+      "--size",
+      "10",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+  } finally {
+    const out = await server.stop();
+    assert.equal(out.code, 0);
+    const m = /^Accepted per worker: 1: (\d+), 2: (\d+)$/m.exec(out.stdout);
+    assert.ok(m !== null, out.stdout.slice(-500));
+    assert.equal(Number(m[1]) + Number(m[2]), 6);
+    assert.match(
+      out.stdout,
+      /^Stopped: 6 connections served, 120 bytes in, 120 bytes out, 0 errors$/m,
+    );
+  }
+});
