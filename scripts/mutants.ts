@@ -43,6 +43,12 @@ export const MODULES: Record<string, string[]> = {
   "server/session.ts": ["tests/server/echo_test.ts"],
   "client/session.ts": ["tests/client/session_test.ts", "tests/client/echo_test.ts"],
   "client/payload.ts": ["tests/client/payload_test.ts"],
+  "lib/conn_tally.ts": ["tests/lib/conn_tally_test.ts"],
+  "lib/histogram.ts": ["tests/lib/histogram_test.ts"],
+  "client/merge.ts": ["tests/client/merge_test.ts"],
+  "lib/arguments.ts": ["tests/cli_test.ts"],
+  "server/serve_workers.ts": ["tests/server/serve_workers_test.ts"],
+  "client/connect_workers.ts": ["tests/client/connect_workers_test.ts"],
 };
 
 interface Counts {

@@ -1,5 +1,5 @@
 /**
- * Breakages found by hand (reviews, issue 8) that the suite must catch: each
+ * Breakages found by hand (reviews, issues 8 and 9) that the suite must catch: each
  * is one edit to one file, and the tests named must fail within the time
  * given. `deno task mutants` applies them one at a time to a copy of the tree.
  *
@@ -120,5 +120,61 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
     to: "if (refusal === undefined) {",
     tests: ["tests/server/serve_test.ts", "tests/faults_test.ts"],
     withinSeconds: 60,
+  },
+  {
+    name: "each worker numbers and limits its own connections (no shared tally)",
+    file: "server/serve_worker.ts",
+    from: "new ConnTally(tally, index - 1)",
+    to: "new ConnTally(undefined, index - 1)",
+    tests: ["tests/server/serve_workers_test.ts"],
+    withinSeconds: 60,
+  },
+  {
+    name: "a dead worker's connections stay counted open",
+    file: "server/serve_workers.ts",
+    from: "this.#tally.forget(index - 1);",
+    to: "",
+    tests: ["tests/server/serve_workers_test.ts"],
+    withinSeconds: 60,
+  },
+  {
+    name: "every worker prints its own Draining line",
+    file: "server/serve_worker.ts",
+    from: "new ConnTally(tally, index - 1), false)",
+    to: "new ConnTally(tally, index - 1), true)",
+    tests: ["tests/server/serve_workers_test.ts"],
+    withinSeconds: 60,
+  },
+  {
+    name: "connect --workers leaves one client out of each share",
+    file: "client/connect_workers.ts",
+    from: "count: first(index + 1) - first(index) }",
+    to: "count: first(index + 1) - first(index) - 1 }",
+    tests: ["tests/client/connect_workers_test.ts"],
+    withinSeconds: 60,
+  },
+  {
+    name: "merged latency comes from the first run's histogram alone",
+    file: "client/merge.ts",
+    from: "latency.add(Histogram.decode(part.histogram));",
+    to: "if (part === parts[0]) latency.add(Histogram.decode(part.histogram));",
+    tests: ["tests/client/merge_test.ts"],
+    withinSeconds: 60,
+  },
+  {
+    name: "overlapping windows count their shared time twice",
+    file: "client/merge.ts",
+    from: "if (to > end) total += to - Math.max(from, end);",
+    to: "if (to > end) total += to - from;",
+    tests: ["tests/client/merge_test.ts"],
+    withinSeconds: 60,
+  },
+  {
+    name: "a value past the hour is merged silently",
+    file: "lib/histogram.ts",
+    from: "if (other.maxValue > HOUR_TOP) {",
+    to: "if (other.maxValue > Infinity) {",
+    tests: ["tests/lib/histogram_test.ts"],
+    withinSeconds: 30,
   },
 ];
