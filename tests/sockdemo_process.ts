@@ -16,7 +16,10 @@ export interface Outcome {
 
 /** The argv that runs sockdemo with `args`. */
 export function sockdemoCommand(args: string[]): [string, string[]] {
-  return [Deno.execPath(), ["run", "--allow-net", "--allow-read", MAIN, ...args]];
+  // The one variable Stryker's instrumented code reads (`deno task mutants`), so a
+  // mutant active in a test is active in the sockdemo process it starts.
+  const mutants = "--allow-env=__STRYKER_ACTIVE_MUTANT__";
+  return [Deno.execPath(), ["run", "--allow-net", "--allow-read", mutants, MAIN, ...args]];
 }
 
 /** Runs `sockdemo args...` to completion, killing it after `timeoutMs`. */
