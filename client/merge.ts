@@ -56,7 +56,7 @@ function unionSeconds(parts: readonly Report[]): number {
   let total = 0, end = -Infinity;
   for (const [from, to] of windows) {
     // Only the part of this window past everything counted so far is new.
-    if (to > end) total += to - Math.max(from, end);
+    total += Math.max(0, to - Math.max(from, end));
     end = Math.max(end, to);
   }
   return total / 1000;

@@ -154,3 +154,17 @@ Deno.test("sockdemo merge: a missing file, a line that is not a report, or an ol
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("merge: the order of the reports does not matter; nothing to merge is all zeros", () => {
+  const { report: r } = mergeReports([
+    report([100], { conns: 1, from: T + 5000, to: T + 6000 }),
+    report([100], { conns: 1, from: T, to: T + 1000 }),
+  ]);
+  assert.equal(r.seconds, 2);
+  assert.equal(r.started_at, T);
+  const { report: none } = mergeReports([]);
+  assert.equal(none.seconds, 0);
+  assert.equal(none.started_at, 0);
+  assert.equal(none.ended_at, 0);
+  assert.equal(none.messages, 0);
+});

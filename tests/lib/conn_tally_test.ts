@@ -42,3 +42,8 @@ Deno.test("conn tally: forgetting a sharer takes exactly its open connections of
   assert.equal(a.tryOpen(2), true);
   assert.equal(a.tryOpen(2), false);
 });
+
+Deno.test("conn tally: its buffer is the one to hand to the other sharers", () => {
+  const shared = new SharedArrayBuffer(ConnTally.bytes(2));
+  assert.equal(new ConnTally(shared, 1).buffer, shared);
+});

@@ -115,3 +115,11 @@ Deno.test("histogram: a foreign histogram with a value past the hour is a RangeE
   hour.recordValue(3_600_000_000); // the hour itself still fits
   assert.equal(Histogram.decode(hdr.encodeIntoCompressedBase64(hour)).count, 1);
 });
+
+Deno.test("histogram: the mean of what was recorded; 0 when empty", () => {
+  const h = new Histogram();
+  assert.equal(h.mean, 0);
+  h.record(100);
+  h.record(300);
+  assert.equal(h.mean, 200);
+});
