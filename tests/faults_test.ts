@@ -202,6 +202,8 @@ faultTest(
       for (let i = 0; i < 3; i++) {
         held.push(await Deno.connect({ hostname: "127.0.0.1", port: server.port }));
       }
+      // A connect returns once the kernel has it; the server takes its listeners in any order.
+      await server.waitFor(/\(3 open\)/, 10_000, "the three accepted");
       const extra = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
       await extra.write(new Uint8Array([7]));
       const closed = await within(
@@ -223,6 +225,7 @@ faultTest(
     }
     const app = await ServerProcess.start(["--protocol", "app", "--max-conns", "1"]);
     const one = await Deno.connect({ hostname: "127.0.0.1", port: app.port });
+    await app.waitFor(/^#1 accepted/m, 10_000, "the first connection");
     try {
       const r = await searchRing(app.port);
       assert.equal(r.code, 1);
@@ -276,6 +279,7 @@ faultTest(
     try {
       const before = await openFds(app.pid);
       conns.push(await Deno.connect({ hostname: "127.0.0.1", port: app.port }));
+      await app.waitFor(/^#1 accepted/m, 10_000, "the first connection");
       for (let i = 0; i < 1000; i++) {
         conns.push(await Deno.connect({ hostname: "127.0.0.1", port: app.port }));
       }
