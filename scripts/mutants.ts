@@ -213,18 +213,24 @@ async function copyTree(): Promise<string> {
   return dir;
 }
 
-// Runs `tests` in `dir`; true when they pass within `seconds`. Null: they were killed at the limit.
-async function passes(dir: string, tests: readonly string[], seconds: number) {
+// Runs `tests` in `dir`; true when they pass within `seconds`. Null: they were killed at
+// the limit. With `show`, a failure's last lines are printed.
+async function passes(dir: string, tests: readonly string[], seconds: number, show = false) {
   const child = new Deno.Command(Deno.execPath(), {
     // The first failing test is enough: a named mutant only has to fail the suite.
     args: ["test", "--allow-all", "--no-check", "--fail-fast", ...tests],
     cwd: dir,
-    stdout: "null",
-    stderr: "null",
+    stdout: show ? "piped" : "null",
+    stderr: show ? "piped" : "null",
     stdin: "null",
     signal: AbortSignal.timeout(seconds * 1000),
   }).spawn();
+  const out = show ? await child.output() : null;
   const status = await child.status;
+  if (out !== null && !status.success) {
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    console.log(text.split("\n").filter((l) => !/^\s+at /.test(l)).slice(-25).join("\n"));
+  }
   return status.signal !== null ? null : status.success;
 }
 
@@ -235,7 +241,7 @@ async function named(): Promise<boolean> {
   const clean = await copyTree();
   const sets = [...new Set(NAMED_MUTANTS.map((m) => m.tests.join(" ")))];
   for (const set of sets) {
-    if (await passes(clean, set.split(" "), 300) !== true) {
+    if (await passes(clean, set.split(" "), 300, true) !== true) {
       console.log(`  BASELINE FAILS: ${set} does not pass on the unmutated tree`);
       all = false;
     }
