@@ -22,7 +22,8 @@
  *
  * `--c-tools DIR` takes `load_client` and `echo_server` already built there
  * (where there is no gcc), and `--offline` runs Deno from its cache only;
- * `bench/scale.sh` uses both on the lent machine.
+ * `bench/scale.sh` uses both on the lent machine. `--also-c NAMES` adds
+ * other single-threaded C servers of that folder to the scaling rows.
  *
  * Usage: deno task bench [--quick] [--rounds N] [--seconds S] [--only a,b]
  *                        [--driver c|sockdemo] [--workers LIST] [--clients K]
@@ -55,6 +56,7 @@ const { values } = parseArgs({
     "pin-server": { type: "string" },
     "pin-clients": { type: "string" },
     "c-tools": { type: "string" },
+    "also-c": { type: "string" },
     offline: { type: "boolean", default: false },
   },
 });
@@ -369,6 +371,14 @@ async function serverScaling(loadgen: string, cEpoll: ServerKind | null): Promis
     ]],
   }, PIN_SERVER.slice(0, w)]);
   if (cEpoll !== null) kinds.push([cEpoll, PIN_SERVER.slice(0, 1)]);
+  // Other single-threaded C servers to set beside ours, from --c-tools (such as ../shared's).
+  for (const name of values["also-c"]?.split(",") ?? []) {
+    const binary = `${values["c-tools"] ?? "."}/${name}`;
+    kinds.push([
+      { name: `C ${name}`, command: (port) => [binary, [`${port}`]] },
+      PIN_SERVER.slice(0, 1),
+    ]);
+  }
   for (const scenario of scenarios) {
     console.log(
       `\nscaling, ${scenario.name}: ${scenario.what}, driven by ${CLIENTS} C load client(s)` +
@@ -399,7 +409,7 @@ async function serverScaling(loadgen: string, cEpoll: ServerKind | null): Promis
         m.p99Ms.toFixed(2),
         `${m.errors}`,
         (m.messagesPerSecond / c).toFixed(2),
-        name === "C epoll" ? "" : (m.messagesPerSecond / one).toFixed(2),
+        name.startsWith("C ") ? "" : (m.messagesPerSecond / one).toFixed(2),
       ]),
     );
   }

@@ -121,7 +121,17 @@ async function stryker(bin: string, module: string, tests: string[]): Promise<Co
     concurrency: navigator.hardwareConcurrency,
     coverageAnalysis: "off",
     timeoutMS: 4000,
-    ignorePatterns: ["bench", ".ci", "*.md", "sockdemo"],
+    // bench/*.c stays: tests build the C echo server from it.
+    ignorePatterns: [
+      "bench/*.ts",
+      "bench/*.mjs",
+      "bench/*.sh",
+      ".ci",
+      "*.md",
+      "sockdemo",
+      ".kit",
+      ".scratch",
+    ],
     plugins: [`${strykerDir()}/node_modules/@stryker-mutator/*`],
   };
   await Deno.writeTextFile(`${work}/stryker.conf.json`, JSON.stringify(config, null, 2));

@@ -38,6 +38,7 @@ Deno.test("serve --workers 2: 200 foreign connections all verified; the JSON log
     // Numbers come from one counter: 1..200, each once.
     const numbers = accepted.map((l) => l.conn).sort((a, b) => a - b);
     assert.deepEqual(numbers, Array.from({ length: 200 }, (_, i) => i + 1));
+    assert.equal(lines.filter((l) => l.event === "draining").length, 0, "nothing open to drain");
     const stopped = lines.filter((l) => l.event === "stopped");
     assert.equal(stopped.length, 1, "one summary");
     assert.equal(stopped[0].served, 200);
@@ -119,22 +120,42 @@ Deno.test("serve --workers 2 --max-conns 10: exactly 10 open across both workers
   }
 });
 
+const CONFIG: ServeConfig = {
+  protocol: "echo",
+  host: "127.0.0.1",
+  port: 0,
+  maxContent: 0,
+  maxConns: Infinity,
+  idleTimeout: 0,
+  drainTimeout: 10,
+  verbosity: "normal",
+  logFormat: "text",
+  workers: 2,
+};
+
+Deno.test("serve --workers: a worker that cannot listen stops them all; listen() says so in one line", async () => {
+  const { log, out, err } = captureLog();
+  const url = new URL("./failing_serve_worker.ts", import.meta.url);
+  const workers = new ServeWorkers(CONFIG, log, url);
+  assert.equal(await within(workers.listen(), 30_000, "the failure"), null);
+  assert.equal(err.length, 1);
+  assert.match(err[0], /^sockdemo: cannot listen on 127\.0\.0\.1:\d+: address already in use$/);
+  assert.deepEqual(out, []);
+});
+
+Deno.test("serve --workers: a worker that dies before it listens: no server, and the cause", async () => {
+  const { log, err } = captureLog();
+  const url = new URL("./dying_serve_worker.ts", import.meta.url);
+  const workers = new ServeWorkers(CONFIG, log, url);
+  assert.equal(await within(workers.listen(), 30_000, "the failure"), null);
+  assert.deepEqual(err, ["sockdemo: worker 2 failed: Error: no luck"]);
+  await within(workers.run(), 10_000, "the end");
+});
+
 Deno.test("serve --workers: a worker that dies is reported with its error; the others drain and the outcome says so", async () => {
   const { log, out, err } = captureLog();
-  const config: ServeConfig = {
-    protocol: "echo",
-    host: "127.0.0.1",
-    port: 0,
-    maxContent: 0,
-    maxConns: Infinity,
-    idleTimeout: 0,
-    drainTimeout: 10,
-    verbosity: "normal",
-    logFormat: "text",
-    workers: 2,
-  };
   const crashing = new URL("./crashing_serve_worker.ts", import.meta.url);
-  const workers = new ServeWorkers(config, log, crashing);
+  const workers = new ServeWorkers(CONFIG, log, crashing);
   const address = await within(workers.listen(), 30_000, "the workers listening");
   assert.match(address ?? "", /^127\.0\.0\.1:\d+$/);
   const port = Number(address!.split(":")[1]);
@@ -212,4 +233,58 @@ Deno.test("serve --workers 2 --verbose: the summary is followed by what each wor
       /^Stopped: 6 connections served, 120 bytes in, 120 bytes out, 0 errors$/m,
     );
   }
+});
+
+Deno.test("serve --workers 2: a second SIGINT stops every worker at once, exit 130, one Draining line", async () => {
+  const server = await ServerProcess.start(["--workers", "2"]);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  await conn.write(new Uint8Array([1]));
+  await within(conn.read(new Uint8Array(1)), 10_000, "the echo");
+  server.signal("SIGINT");
+  await server.waitFor(/^Draining 1 open connection/m, 10_000, "the drain");
+  const stopped = await server.stop("SIGINT");
+  conn.close();
+  assert.equal(stopped.code, 130);
+  assert.equal(stopped.stdout.match(/Draining/g)?.length, 1);
+  assert.match(stopped.stdout, /, 1 closed unfinished$/m);
+});
+
+Deno.test("serve and connect --workers without read access to their worker modules: one line, exit 1", async () => {
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const serve = await runCommand(Deno.execPath(), [
+    "run",
+    "--allow-net",
+    main,
+    "serve",
+    "--port",
+    "0",
+    "--workers",
+    "2",
+  ]);
+  assert.equal(serve.code, 1);
+  assert.match(
+    serve.stderr,
+    /^sockdemo: workers need read access to \S+\/server\/serve_worker\.ts \(run with --allow-read, or use the compiled binary\)\n$/,
+  );
+  const connect = await runCommand(Deno.execPath(), [
+    "run",
+    "--allow-net",
+    main,
+    "connect",
+    "--port",
+    "9",
+    "--conns",
+    "2",
+    "--size",
+    "8",
+    "--messages",
+    "1",
+    "--workers",
+    "2",
+  ]);
+  assert.equal(connect.code, 1);
+  assert.match(
+    connect.stderr,
+    /^sockdemo: workers need read access to \S+\/client\/connect_worker\.ts \(run with --allow-read, or use the compiled binary\)\n$/,
+  );
 });
