@@ -14,12 +14,15 @@ export interface Outcome {
   stderr: string;
 }
 
+/**
+ * The one variable Stryker's instrumented code reads (`deno task mutants`): a
+ * sockdemo process started by a test needs it, so the test's mutant is active there too.
+ */
+export const MUTANT_ENV = "--allow-env=__STRYKER_ACTIVE_MUTANT__";
+
 /** The argv that runs sockdemo with `args`. */
 export function sockdemoCommand(args: string[]): [string, string[]] {
-  // The one variable Stryker's instrumented code reads (`deno task mutants`), so a
-  // mutant active in a test is active in the sockdemo process it starts.
-  const mutants = "--allow-env=__STRYKER_ACTIVE_MUTANT__";
-  return [Deno.execPath(), ["run", "--allow-net", "--allow-read", mutants, MAIN, ...args]];
+  return [Deno.execPath(), ["run", "--allow-net", "--allow-read", MUTANT_ENV, MAIN, ...args]];
 }
 
 /** Runs `sockdemo args...` to completion, killing it after `timeoutMs`. */

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import type { ServeConfig } from "../../server/serve_config.ts";
 import { ServeWorkers } from "../../server/serve_workers.ts";
 import { captureLog, waitUntil } from "../harness.ts";
-import { runCommand, runSockdemo, ServerProcess, within } from "../sockdemo_process.ts";
+import { MUTANT_ENV, runCommand, runSockdemo, ServerProcess, within } from "../sockdemo_process.ts";
 
 const FOREIGN_CLIENT = new URL("../foreign/echo_client.py", import.meta.url).pathname;
 
@@ -254,6 +254,7 @@ Deno.test("serve and connect --workers without read access to their worker modul
   const serve = await runCommand(Deno.execPath(), [
     "run",
     "--allow-net",
+    MUTANT_ENV,
     main,
     "serve",
     "--port",
@@ -269,6 +270,7 @@ Deno.test("serve and connect --workers without read access to their worker modul
   const connect = await runCommand(Deno.execPath(), [
     "run",
     "--allow-net",
+    MUTANT_ENV,
     main,
     "connect",
     "--port",
