@@ -63,8 +63,8 @@ Options:
   --depth D          messages or requests in flight per connection (default 1,
                      with --rate 64; with app it needs --keep-alive)
   --workers N        split the connections across N threads, each with a loop
-                     of its own (auto: one per CPU); the figures are merged
-                     exactly (default 1)
+                     of its own (auto: one per CPU, at most one per
+                     connection); the figures are merged exactly (default 1)
   --verbose          app: show the header and content of each request and reply
   --json             print the summary as one JSON object instead, with the
                      latency HdrHistogram and the window's Unix times, which
@@ -176,7 +176,9 @@ function parseConnect(args: string[]): ConnectConfig | null {
     // Without keep-alive each request has a connection of its own: nothing to pipeline.
     a.fail("--depth needs --keep-alive with --protocol app");
   }
-  const workers = a.workers(values.workers);
+  // `auto` never asks for more workers than there are connections to share.
+  const cpus = a.workers(values.workers);
+  const workers = values.workers === "auto" ? Math.min(cpus, conns) : cpus;
   const base = {
     protocol,
     hostname: values.host,
