@@ -34,6 +34,7 @@ export function runConnectWorkers(
   if (cannot !== null) return Promise.reject(new WorkersUnavailable(cannot));
   const n = config.workers;
   const progress = new Float64Array(new SharedArrayBuffer(8 * n));
+  // Stryker disable next-line ArrayDeclaration: an array that grows keeps the same order; filtered below
   const done: (ConnectWorkerDone | null)[] = new Array(n).fill(null);
   let left = n, died: string | null = null;
   const { promise, resolve } = Promise.withResolvers<void>();
@@ -49,6 +50,7 @@ export function runConnectWorkers(
     index,
   }), {
     message(index, message) {
+      // Stryker disable next-line ArithmeticOperator: any slot keeps the workers' order; filtered below
       done[index - 1] = message;
       ended();
     },

@@ -1,5 +1,3 @@
-import { describeError } from "./describe_error.ts";
-
 /** What travels from a pool's worker to the pool: a message, or the cause of its death. */
 export type FromWorker<Out> = { readonly message: Out } | { readonly died: string };
 
@@ -41,7 +39,9 @@ export class PoolWorker<In, Out> {
     });
     scope.addEventListener("unhandledrejection", (e) => {
       e.preventDefault();
-      this.#die(describeError(e.reason));
+      // As an uncaught exception reads: "Error: what went wrong".
+      const reason = e.reason;
+      this.#die(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason));
     });
     scope.onmessage = (e: MessageEvent<In>) => handler(e.data, this);
   }

@@ -3,8 +3,97 @@
  * exactly, and the histogram readable by HdrHistogram's Java library.
  */
 import assert from "node:assert/strict";
+import type { ConnectConfig } from "../../client/connect_config.ts";
+import { runConnectWorkers } from "../../client/connect_workers.ts";
 import { Histogram } from "../../lib/histogram.ts";
-import { runCommand, runSockdemo } from "../sockdemo_process.ts";
+import { MUTANT_ENV, runCommand, runSockdemo } from "../sockdemo_process.ts";
+
+const FAKE = new URL("./fake_connect_worker.ts", import.meta.url);
+
+// A run of `conns` clients on 2 workers; the fake worker reads its mode from the host name.
+function config(mode: string, conns: number): ConnectConfig {
+  return {
+    protocol: "echo",
+    hostname: mode,
+    port: 9,
+    conns,
+    workers: 2,
+    duration: null,
+    warmup: 0,
+    rate: null,
+    timeout: 10,
+    depth: 1,
+    json: true,
+    verbose: false,
+    keepAlive: false,
+    size: 10,
+    messages: 3,
+    texts: [],
+    request: { kind: "search", text: "morpheus" },
+    requests: 0,
+  };
+}
+
+Deno.test("connect workers: shares split the clients in order; counts and connections add up", async () => {
+  const result = await runConnectWorkers(config("shares", 11), undefined, FAKE);
+  // Worker 1 takes clients 0..4 (first 0, 5 of them), worker 2 clients 5..10.
+  assert.equal(result.connected, 0 * 100 + 5 + 5 * 100 + 6);
+  assert.equal(result.report.conns, 11);
+  assert.equal(result.report.messages, 6);
+  assert.equal(result.report.bytes_sent, 60);
+  assert.equal(result.latency.count, 6);
+  assert.equal(result.report.latency_us.max, 200);
+  assert.equal(result.failure, null);
+  assert.equal(result.firstFailure, null);
+});
+
+Deno.test("connect workers: a worker's failure is the run's, with how many of all connections failed", async () => {
+  const result = await runConnectWorkers(config("fail", 10), undefined, FAKE);
+  assert.equal(result.report.errors, 2);
+  assert.equal(result.firstFailure, "127.0.0.1:9: connection 6: boom");
+  assert.equal(result.failure, "127.0.0.1:9: connection 6: boom (2 of 10 connections failed)");
+});
+
+Deno.test("connect workers: a worker that dies fails the run naming it; the others' figures stay", async () => {
+  const result = await runConnectWorkers(config("die", 10), undefined, FAKE);
+  assert.equal(result.failure, "worker 2 failed: Error: worker trouble");
+  assert.equal(result.firstFailure, "worker 2 failed: Error: worker trouble");
+  assert.equal(result.report.messages, 3);
+  assert.equal(result.connected, 5);
+});
+
+Deno.test("connect workers: the progress line hears the messages of all workers together", async () => {
+  const ticks: number[] = [];
+  await runConnectWorkers(config("progress", 10), (_now, messages) => ticks.push(messages), FAKE);
+  assert.ok(ticks.length > 0, "ticked");
+  assert.equal(Math.max(...ticks), 14);
+});
+
+Deno.test("connect --workers without read access to its worker module: one line, exit 1", async () => {
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const connect = await runCommand(Deno.execPath(), [
+    "run",
+    "--allow-net",
+    MUTANT_ENV,
+    main,
+    "connect",
+    "--port",
+    "9",
+    "--conns",
+    "2",
+    "--size",
+    "8",
+    "--messages",
+    "1",
+    "--workers",
+    "2",
+  ]);
+  assert.equal(connect.code, 1);
+  assert.match(
+    connect.stderr,
+    /^sockdemo: workers need read access to \S+\/client\/connect_worker\.ts \(run with --allow-read, or use the compiled binary\)\n$/,
+  );
+});
 
 const ECHO_SERVER_C = new URL("../../bench/echo_server.c", import.meta.url).pathname;
 const DECODE_JAVA = new URL("../foreign/Decode.java", import.meta.url).pathname;

@@ -1,0 +1,46 @@
+/**
+ * A stand-in for `client/connect_worker.ts` that makes no connection: what it
+ * posts back is chosen by `config.hostname`, so the coordinator's merging,
+ * failure reporting and progress can be checked exactly.
+ *
+ * - `shares`: `connected` encodes the share (first * 100 + count), 3 messages each.
+ * - `fail`: worker 2's clients failed (2 errors), worker 1's did not.
+ * - `die`: worker 2 throws.
+ * - `progress`: each worker counts 7 messages done, then waits 700 ms.
+ */
+import { makeReport } from "../../client/report.ts";
+import type { ConnectWorkerDone, ConnectWorkerStart } from "../../client/connect_worker.ts";
+import { Histogram } from "../../lib/histogram.ts";
+import { PoolWorker } from "../../lib/pool_worker.ts";
+
+new PoolWorker<ConnectWorkerStart, ConnectWorkerDone>(async (start, worker) => {
+  const { config, share, progress, index } = start;
+  const mode = config.hostname;
+  if (mode === "die" && index === 2) throw new Error("worker trouble");
+  if (mode === "progress") {
+    progress[index - 1] = 7;
+    await new Promise((r) => setTimeout(r, 700));
+  }
+  const latency = new Histogram();
+  for (let i = 0; i < 3; i++) latency.record(100 * index);
+  const errors = mode === "fail" && index === 2 ? 2 : 0;
+  const report = makeReport(
+    {
+      conns: share.count,
+      messages: 3,
+      bytes_sent: 30,
+      bytes_received: 30,
+      errors,
+      started_at: 1_790_000_000_000,
+      ended_at: 1_790_000_001_000,
+    },
+    1,
+    latency,
+  );
+  worker.post({
+    report,
+    connected: share.first * 100 + share.count,
+    firstFailure: errors > 0 ? `127.0.0.1:9: connection ${share.first + 1}: boom` : null,
+  });
+  worker.close();
+});
