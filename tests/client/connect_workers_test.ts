@@ -207,3 +207,8 @@ Deno.test({
     }
   },
 });
+
+Deno.test("connect workers: without a progress line nothing ticks, however long the run", async () => {
+  const result = await runConnectWorkers(config("progress", 10), undefined, FAKE);
+  assert.equal(result.report.messages, 6);
+});
