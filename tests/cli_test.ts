@@ -60,7 +60,7 @@ Deno.test("cli: the top-level and each command's --help name every option and th
   for (const option of CONNECT_OPTIONS) {
     assert.ok(connectUsage.includes(option), `top-level usage of connect lacks ${option}`);
   }
-  assert.match(top, /^  sockdemo merge   \[--json\] FILE\.\.\.$/m);
+  assert.match(top, /^ {2}sockdemo merge {3}\[--json\] FILE\.\.\.$/m);
   assert.match(top, /0 success, 1 a runtime failure .*2 a usage error/s);
   const serve = (await runSockdemo(["serve", "--help"])).stdout;
   for (const option of SERVE_OPTIONS) {
