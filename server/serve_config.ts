@@ -83,10 +83,26 @@ export interface ListenFailure {
 export const ACCEPTORS = Deno.build.os === "linux" ? 16 : 1;
 
 /**
+ * Checks that `config`'s address is free with a plain listener, closed at
+ * once: it fails as "address already in use" where anyone holds the port,
+ * even another SO_REUSEPORT group, and finds the port for 0. The address
+ * it names is the one the listeners will have.
+ */
+export function probe(config: ServeConfig): { hostname: string; port: number } | ListenFailure {
+  try {
+    const plain = Deno.listen({ hostname: config.host, port: config.port });
+    const { hostname, port } = plain.addr;
+    plain.close();
+    return { hostname, port };
+  } catch (e) {
+    return failure(config.host, config.port, e);
+  }
+}
+
+/**
  * The listeners of one loop for `config` on `port`, or why it cannot listen
- * there. Unless `probed` (a coordinator checked the port), a plain listener
- * comes first: it fails as "address already in use" where anyone holds the
- * port, even another SO_REUSEPORT group, and finds the port for 0.
+ * there; unless `probed` (a coordinator checked the port), {@linkcode probe}
+ * checks it first.
  */
 export function listen(
   config: ServeConfig,
@@ -98,22 +114,26 @@ export function listen(
     Deno.listen({ hostname: config.host, port, tcpBacklog: 4096, reusePort });
   const listeners: Deno.TcpListener[] = [];
   try {
+    if (ACCEPTORS === 1) return [open(port, false)];
     if (!probed) {
-      const probe = open(port, false);
-      if (ACCEPTORS === 1) return [probe];
-      port = probe.addr.port;
-      probe.close();
+      const free = probe(config);
+      if ("reason" in free) return free;
+      port = free.port;
     }
     for (let i = 0; i < ACCEPTORS; i++) listeners.push(open(port, true));
     return listeners;
   } catch (e) {
     for (const l of listeners) l.close();
-    const cause = describeError(e);
-    const hint = cause === "permission denied" && port < 1024
-      ? " (ports below 1024 need privileges)"
-      : "";
-    return { address: hostPort(config.host, port), reason: cause + hint };
+    return failure(config.host, port, e);
   }
+}
+
+function failure(host: string, port: number, e: unknown): ListenFailure {
+  const cause = describeError(e);
+  const hint = cause === "permission denied" && port < 1024
+    ? " (ports below 1024 need privileges)"
+    : "";
+  return { address: hostPort(host, port), reason: cause + hint };
 }
 
 /** Logs `failure` as the error line of a server that cannot start. */

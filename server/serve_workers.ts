@@ -1,11 +1,10 @@
 import { ConnTally } from "../lib/conn_tally.ts";
-import { describeError } from "../lib/describe_error.ts";
 import { hostPort } from "../lib/host_port.ts";
 import type { Log } from "../lib/log.ts";
 import { plural } from "../lib/plural.ts";
 import { WorkerPool } from "../lib/worker_pool.ts";
 import type { ServerStats } from "./serve.ts";
-import { type ListenFailure, logListenFailure, type ServeConfig } from "./serve_config.ts";
+import { type ListenFailure, logListenFailure, probe, type ServeConfig } from "./serve_config.ts";
 import type { ServeWorkerIn, ServeWorkerOut } from "./serve_worker.ts";
 
 const WORKER = new URL("./serve_worker.ts", import.meta.url);
@@ -83,18 +82,12 @@ export class ServeWorkers {
       this.#log.error("workers_failed", `sockdemo: ${cannot}`, { reason: cannot });
       return null;
     }
-    // A listener of our own first: it finds the port for --port 0, and fails
-    // as a plain server would where anyone (even another reusePort group) holds the port.
-    let port: number, hostname: string;
-    try {
-      const probe = Deno.listen({ hostname: config.host, port: config.port });
-      port = probe.addr.port;
-      hostname = probe.addr.hostname;
-      probe.close();
-    } catch (e) {
-      this.#fail({ address: hostPort(config.host, config.port), reason: describeError(e) });
+    const free = probe(config);
+    if ("reason" in free) {
+      this.#fail(free);
       return null;
     }
+    const { hostname, port } = free;
     this.#left = n;
     this.#stats = new Array(n).fill(null);
     let listening = 0;
