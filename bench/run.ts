@@ -23,7 +23,10 @@
  * `--c-tools DIR` takes `load_client` and `echo_server` already built there
  * (where there is no gcc), and `--offline` runs Deno from its cache only;
  * `bench/scale.sh` uses both on the lent machine. `--also-c NAMES` adds
- * other single-threaded C servers of that folder to the scaling rows.
+ * other single-threaded C servers of that folder to the scaling rows, and
+ * `--steady-c10k` a row at 10,000 connections in the steady state (it waits
+ * for all of them to be answered first, which a loaded Deno server may take
+ * long to do).
  *
  * Usage: deno task bench [--quick] [--rounds N] [--seconds S] [--only a,b]
  *                        [--driver c|sockdemo] [--workers LIST] [--clients K]
@@ -57,10 +60,14 @@ const { values } = parseArgs({
     "pin-clients": { type: "string" },
     "c-tools": { type: "string" },
     "also-c": { type: "string" },
+    "steady-c10k": { type: "boolean", default: false },
+    "client-timeout": { type: "string", default: "120" },
     offline: { type: "boolean", default: false },
   },
 });
 // On a machine without network (the lent many-core one): Deno may only use its cache.
+// How long a C load client may run before it gives up and counts what is left as errors.
+const CLIENT_TIMEOUT = Number(values["client-timeout"]);
 const RUN = values.offline ? ["run", "--cached-only"] : ["run"];
 const ROUNDS = Number(values.rounds ?? (values.quick ? 1 : 3));
 const SECONDS = Number(values.seconds ?? (values.quick ? 2 : 4));
@@ -354,6 +361,15 @@ async function serverScaling(loadgen: string, cEpoll: ServerKind | null): Promis
       args: ["echo", perClient(10_000), "10", "64", "1"],
       seconds: 0,
     },
+    // Once all 10,000 are connected and answered: the rate at 10,000 connections itself.
+    ...(values["steady-c10k"]
+      ? [{
+        name: "c10k steady",
+        what: `10,000 connections x 64 B, depth 1, ${SECONDS} s steady state`,
+        args: ["echo", perClient(10_000), "0", "64", "1"],
+        seconds: SECONDS,
+      }]
+      : []),
   ];
   const kinds: [ServerKind, number[]][] = WORKERS.map((w) => [{
     name: `sockdemo --workers ${w}`,
@@ -520,7 +536,14 @@ async function driveClients(
       output(
         PIN_CLIENTS.length > 0 ? [PIN_CLIENTS[i % PIN_CLIENTS.length]] : [],
         loadgen,
-        [mode, "127.0.0.1", `${port}`, ...rest, "120", ...(seconds > 0 ? [`${seconds}`] : [])],
+        [
+          mode,
+          "127.0.0.1",
+          `${port}`,
+          ...rest,
+          `${CLIENT_TIMEOUT}`,
+          ...(seconds > 0 ? [`${seconds}`] : []),
+        ],
       )),
   );
   const samples = outs.map((out) => {
