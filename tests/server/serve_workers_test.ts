@@ -24,6 +24,9 @@ Deno.test("serve --workers 2: 200 foreign connections all verified; the JSON log
     ]);
     assert.equal(r.stdout.trim(), "verified 200 of 200 connections");
     assert.equal(r.code, 0);
+    // The client is done; the server sees each close a moment later.
+    const closed = () => server.stdout.match(/"event":"closed"/g)?.length ?? 0;
+    assert.ok(await waitUntil(() => closed() === 200, 10_000), `${closed()} of 200 closed`);
   } finally {
     const out = await server.stop("SIGTERM");
     const lines = out.stdout.trim().split("\n").map((l) => JSON.parse(l));
