@@ -1,14 +1,15 @@
 /** Helpers shared by the in-process tests: a capturing log, a server run, a queue drained. */
 import type { ByteQueue } from "../lib/byte_queue.ts";
-import { Log, type Verbosity } from "../lib/log.ts";
+import { Log, type LogFormat, type Verbosity } from "../lib/log.ts";
 import type { Server } from "../server/serve.ts";
 
 /** A Log that keeps its lines in memory, for assertions. */
 export function captureLog(
   verbosity: Verbosity = "normal",
+  format: LogFormat = "text",
 ): { log: Log; out: string[]; err: string[] } {
   const out: string[] = [], err: string[] = [];
-  const log = new Log(verbosity, "text", { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const log = new Log(verbosity, format, { out: (l) => out.push(l), err: (l) => err.push(l) });
   return { log, out, err };
 }
 

@@ -155,6 +155,22 @@ Deno.test("serve --workers: a worker that dies before it listens: no server, and
   await within(workers.run(), 10_000, "the end");
 });
 
+Deno.test("serve --workers --log-format json: a worker's death is an error event naming the worker", async () => {
+  const { log, err } = captureLog("normal", "json");
+  const url = new URL("./dying_serve_worker.ts", import.meta.url);
+  const workers = new ServeWorkers({ ...CONFIG, logFormat: "json" }, log, url);
+  assert.equal(await within(workers.listen(), 30_000, "the failure"), null);
+  assert.equal(err.length, 1);
+  const { time: _, ...line } = JSON.parse(err[0]);
+  assert.deepEqual(line, {
+    level: "error",
+    event: "worker_failed",
+    worker: 2,
+    reason: "Error: no luck",
+  });
+  await within(workers.run(), 10_000, "the end");
+});
+
 Deno.test("serve --workers: a worker that dies is reported with its error; the others drain and the outcome says so", async () => {
   const { log, out, err } = captureLog();
   const crashing = new URL("./crashing_serve_worker.ts", import.meta.url);
@@ -238,18 +254,27 @@ Deno.test("serve --workers 2 --verbose: the summary is followed by what each wor
   }
 });
 
-Deno.test("serve --workers 2: a second SIGINT stops every worker at once, exit 130, one Draining line", async () => {
-  const server = await ServerProcess.start(["--workers", "2"]);
+Deno.test("serve --workers 2: a second SIGINT stops every worker at once, exit 130, one draining event", async () => {
+  const server = await ServerProcess.start(
+    ["--workers", "2", "--log-format", "json"],
+    60_000,
+    /"event":"listening"/,
+  );
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
   await conn.write(new Uint8Array([1]));
   await within(conn.read(new Uint8Array(1)), 10_000, "the echo");
   server.signal("SIGINT");
-  await server.waitFor(/^Draining 1 open connection/m, 10_000, "the drain");
+  await server.waitFor(/"event":"draining"/, 10_000, "the drain");
   const stopped = await server.stop("SIGINT");
   conn.close();
   assert.equal(stopped.code, 130);
-  assert.equal(stopped.stdout.match(/Draining/g)?.length, 1);
-  assert.match(stopped.stdout, /, 1 closed unfinished$/m);
+  const lines = stopped.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const draining = lines.filter((l) => l.event === "draining");
+  assert.equal(draining.length, 1);
+  assert.equal(draining[0].open, 1);
+  assert.equal(draining[0].seconds, 10);
+  assert.equal(draining[0].worker, null);
+  assert.equal(lines.find((l) => l.event === "stopped").cut_off, 1);
 });
 
 Deno.test("serve --workers without read access to its worker module: one line, exit 1", async () => {
@@ -270,4 +295,20 @@ Deno.test("serve --workers without read access to its worker module: one line, e
     serve.stderr,
     /^sockdemo: workers need read access to \S+\/server\/serve_worker\.ts \(run with --allow-read, or use the compiled binary\)\n$/,
   );
+  const json = await runCommand(Deno.execPath(), [
+    "run",
+    "--allow-net",
+    MUTANT_ENV,
+    main,
+    "serve",
+    "--port",
+    "0",
+    "--workers",
+    "2",
+    "--log-format",
+    "json",
+  ]);
+  const { time: _, ...line } = JSON.parse(json.stderr);
+  assert.equal(line.event, "workers_failed");
+  assert.match(line.reason, /^workers need read access to /);
 });
