@@ -212,6 +212,38 @@ Deno.test("serve --workers: a worker that dies is reported with its error; the o
   ]);
 });
 
+Deno.test("serve --workers: a worker that dies during a drain does not cut the others' drain short", async () => {
+  const { log, err } = captureLog();
+  const crashing = new URL("./crashing_serve_worker.ts", import.meta.url);
+  const workers = new ServeWorkers(CONFIG, log, crashing);
+  const address = await within(workers.listen(), 30_000, "the workers listening");
+  const port = Number(address!.split(":")[1]);
+  const conns = await Promise.all(
+    Array.from({ length: 20 }, () => Deno.connect({ hostname: "127.0.0.1", port })),
+  );
+  const echo = async (c: Deno.TcpConn, byte: number) => {
+    try {
+      await c.write(new Uint8Array([byte]));
+      const got = new Uint8Array(1);
+      return await within(c.read(got), 10_000, "an echo or a close") === 1 && got[0] === byte;
+    } catch {
+      return false;
+    }
+  };
+  const before = await Promise.all(conns.map((c, i) => echo(c, i)));
+  assert.equal(before.filter((ok) => ok).length, 20, "all served before the stop");
+  const running = workers.run();
+  workers.stop(); // SIGTERM: both drain; then worker 2 dies (2 s after it started)
+  assert.equal(await waitUntil(() => err.length > 0, 10_000), true, "the death reported");
+  const after = await Promise.all(conns.map((c, i) => echo(c, 100 + i)));
+  const alive = after.filter((ok) => ok).length;
+  assert.ok(alive > 0 && alive < 20, `${alive} of 20 still served after the death`);
+  for (const c of conns) c.close();
+  const outcome = await within(running, 30_000, "the end after a worker died");
+  assert.equal(outcome.died, true);
+  assert.deepEqual(outcome.accepted, [alive, null]);
+});
+
 Deno.test("serve --workers 2: a port in use is one line and exit 1, like one worker", async () => {
   const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
