@@ -1,3 +1,4 @@
+import { connectTcp } from "../lib/connect_tcp.ts";
 import { hostPort } from "../lib/host_port.ts";
 import { IdleList } from "../lib/idle_list.ts";
 import { Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
@@ -85,7 +86,7 @@ export async function runClients<S extends ClientSession>(
   const { hostname, port, conns, meter, onTick } = options;
   const { first: base, count } = options.share ?? { first: 0, count: conns };
   const address = hostPort(hostname, port);
-  const dial = options.dial ?? (() => dialTcp(hostname, port));
+  const dial = options.dial ?? (() => connectTcp(hostname, port));
   const pace = options.pace ?? null;
   const stopAt = options.stopAt ?? Infinity;
   const loop = new Loop<S>();
@@ -202,12 +203,6 @@ export async function runClients<S extends ClientSession>(
 export function failureLine(first: string | null, errors: number, conns: number): string | null {
   if (first === null || errors < 2) return first;
   return `${first} (${errors} of ${conns} connections failed)`;
-}
-
-async function dialTcp(hostname: string, port: number): Promise<Stream> {
-  const conn = await Deno.connect({ hostname, port });
-  conn.setNoDelay(true);
-  return conn;
 }
 
 function hintFor(reason: string): string {

@@ -49,6 +49,7 @@ export const MODULES: Record<string, string[]> = {
   "lib/arguments.ts": ["tests/cli_test.ts"],
   "server/serve_workers.ts": ["tests/server/serve_workers_test.ts"],
   "client/connect_workers.ts": ["tests/client/connect_workers_test.ts"],
+  "lib/connect_tcp.ts": ["tests/lib/connect_tcp_test.ts"],
 };
 
 interface Counts {

@@ -177,4 +177,12 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
     tests: ["tests/lib/histogram_test.ts"],
     withinSeconds: 30,
   },
+  {
+    name: "connect --host localhost tries 127.0.0.1 alone (issue 10)",
+    file: "lib/connect_tcp.ts",
+    from: 'LOCALHOST.test(hostname) ? ["127.0.0.1", "::1"] : [hostname]',
+    to: "[hostname]",
+    tests: ["tests/lib/connect_tcp_test.ts", "tests/ipv6_test.ts"],
+    withinSeconds: 30,
+  },
 ];

@@ -110,7 +110,7 @@ export class ServerProcess {
       await server.exited();
       throw e;
     }
-    const match = first.test(line) ? /127\.0\.0\.1:(\d+)/.exec(line) : null;
+    const match = first.test(line) ? /(?:127\.0\.0\.1|\[[0-9a-f:]+\]):(\d+)/.exec(line) : null;
     if (match === null) {
       child.kill("SIGKILL");
       const out = await server.exited();
