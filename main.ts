@@ -18,16 +18,17 @@ const VERSION = denoJson.version;
 const HELP = `sockdemo ${VERSION}: TCP echo and app-protocol server and client on a readiness loop
 
 Usage:
-  sockdemo serve   [--protocol echo|app] [--host HOST] [--port PORT]
+  sockdemo serve   [--protocol echo|app] [--host HOST] [--port PORT | --unix PATH]
                    [--max-content BYTES] [--max-conns N] [--idle-timeout S]
                    [--drain-timeout S] [--workers N] [--log-format text|json]
                    [--quiet | --verbose]
-  sockdemo connect [--host HOST] [--port PORT] [--conns N]
+  sockdemo connect [--host HOST] [--port PORT | --unix PATH] [--conns N]
                    [--messages M | --duration S] [--size BYTES | MESSAGE...]
                    [--rate R] [--warmup S] [--timeout S] [--depth D] [--workers N]
                    [--json]
-  sockdemo connect --protocol app [search VALUE | binary TEXT] [--host HOST] [--port PORT]
-                   [--conns N] [--requests M | --duration S] [--keep-alive] [--rate R]
+  sockdemo connect --protocol app [search VALUE | binary TEXT] [--host HOST]
+                   [--port PORT | --unix PATH] [--conns N] [--requests M | --duration S]
+                   [--keep-alive] [--rate R]
                    [--warmup S] [--timeout S] [--depth D] [--workers N] [--verbose]
                    [--json]
   sockdemo merge   [--json] FILE...

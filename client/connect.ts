@@ -14,6 +14,8 @@ export interface ClientRunOptions<S extends ClientSession> {
   readonly hostname: string;
   /** Server port. */
   readonly port: number;
+  /** The server as messages name it, when not `HOST:PORT` (a Unix socket's `unix:PATH`). */
+  readonly address?: string;
   /** Clients running at once, in all workers together. */
   readonly conns: number;
   /**
@@ -85,7 +87,7 @@ export async function runClients<S extends ClientSession>(
 ): Promise<RunResult> {
   const { hostname, port, conns, meter, onTick } = options;
   const { first: base, count } = options.share ?? { first: 0, count: conns };
-  const address = hostPort(hostname, port);
+  const address = options.address ?? hostPort(hostname, port);
   const dial = options.dial ?? (() => connectTcp(hostname, port));
   const pace = options.pace ?? null;
   const stopAt = options.stopAt ?? Infinity;

@@ -21,7 +21,8 @@ const DEFAULT_PORT = "65432";
 const GUIDE_MESSAGES = ["Message 1 from client.", "Message 2 from client."];
 
 /** The help of `sockdemo connect`. */
-export const CONNECT_HELP = `Usage: sockdemo connect [--host HOST] [--port PORT] [--conns N]
+export const CONNECT_HELP =
+  `Usage: sockdemo connect [--host HOST] [--port PORT | --unix PATH] [--conns N]
                         [--messages M | --duration S] [--size BYTES | MESSAGE...]
                         [--rate R] [--warmup S] [--timeout S] [--depth D]
                         [--workers N] [--json]
@@ -47,6 +48,7 @@ Options:
   --protocol P       echo (default) or app
   --host HOST        server address (default ${DEFAULT_HOST})
   --port PORT        server port (default ${DEFAULT_PORT})
+  --unix PATH        connect to a Unix-domain socket instead of HOST:PORT
   --conns N          clients at once (default 2 for echo, 1 for app)
   --messages M       echo: M generated messages per connection (needs --size)
   --size BYTES       echo: size of each generated message
@@ -125,8 +127,9 @@ export async function connectCommand(args: string[]): Promise<number> {
 function parseConnect(args: string[]): ConnectConfig | null {
   const a = new Arguments("connect", args, {
     protocol: { type: "string", default: "echo" },
-    host: { type: "string", default: DEFAULT_HOST },
-    port: { type: "string", default: DEFAULT_PORT },
+    host: { type: "string" },
+    port: { type: "string" },
+    unix: { type: "string" },
     conns: { type: "string" },
     messages: { type: "string" },
     size: { type: "string" },
@@ -158,7 +161,12 @@ function parseConnect(args: string[]): ConnectConfig | null {
   if (count !== undefined && values.duration !== undefined) {
     a.fail(`give ${countName} or --duration, not both`);
   }
-  const port = a.integer("--port", values.port, 1, 65535);
+  const port = a.integer("--port", values.port ?? DEFAULT_PORT, 1, 65535);
+  const unix = values.unix ?? null;
+  if (unix !== null && (values.host !== undefined || values.port !== undefined)) {
+    a.fail("--unix takes the place of --host and --port: give one or the other");
+  }
+  if (unix === "") a.fail("--unix needs a path");
   const defaultConns = protocol === "app" ? "1" : "2";
   const conns = a.integer("--conns", values.conns ?? defaultConns, 1, 1_000_000);
   const duration = values.duration === undefined
@@ -181,8 +189,9 @@ function parseConnect(args: string[]): ConnectConfig | null {
   const workers = values.workers === "auto" ? Math.min(cpus, conns) : cpus;
   const base = {
     protocol,
-    hostname: values.host,
+    hostname: values.host ?? DEFAULT_HOST,
     port,
+    unix,
     conns,
     workers,
     duration,

@@ -2,6 +2,7 @@ import { hostPort } from "../lib/host_port.ts";
 import { AppClient } from "./app.ts";
 import { AppPrinter } from "./app_printer.ts";
 import { binaryRequest, searchRequest } from "./app_request.ts";
+import type { Stream } from "../lib/loop.ts";
 import { runClients, type RunResult } from "./connect.ts";
 import { ConversationPrinter } from "./conversation.ts";
 import { EchoClient } from "./echo.ts";
@@ -17,6 +18,8 @@ export interface ConnectConfig {
   readonly protocol: "echo" | "app";
   readonly hostname: string;
   readonly port: number;
+  /** A Unix-domain socket's path to connect to instead of `hostname` and `port`, or null. */
+  readonly unix: string | null;
   /** Clients at once, in all workers together. */
   readonly conns: number;
   /** Workers the clients are split across (1: this thread alone). */
@@ -81,7 +84,8 @@ export function runConnect(
   onTick?: (now: number, messages: number) => void,
 ): Promise<RunResult> {
   const { conns, warmup, duration, rate, depth } = config;
-  const address = hostPort(config.hostname, config.port);
+  const unix = config.unix;
+  const address = unix === null ? hostPort(config.hostname, config.port) : `unix:${unix}`;
   const now = performance.now();
   const meter = new Meter(warmup > 0 ? now + warmup * 1000 : 0);
   const stopAt = duration === null ? Infinity : now + (warmup + duration) * 1000;
@@ -90,6 +94,10 @@ export function runConnect(
   const common = {
     hostname: config.hostname,
     port: config.port,
+    address,
+    dial: unix === null
+      ? undefined
+      : () => Deno.connect({ transport: "unix", path: unix }) as Promise<Stream>,
     conns,
     share: share ?? undefined,
     meter,

@@ -185,4 +185,20 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
     tests: ["tests/lib/connect_tcp_test.ts", "tests/ipv6_test.ts"],
     withinSeconds: 30,
   },
+  {
+    name: "serve --unix takes over a live server's socket file (issue 10)",
+    file: "server/serve_config.ts",
+    from: 'if (live) return { address, reason: "address already in use" };',
+    to: "",
+    tests: ["tests/unix_test.ts"],
+    withinSeconds: 90,
+  },
+  {
+    name: "serve --unix leaves its socket file behind (issue 10)",
+    file: "server/serve_command.ts",
+    from: "if (unix !== null) removeSocket(unix);",
+    to: "",
+    tests: ["tests/unix_test.ts"],
+    withinSeconds: 60,
+  },
 ];

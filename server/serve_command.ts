@@ -9,14 +9,21 @@ import { hostPort } from "../lib/host_port.ts";
 import { Log } from "../lib/log.ts";
 import { DEFAULT_APP_LIMITS } from "./app.ts";
 import { formatStats, type ServerStats } from "./serve.ts";
-import { listen, logListenFailure, newServer, type ServeConfig } from "./serve_config.ts";
+import {
+  listen,
+  listenUnix,
+  logListenFailure,
+  newServer,
+  type ServeConfig,
+} from "./serve_config.ts";
 import { ServeWorkers } from "./serve_workers.ts";
 
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = "65432";
 
 /** The help of `sockdemo serve`. */
-export const SERVE_HELP = `Usage: sockdemo serve [--protocol echo|app] [--host HOST] [--port PORT]
+export const SERVE_HELP =
+  `Usage: sockdemo serve [--protocol echo|app] [--host HOST] [--port PORT | --unix PATH]
                       [--max-content BYTES] [--max-conns N] [--idle-timeout S]
                       [--drain-timeout S] [--workers N] [--log-format text|json]
                       [--quiet | --verbose]
@@ -32,6 +39,9 @@ Options:
                        app: answer length-prefixed JSON-header requests
   --host HOST          address to listen on (default ${DEFAULT_HOST})
   --port PORT          port to listen on, 0 for any free one (default ${DEFAULT_PORT})
+  --unix PATH          listen on a Unix-domain socket instead; a stale socket file
+                       is replaced, a live one is "address already in use", and the
+                       file is removed when the server stops
   --max-content BYTES  app: largest request content accepted (default 16777216)
   --max-conns N        past N open connections, close new ones at once (app:
                        after an {"error": "server busy"} reply and FIN, lingering
@@ -67,16 +77,24 @@ export async function serveCommand(args: string[]): Promise<number> {
   let stop: () => void;
   let finished: Promise<{ stats: ServerStats; died: boolean }>;
   if (config.workers === 1) {
-    const listener = listen(config, config.port);
+    const unix = config.unix;
+    const listener = unix === null ? listen(config, config.port) : await listenUnix(unix);
     if ("reason" in listener) {
       logListenFailure(log, listener);
       return 1;
     }
-    const address = hostPort(listener[0].addr.hostname, listener[0].addr.port);
+    const first = Array.isArray(listener) ? listener[0] : listener;
+    const address = unix === null
+      ? hostPort((first.addr as Deno.NetAddr).hostname, (first.addr as Deno.NetAddr).port)
+      : `unix:${unix}`;
     log.notice("listening", `Listening on ${address}`, { address, protocol: config.protocol });
     const server = newServer(config, listener, log);
     stop = () => server.stop();
-    finished = server.run().then((stats) => ({ stats, died: false }));
+    // The socket file outlives its listener: it goes when the server does.
+    finished = server.run().then((stats) => {
+      if (unix !== null) removeSocket(unix);
+      return { stats, died: false };
+    });
   } else {
     const workers = new ServeWorkers(config, log);
     const address = await workers.listen();
@@ -124,8 +142,9 @@ export async function serveCommand(args: string[]): Promise<number> {
 function parseServe(args: string[]): ServeConfig | null {
   const a = new Arguments("serve", args, {
     protocol: { type: "string", default: "echo" },
-    host: { type: "string", default: DEFAULT_HOST },
-    port: { type: "string", default: DEFAULT_PORT },
+    host: { type: "string" },
+    port: { type: "string" },
+    unix: { type: "string" },
     "max-content": { type: "string" },
     "max-conns": { type: "string" },
     "idle-timeout": { type: "string" },
@@ -141,7 +160,16 @@ function parseServe(args: string[]): ServeConfig | null {
   const protocol = a.choice("--protocol", values.protocol, ["echo", "app"]);
   if (values.quiet && values.verbose) a.fail("--quiet and --verbose cannot be used together");
   const format = a.choice("--log-format", values["log-format"], ["text", "json"]);
-  const port = a.integer("--port", values.port, 0, 65535);
+  const port = a.integer("--port", values.port ?? DEFAULT_PORT, 0, 65535);
+  const unix = values.unix ?? null;
+  if (unix !== null && (values.host !== undefined || values.port !== undefined)) {
+    a.fail("--unix takes the place of --host and --port: give one or the other");
+  }
+  if (unix === "") a.fail("--unix needs a path");
+  const workers = a.workers(values.workers);
+  if (unix !== null && workers > 1) {
+    a.fail("--workers needs TCP (SO_REUSEPORT listeners); a Unix socket is served by one loop");
+  }
   let maxContent = DEFAULT_APP_LIMITS.maxContent;
   if (values["max-content"] !== undefined) {
     if (protocol !== "app") a.fail("--max-content applies to --protocol app");
@@ -154,14 +182,23 @@ function parseServe(args: string[]): ServeConfig | null {
   const idleText = values["idle-timeout"] ?? (protocol === "app" ? "300" : "0");
   return {
     protocol,
-    host: values.host,
+    host: values.host ?? DEFAULT_HOST,
     port,
+    unix,
     maxContent,
     maxConns,
     idleTimeout: a.seconds("--idle-timeout", idleText, true),
     drainTimeout: a.seconds("--drain-timeout", values["drain-timeout"], true),
     verbosity: values.quiet ? "quiet" : values.verbose ? "verbose" : "normal",
     logFormat: format,
-    workers: a.workers(values.workers),
+    workers,
   };
+}
+
+function removeSocket(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // Already gone (someone removed it): nothing to clean.
+  }
 }

@@ -16,6 +16,8 @@ export interface ServeConfig {
   readonly host: string;
   /** The port to listen on; 0 for any free one. */
   readonly port: number;
+  /** A Unix-domain socket's path to listen on instead of `host` and `port`, or null. */
+  readonly unix: string | null;
   readonly maxContent: number;
   readonly maxConns: number;
   readonly idleTimeout: number;
@@ -134,6 +136,36 @@ function failure(host: string, port: number, e: unknown): ListenFailure {
     ? " (ports below 1024 need privileges)"
     : "";
   return { address: hostPort(host, port), reason: cause + hint };
+}
+
+/**
+ * A listener on the Unix-domain socket `path`. A socket file nobody listens
+ * on any more (a server that was killed) is replaced; a live one is
+ * "address already in use"; any other file there is left alone.
+ */
+export async function listenUnix(path: string): Promise<Deno.UnixListener | ListenFailure> {
+  const address = `unix:${path}`;
+  const open = () => Deno.listen({ transport: "unix", path });
+  try {
+    return open();
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AddrInUse)) return { address, reason: describeError(e) };
+  }
+  try {
+    if (!Deno.lstatSync(path).isSocket) {
+      return { address, reason: "address already in use (by a file that is not a socket)" };
+    }
+    // Someone answers: the address is taken. Refused: nobody listens, the file is stale.
+    const live = await Deno.connect({ transport: "unix", path }).then((c) => {
+      c.close();
+      return true;
+    }, () => false);
+    if (live) return { address, reason: "address already in use" };
+    Deno.removeSync(path);
+    return open();
+  } catch (e) {
+    return { address, reason: describeError(e) };
+  }
 }
 
 /** Logs `failure` as the error line of a server that cannot start. */

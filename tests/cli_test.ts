@@ -20,6 +20,7 @@ const SERVE_OPTIONS = [
   "--protocol",
   "--host",
   "--port",
+  "--unix",
   "--max-content",
   "--max-conns",
   "--idle-timeout",
@@ -33,6 +34,7 @@ const CONNECT_OPTIONS = [
   "--protocol",
   "--host",
   "--port",
+  "--unix",
   "--conns",
   "--messages",
   "--size",
@@ -200,6 +202,18 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
       'sockdemo: --workers 3 needs at least 3 --conns (try "sockdemo connect --help")',
     ],
     [["merge", "--bogus"], `sockdemo: unknown option '--bogus' (try "sockdemo merge --help")`],
+    [
+      ["serve", "--unix", "/tmp/x.sock", "--port", "7000"],
+      'sockdemo: --unix takes the place of --host and --port: give one or the other (try "sockdemo serve --help")',
+    ],
+    [
+      ["connect", "--unix", "/tmp/x.sock", "--host", "::1"],
+      'sockdemo: --unix takes the place of --host and --port: give one or the other (try "sockdemo connect --help")',
+    ],
+    [
+      ["serve", "--unix", "/tmp/x.sock", "--workers", "2"],
+      'sockdemo: --workers needs TCP (SO_REUSEPORT listeners); a Unix socket is served by one loop (try "sockdemo serve --help")',
+    ],
   ];
   for (const [args, message] of cases) {
     const r = await runSockdemo(args);

@@ -22,7 +22,11 @@ export const MUTANT_ENV = "--allow-env=__STRYKER_ACTIVE_MUTANT__";
 
 /** The argv that runs sockdemo with `args`. */
 export function sockdemoCommand(args: string[]): [string, string[]] {
-  return [Deno.execPath(), ["run", "--allow-net", "--allow-read", MUTANT_ENV, MAIN, ...args]];
+  // Write: a Unix-domain socket is a file the server creates.
+  return [
+    Deno.execPath(),
+    ["run", "--allow-net", "--allow-read", "--allow-write", MUTANT_ENV, MAIN, ...args],
+  ];
 }
 
 /** Runs `sockdemo args...` to completion, killing it after `timeoutMs`. */
@@ -86,13 +90,17 @@ export class ServerProcess {
   /** The port it listens on, read from its first line. */
   port = 0;
 
-  /** Starts `sockdemo serve --port 0 ...extra` and waits for its first line, which names the port. */
+  /**
+   * Starts `sockdemo serve --port 0 ...extra` (no port with `--unix`) and
+   * waits for its first line, which names the port.
+   */
   static async start(
     extra: string[] = [],
     timeoutMs = 60_000,
     first = /^Listening on /,
   ): Promise<ServerProcess> {
-    const [cmd, argv] = sockdemoCommand(["serve", "--port", "0", ...extra]);
+    const unix = extra.includes("--unix");
+    const [cmd, argv] = sockdemoCommand(["serve", ...(unix ? [] : ["--port", "0"]), ...extra]);
     const child = new Deno.Command(cmd, {
       args: argv,
       stdout: "piped",
@@ -110,7 +118,8 @@ export class ServerProcess {
       await server.exited();
       throw e;
     }
-    const match = first.test(line) ? /(?:127\.0\.0\.1|\[[0-9a-f:]+\]):(\d+)/.exec(line) : null;
+    const address = unix ? /unix:()/ : /(?:127\.0\.0\.1|\[[0-9a-f:]+\]):(\d+)/;
+    const match = first.test(line) ? address.exec(line) : null;
     if (match === null) {
       child.kill("SIGKILL");
       const out = await server.exited();

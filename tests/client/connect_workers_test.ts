@@ -16,6 +16,7 @@ function config(mode: string, conns: number): ConnectConfig {
     protocol: "echo",
     hostname: mode,
     port: 9,
+    unix: null,
     conns,
     workers: 2,
     duration: null,

@@ -127,6 +127,7 @@ const CONFIG: ServeConfig = {
   protocol: "echo",
   host: "127.0.0.1",
   port: 0,
+  unix: null,
   maxContent: 0,
   maxConns: Infinity,
   idleTimeout: 0,

@@ -1,0 +1,159 @@
+/**
+ * Unix-domain sockets: `serve --unix PATH` and `connect --unix PATH` in echo,
+ * app and load modes, a foreign Python AF_UNIX client, stale and live socket
+ * files, and the file's removal when the server stops.
+ */
+import assert from "node:assert/strict";
+import { runCommand, runSockdemo, ServerProcess } from "./sockdemo_process.ts";
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "sockdemo-unix-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+// The guide's client over AF_UNIX: sends two messages, expects them echoed.
+const PYTHON_ECHO = `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+sent = b"Message 1 from client." + b"Message 2 from client." + bytes(range(256)) * 400
+s.sendall(sent)
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    got += chunk
+print("verified" if got == sent else "mismatch", len(got))
+`;
+
+Deno.test("unix: serve --unix and connect --unix, echo and load; the file goes when the server stops", async () => {
+  await inTempDir(async (dir) => {
+    const path = `${dir}/echo.sock`;
+    const server = await ServerProcess.start(["--unix", path]);
+    try {
+      assert.match(server.stdout, new RegExp(`^Listening on unix:${path}$`, "m"));
+      const guide = await runSockdemo(["connect", "--unix", path]);
+      assert.equal(guide.code, 0, guide.stderr);
+      assert.match(guide.stdout, new RegExp(`^conn 1: connected to unix:${path}$`, "m"));
+      assert.match(guide.stdout, /all 44 bytes came back verified/);
+      const load = await runSockdemo([
+        "connect",
+        "--unix",
+        path,
+        "--conns",
+        "20",
+        "--messages",
+        "10",
+        "--size",
+        "1000",
+        "--workers",
+        "2",
+      ]);
+      assert.equal(load.code, 0, load.stderr);
+      assert.match(load.stdout, /^20 connections, 200 messages verified, 200000 bytes sent/);
+      const foreign = await runCommand("python3", ["-c", PYTHON_ECHO, path]);
+      assert.equal(foreign.stdout, "verified 102444\n", foreign.stderr);
+    } finally {
+      const out = await server.stop();
+      assert.equal(out.code, 0);
+      assert.match(out.stdout, /^#1 accepted from unix \(1 open\)$/m);
+    }
+    assert.equal(await exists(path), false, "the socket file is removed");
+  });
+});
+
+Deno.test("unix: the app protocol over a Unix socket", async () => {
+  await inTempDir(async (dir) => {
+    const path = `${dir}/app.sock`;
+    const server = await ServerProcess.start(["--protocol", "app", "--unix", path]);
+    try {
+      const one = await runSockdemo([
+        "connect",
+        "--protocol",
+        "app",
+        "--unix",
+        path,
+        "search",
+        "ring",
+      ]);
+      assert.equal(one.stdout, "In the caves beneath the Misty Mountains. 💍\n");
+      assert.equal(one.code, 0);
+      const many = await runSockdemo([
+        "connect",
+        "--protocol",
+        "app",
+        "--unix",
+        path,
+        "--conns",
+        "5",
+        "--requests",
+        "4",
+      ]);
+      assert.equal(many.code, 0, many.stderr);
+      assert.match(many.stdout, /^5 connections, 20 messages verified/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+Deno.test("unix: a stale socket file is replaced; a live one is 'address already in use'; any other file is left alone", async () => {
+  await inTempDir(async (dir) => {
+    const path = `${dir}/s.sock`;
+    // Stale: a socket file nobody listens on (a server that was killed).
+    const stale = await runCommand("python3", [
+      "-c",
+      "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
+      path,
+    ]);
+    assert.equal(stale.code, 0, stale.stderr);
+    const server = await ServerProcess.start(["--unix", path]);
+    try {
+      const live = await runSockdemo(["serve", "--unix", path]);
+      assert.equal(live.code, 1);
+      assert.equal(
+        live.stderr,
+        `sockdemo: cannot listen on unix:${path}: address already in use\n`,
+      );
+      const r = await runSockdemo(["connect", "--unix", path]);
+      assert.equal(r.code, 0, "the first server still serves");
+    } finally {
+      await server.stop();
+    }
+    const file = `${dir}/notes.txt`;
+    await Deno.writeTextFile(file, "keep me");
+    const other = await runSockdemo(["serve", "--unix", file]);
+    assert.equal(other.code, 1);
+    assert.equal(
+      other.stderr,
+      `sockdemo: cannot listen on unix:${file}: address already in use (by a file that is not a socket)\n`,
+    );
+    assert.equal(await Deno.readTextFile(file), "keep me");
+  });
+});
+
+Deno.test("unix: connecting to a path nobody serves exits 1 naming it", async () => {
+  await inTempDir(async (dir) => {
+    const r = await runSockdemo(["connect", "--unix", `${dir}/none.sock`, "--conns", "1"]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      `sockdemo: cannot connect to unix:${dir}/none.sock: no such file or directory\n`,
+    );
+  });
+});
