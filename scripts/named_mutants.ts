@@ -191,7 +191,7 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
     from: 'if (live) return { address, reason: "address already in use" };',
     to: "",
     tests: ["tests/unix_test.ts"],
-    withinSeconds: 90,
+    withinSeconds: 30,
   },
   {
     name: "serve --unix leaves its socket file behind (issue 10)",

@@ -124,7 +124,8 @@ Deno.test("unix: a stale socket file is replaced; a live one is 'address already
     assert.equal(stale.code, 0, stale.stderr);
     const server = await ServerProcess.start(["--unix", path]);
     try {
-      const live = await runSockdemo(["serve", "--unix", path]);
+      // A bound in case it wrongly takes the address over and serves.
+      const live = await runSockdemo(["serve", "--unix", path], 10_000);
       assert.equal(live.code, 1);
       assert.equal(
         live.stderr,
