@@ -13,6 +13,7 @@ import {
   runConnect,
 } from "./connect_config.ts";
 import { runConnectWorkers, WorkersUnavailable } from "./connect_workers.ts";
+import { pipeCommand } from "./pipe_command.ts";
 import { Progress } from "./progress.ts";
 import { formatReport } from "./report.ts";
 
@@ -26,6 +27,7 @@ export const CONNECT_HELP =
                         [--messages M | --duration S] [--size BYTES | MESSAGE...]
                         [--rate R] [--warmup S] [--timeout S] [--depth D]
                         [--workers N] [--json]
+       sockdemo connect --pipe [--host HOST] [--port PORT | --unix PATH] [--verbose]
        sockdemo connect --protocol app [search VALUE | binary TEXT] [--conns N]
                         [--requests M | --duration S] [--keep-alive] [--rate R]
                         [--warmup S] [--timeout S] [--depth D] [--workers N]
@@ -35,6 +37,11 @@ Echo (the default): opens N connections, sends messages on each and checks
 every byte that comes back. Without messages it sends the socket guide's
 "Message 1 from client." and "Message 2 from client." and prints the
 conversation.
+
+Pipe (like nc): one connection; standard input goes to the socket and the
+socket to standard output, byte for byte, with backpressure both ways. End of
+input sends FIN; the peer's FIN ends the output; it exits 0 once both have
+ended (or when standard output is closed early), 1 if refused or reset.
 
 App: sends one search (default: search morpheus) or binary request and prints
 the reply; with --conns, --requests or --duration it runs N clients making M
@@ -67,7 +74,9 @@ Options:
   --workers N        split the connections across N threads, each with a loop
                      of its own (auto: one per CPU, at most one per
                      connection); the figures are merged exactly (default 1)
-  --verbose          app: show the header and content of each request and reply
+  --pipe             standard input to the socket, the socket to standard output
+  --verbose          app: show the header and content of each request and reply;
+                     pipe: trace reads, writes and ends on standard error
   --json             print the summary as one JSON object instead, with the
                      latency HdrHistogram and the window's Unix times, which
                      "sockdemo merge" combines across runs
@@ -75,6 +84,8 @@ Options:
 
 /** Runs `sockdemo connect ARGS` and resolves to the exit code. */
 export async function connectCommand(args: string[]): Promise<number> {
+  // A pipe is not a run of clients: its own few options, checked on their own.
+  if (args.includes("--pipe")) return await pipeCommand(args);
   const config = parseConnect(args);
   if (config === null) {
     console.log(CONNECT_HELP);

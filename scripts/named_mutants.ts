@@ -201,4 +201,20 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
     tests: ["tests/unix_test.ts"],
     withinSeconds: 60,
   },
+  {
+    name: "connect --pipe never passes an end of stream on (issue 10)",
+    file: "client/pipe.ts",
+    from: "          other(key).endOutput();",
+    to: "",
+    tests: ["tests/pipe_test.ts"],
+    withinSeconds: 45,
+  },
+  {
+    name: "connect --pipe fails when its output is closed early (issue 10)",
+    file: "client/pipe.ts",
+    from: 'if (side === "stdio" && ev.error instanceof Deno.errors.BrokenPipe) {',
+    to: "if (false) {",
+    tests: ["tests/pipe_test.ts"],
+    withinSeconds: 45,
+  },
 ];
