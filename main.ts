@@ -18,7 +18,7 @@ const VERSION = denoJson.version;
 const HELP = `sockdemo ${VERSION}: TCP echo and app-protocol server and client on a readiness loop
 
 Usage:
-  sockdemo serve   [--protocol echo|app] [--host HOST] [--port PORT | --unix PATH]
+  sockdemo serve   [--protocol echo|app] [--host HOST] [--port PORT | --unix PATH] [--pipe]
                    [--max-content BYTES] [--max-conns N] [--idle-timeout S]
                    [--drain-timeout S] [--workers N] [--log-format text|json]
                    [--quiet | --verbose]
@@ -26,6 +26,7 @@ Usage:
                    [--messages M | --duration S] [--size BYTES | MESSAGE...]
                    [--rate R] [--warmup S] [--timeout S] [--depth D] [--workers N]
                    [--json]
+  sockdemo connect --pipe [--host HOST] [--port PORT | --unix PATH] [--verbose]
   sockdemo connect --protocol app [search VALUE | binary TEXT] [--host HOST]
                    [--port PORT | --unix PATH] [--conns N] [--requests M | --duration S]
                    [--keep-alive] [--rate R]

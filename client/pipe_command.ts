@@ -8,7 +8,7 @@ import { Arguments } from "../lib/arguments.ts";
 import { connectTcp } from "../lib/connect_tcp.ts";
 import { hostPort } from "../lib/host_port.ts";
 import type { Stream } from "../lib/loop.ts";
-import { runPipe, stdio } from "./pipe.ts";
+import { runPipe, stdio } from "../lib/pipe.ts";
 
 /** Runs `sockdemo connect --pipe ARGS` and resolves to the exit code. */
 export async function pipeCommand(args: string[]): Promise<number> {

@@ -203,7 +203,7 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   },
   {
     name: "connect --pipe never passes an end of stream on (issue 10)",
-    file: "client/pipe.ts",
+    file: "lib/pipe.ts",
     from: "          other(key).endOutput();",
     to: "",
     tests: ["tests/pipe_test.ts"],
@@ -211,9 +211,17 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   },
   {
     name: "connect --pipe fails when its output is closed early (issue 10)",
-    file: "client/pipe.ts",
+    file: "lib/pipe.ts",
     from: 'if (side === "stdio" && ev.error instanceof Deno.errors.BrokenPipe) {',
     to: "if (false) {",
+    tests: ["tests/pipe_test.ts"],
+    withinSeconds: 45,
+  },
+  {
+    name: "serve --pipe goes on accepting other connections (issue 10)",
+    file: "server/serve_command.ts",
+    from: "    listener.close();\n    if (unix !== null) removeSocket(unix);\n  });",
+    to: "    if (unix !== null) removeSocket(unix);\n  });",
     tests: ["tests/pipe_test.ts"],
     withinSeconds: 45,
   },

@@ -11,12 +11,14 @@ import { DEFAULT_APP_LIMITS } from "./app.ts";
 import { formatStats, type ServerStats } from "./serve.ts";
 import {
   listen,
+  listenOne,
   listenUnix,
   logListenFailure,
   newServer,
   type ServeConfig,
 } from "./serve_config.ts";
 import { ServeWorkers } from "./serve_workers.ts";
+import { runPipe, stdio } from "../lib/pipe.ts";
 
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = "65432";
@@ -24,6 +26,7 @@ const DEFAULT_PORT = "65432";
 /** The help of `sockdemo serve`. */
 export const SERVE_HELP =
   `Usage: sockdemo serve [--protocol echo|app] [--host HOST] [--port PORT | --unix PATH]
+                      [--pipe]
                       [--max-content BYTES] [--max-conns N] [--idle-timeout S]
                       [--drain-timeout S] [--workers N] [--log-format text|json]
                       [--quiet | --verbose]
@@ -39,6 +42,10 @@ Options:
                        app: answer length-prefixed JSON-header requests
   --host HOST          address to listen on (default ${DEFAULT_HOST})
   --port PORT          port to listen on, 0 for any free one (default ${DEFAULT_PORT})
+  --pipe               like nc -l: serve the first connection only, joined to
+                       standard input and output (binary-safe, each direction
+                       ending on its own), refusing others; then exit. Lines go
+                       to standard error
   --unix PATH          listen on a Unix-domain socket instead; a stale socket file
                        is replaced, a live one is "address already in use", and the
                        file is removed when the server stops
@@ -68,6 +75,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     console.log(SERVE_HELP);
     return 0;
   }
+  if (config.pipe) return await servePipe(config);
   const log = new Log(
     config.verbosity,
     config.logFormat,
@@ -145,6 +153,7 @@ function parseServe(args: string[]): ServeConfig | null {
     host: { type: "string" },
     port: { type: "string" },
     unix: { type: "string" },
+    pipe: { type: "boolean", default: false },
     "max-content": { type: "string" },
     "max-conns": { type: "string" },
     "idle-timeout": { type: "string" },
@@ -170,6 +179,15 @@ function parseServe(args: string[]): ServeConfig | null {
   if (unix !== null && workers > 1) {
     a.fail("--workers needs TCP (SO_REUSEPORT listeners); a Unix socket is served by one loop");
   }
+  if (values.pipe) {
+    // One connection, bytes only: nothing else applies.
+    for (const name of ["protocol", "max-content", "max-conns", "idle-timeout", "log-format"]) {
+      if (args.some((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))) {
+        a.fail(`--pipe serves one connection byte for byte; --${name} does not apply`);
+      }
+    }
+    if (workers > 1) a.fail("--pipe serves one connection; --workers does not apply");
+  }
   let maxContent = DEFAULT_APP_LIMITS.maxContent;
   if (values["max-content"] !== undefined) {
     if (protocol !== "app") a.fail("--max-content applies to --protocol app");
@@ -185,6 +203,7 @@ function parseServe(args: string[]): ServeConfig | null {
     host: values.host ?? DEFAULT_HOST,
     port,
     unix,
+    pipe: values.pipe,
     maxContent,
     maxConns,
     idleTimeout: a.seconds("--idle-timeout", idleText, true),
@@ -201,4 +220,42 @@ function removeSocket(path: string): void {
   } catch {
     // Already gone (someone removed it): nothing to clean.
   }
+}
+
+// `serve --pipe`, like `nc -l`: the first connection only, joined to standard
+// input and output; the listener closes at once, so others are refused. Its
+// lines go to standard error: standard output carries the peer's bytes.
+async function servePipe(config: ServeConfig): Promise<number> {
+  const unix = config.unix;
+  const listener = unix === null ? listenOne(config) : await listenUnix(unix);
+  const say = (line: string) => console.error(line);
+  if ("reason" in listener) {
+    say(`sockdemo: cannot listen on ${listener.address}: ${listener.reason}`);
+    return 1;
+  }
+  const address = unix === null
+    ? hostPort((listener.addr as Deno.NetAddr).hostname, (listener.addr as Deno.NetAddr).port)
+    : `unix:${unix}`;
+  say(`Listening on ${address} (pipe: one connection)`);
+  const encoder = new TextEncoder();
+  const trace = config.verbosity === "verbose"
+    ? (line: string) => Deno.stderr.writeSync(encoder.encode(`sockdemo: ${line}\n`))
+    : null;
+  const accepting = listener.accept();
+  const conn = await accepting.finally(() => {
+    listener.close();
+    if (unix !== null) removeSocket(unix);
+  });
+  (conn as Partial<Deno.TcpConn>).setNoDelay?.(true);
+  const peer = conn.remoteAddr.transport === "tcp"
+    ? hostPort(conn.remoteAddr.hostname, conn.remoteAddr.port)
+    : address;
+  if (config.verbosity !== "quiet") say(`Accepted ${peer}; refusing others`);
+  const outcome = await runPipe(Promise.resolve(conn), stdio(), peer, trace);
+  trace?.(`${outcome.sent} bytes sent, ${outcome.received} received`);
+  if (outcome.failure !== null) {
+    say(`sockdemo: ${outcome.failure}`);
+    return 1;
+  }
+  return 0;
 }

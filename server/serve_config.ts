@@ -18,6 +18,8 @@ export interface ServeConfig {
   readonly port: number;
   /** A Unix-domain socket's path to listen on instead of `host` and `port`, or null. */
   readonly unix: string | null;
+  /** Serve one connection joined to standard input and output (`nc -l`), then stop. */
+  readonly pipe: boolean;
   readonly maxContent: number;
   readonly maxConns: number;
   readonly idleTimeout: number;
@@ -127,6 +129,15 @@ export function listen(
   } catch (e) {
     for (const l of listeners) l.close();
     return failure(config.host, port, e);
+  }
+}
+
+/** One plain listener for `config` (no SO_REUSEPORT), or why it cannot listen. */
+export function listenOne(config: ServeConfig): Deno.TcpListener | ListenFailure {
+  try {
+    return Deno.listen({ hostname: config.host, port: config.port });
+  } catch (e) {
+    return failure(config.host, config.port, e);
   }
 }
 

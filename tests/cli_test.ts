@@ -21,6 +21,7 @@ const SERVE_OPTIONS = [
   "--host",
   "--port",
   "--unix",
+  "--pipe",
   "--max-content",
   "--max-conns",
   "--idle-timeout",
@@ -35,6 +36,7 @@ const CONNECT_OPTIONS = [
   "--host",
   "--port",
   "--unix",
+  "--pipe",
   "--conns",
   "--messages",
   "--size",
@@ -209,6 +211,10 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
     [
       ["connect", "--unix", "/tmp/x.sock", "--host", "::1"],
       'sockdemo: --unix takes the place of --host and --port: give one or the other (try "sockdemo connect --help")',
+    ],
+    [
+      ["serve", "--pipe", "--protocol", "app"],
+      'sockdemo: --pipe serves one connection byte for byte; --protocol does not apply (try "sockdemo serve --help")',
     ],
     [
       ["serve", "--unix", "/tmp/x.sock", "--workers", "2"],

@@ -129,3 +129,104 @@ Deno.test("pipe: a refused connection is one line on standard error, exit 1", as
   assert.equal(r.stderr, `sockdemo: cannot connect to 127.0.0.1:${port}: connection refused\n`);
   assert.equal(r.stdout, "");
 });
+
+/** `sockdemo serve --pipe ARGS` fed `input`; resolves with its address once it listens. */
+async function servePipe(args: string[], input: Uint8Array) {
+  const [cmd, argv] = sockdemoCommand(["serve", "--pipe", ...args]);
+  const child = new Deno.Command(cmd, {
+    args: argv,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(30_000),
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const writing = writer.write(input).then(() => writer.close()).catch(() => {});
+  const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let err = "";
+  while (!err.includes("\n")) err += (await lines.read()).value ?? "";
+  const rest = (async () => {
+    for (;;) {
+      const { value, done } = await lines.read();
+      if (done) return err;
+      err += value;
+    }
+  })();
+  const done = (async () => {
+    const out = new Uint8Array(await new Response(child.stdout).arrayBuffer());
+    await writing;
+    return { code: (await child.status).code, stdout: out, stderr: await rest };
+  })();
+  return { first: err.split("\n")[0], done };
+}
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes.slice()));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+for (const transport of ["tcp", "unix"]) {
+  Deno.test(`pipe: serve --pipe < file and connect --pipe > copy over ${transport}: the same SHA-256`, async () => {
+    const file = new Uint8Array(8 << 20);
+    for (let i = 0; i < file.length; i += 65536) {
+      crypto.getRandomValues(file.subarray(i, Math.min(i + 65536, file.length)));
+    }
+    const dir = await Deno.makeTempDir();
+    try {
+      const where = transport === "tcp" ? ["--port", "0"] : ["--unix", `${dir}/p.sock`];
+      const server = await servePipe(where, file);
+      const m = /^Listening on (127\.0\.0\.1:(\d+)|unix:(\S+)) \(pipe: one connection\)$/.exec(
+        server.first,
+      );
+      assert.ok(m !== null, server.first);
+      const target = transport === "tcp" ? ["--port", m[2]] : ["--unix", m[3]];
+      const copy = await pipe(target, new Uint8Array(0));
+      assert.equal(copy.code, 0, copy.stderr);
+      const served = await within(server.done, 30_000, "serve --pipe to end");
+      assert.equal(served.code, 0, served.stderr);
+      assert.equal(copy.stdout.length, file.length);
+      assert.equal(await sha256(copy.stdout), await sha256(file));
+      // Others are refused once it has its one connection.
+      if (transport === "tcp") {
+        await assert.rejects(
+          Deno.connect({ hostname: "127.0.0.1", port: Number(m[2]) }),
+          Deno.errors.ConnectionRefused,
+        );
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("pipe: while serve --pipe has its one connection, others are refused", async () => {
+  const [cmd, argv] = sockdemoCommand(["serve", "--pipe", "--port", "0"]);
+  const child = new Deno.Command(cmd, {
+    args: argv,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(30_000),
+  }).spawn();
+  const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let err = "";
+  const waitFor = async (re: RegExp) => {
+    while (!re.test(err)) err += (await lines.read()).value ?? "";
+    return re.exec(err)!;
+  };
+  const port = Number((await waitFor(/Listening on 127\.0\.0\.1:(\d+)/))[1]);
+  const first = await Deno.connect({ hostname: "127.0.0.1", port });
+  await waitFor(/Accepted 127\.0\.0\.1:\d+; refusing others/);
+  await assert.rejects(
+    Deno.connect({ hostname: "127.0.0.1", port }),
+    Deno.errors.ConnectionRefused,
+  );
+  // Both directions end: our FIN, and its input's end.
+  await first.closeWrite();
+  await child.stdin.close();
+  const got = await new Response(first.readable).arrayBuffer();
+  assert.equal(got.byteLength, 0);
+  assert.equal((await child.status).code, 0);
+  await lines.cancel();
+  await child.stdout.cancel();
+});

@@ -128,6 +128,7 @@ const CONFIG: ServeConfig = {
   host: "127.0.0.1",
   port: 0,
   unix: null,
+  pipe: false,
   maxContent: 0,
   maxConns: Infinity,
   idleTimeout: 0,
