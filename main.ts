@@ -19,14 +19,17 @@ const HELP = `sockdemo ${VERSION}: TCP echo and app-protocol server and client o
 
 Usage:
   sockdemo serve   [--protocol echo|app] [--host HOST] [--port PORT | --unix PATH] [--pipe]
+                   [--tls-cert FILE --tls-key FILE]
                    [--max-content BYTES] [--max-conns N] [--idle-timeout S]
                    [--drain-timeout S] [--workers N] [--log-format text|json]
                    [--quiet | --verbose]
   sockdemo connect [--host HOST] [--port PORT | --unix PATH] [--conns N]
+                   [--tls [--ca FILE] [--server-name NAME]]
                    [--messages M | --duration S] [--size BYTES | MESSAGE...]
                    [--rate R] [--warmup S] [--timeout S] [--depth D] [--workers N]
                    [--json]
-  sockdemo connect --pipe [--host HOST] [--port PORT | --unix PATH] [--verbose]
+  sockdemo connect --pipe [--host HOST] [--port PORT | --unix PATH] [--tls ...]
+                   [--verbose]
   sockdemo connect --protocol app [search VALUE | binary TEXT] [--host HOST]
                    [--port PORT | --unix PATH] [--conns N] [--requests M | --duration S]
                    [--keep-alive] [--rate R]

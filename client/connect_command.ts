@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Arguments } from "../lib/arguments.ts";
+import { Arguments, CannotRead } from "../lib/arguments.ts";
 import type { RunResult } from "./connect.ts";
 import {
   type ConnectConfig,
@@ -15,6 +15,7 @@ import {
 import { runConnectWorkers, WorkersUnavailable } from "./connect_workers.ts";
 import { pipeCommand } from "./pipe_command.ts";
 import { Progress } from "./progress.ts";
+import { tlsOptions } from "./tls_options.ts";
 import { formatReport } from "./report.ts";
 
 const DEFAULT_HOST = "127.0.0.1";
@@ -24,10 +25,12 @@ const GUIDE_MESSAGES = ["Message 1 from client.", "Message 2 from client."];
 /** The help of `sockdemo connect`. */
 export const CONNECT_HELP =
   `Usage: sockdemo connect [--host HOST] [--port PORT | --unix PATH] [--conns N]
+                        [--tls [--ca FILE] [--server-name NAME]]
                         [--messages M | --duration S] [--size BYTES | MESSAGE...]
                         [--rate R] [--warmup S] [--timeout S] [--depth D]
                         [--workers N] [--json]
-       sockdemo connect --pipe [--host HOST] [--port PORT | --unix PATH] [--verbose]
+       sockdemo connect --pipe [--host HOST] [--port PORT | --unix PATH] [--tls ...]
+                        [--verbose]
        sockdemo connect --protocol app [search VALUE | binary TEXT] [--conns N]
                         [--requests M | --duration S] [--keep-alive] [--rate R]
                         [--warmup S] [--timeout S] [--depth D] [--workers N]
@@ -56,6 +59,11 @@ Options:
   --host HOST        server address (default ${DEFAULT_HOST})
   --port PORT        server port (default ${DEFAULT_PORT})
   --unix PATH        connect to a Unix-domain socket instead of HOST:PORT
+  --tls              speak TLS to the server (verified against the system's
+                     roots and --ca; a failed handshake is a failed connect)
+  --ca FILE          also trust this CA certificate (PEM): how a self-signed
+                     server is trusted
+  --server-name NAME the name the certificate must carry (default: --host)
   --conns N          clients at once (default 2 for echo, 1 for app)
   --messages M       echo: M generated messages per connection (needs --size)
   --size BYTES       echo: size of each generated message
@@ -85,8 +93,15 @@ Options:
 /** Runs `sockdemo connect ARGS` and resolves to the exit code. */
 export async function connectCommand(args: string[]): Promise<number> {
   // A pipe is not a run of clients: its own few options, checked on their own.
-  if (args.includes("--pipe")) return await pipeCommand(args);
-  const config = parseConnect(args);
+  let config: ConnectConfig | null;
+  try {
+    if (args.includes("--pipe")) return await pipeCommand(args);
+    config = parseConnect(args);
+  } catch (e) {
+    if (!(e instanceof CannotRead)) throw e;
+    console.error(`sockdemo: ${e.message}`);
+    return 1;
+  }
   if (config === null) {
     console.log(CONNECT_HELP);
     return 0;
@@ -141,6 +156,9 @@ function parseConnect(args: string[]): ConnectConfig | null {
     host: { type: "string" },
     port: { type: "string" },
     unix: { type: "string" },
+    tls: { type: "boolean", default: false },
+    ca: { type: "string" },
+    "server-name": { type: "string" },
     conns: { type: "string" },
     messages: { type: "string" },
     size: { type: "string" },
@@ -178,6 +196,7 @@ function parseConnect(args: string[]): ConnectConfig | null {
     a.fail("--unix takes the place of --host and --port: give one or the other");
   }
   if (unix === "") a.fail("--unix needs a path");
+  const tls = tlsOptions(a, values.tls, values.ca, values["server-name"], unix);
   const defaultConns = protocol === "app" ? "1" : "2";
   const conns = a.integer("--conns", values.conns ?? defaultConns, 1, 1_000_000);
   const duration = values.duration === undefined
@@ -203,6 +222,7 @@ function parseConnect(args: string[]): ConnectConfig | null {
     hostname: values.host ?? DEFAULT_HOST,
     port,
     unix,
+    tls,
     conns,
     workers,
     duration,

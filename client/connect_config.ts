@@ -2,6 +2,7 @@ import { hostPort } from "../lib/host_port.ts";
 import { AppClient } from "./app.ts";
 import { AppPrinter } from "./app_printer.ts";
 import { binaryRequest, searchRequest } from "./app_request.ts";
+import { connectTls, type TlsClientOptions } from "../lib/connect_tls.ts";
 import type { Stream } from "../lib/loop.ts";
 import { runClients, type RunResult } from "./connect.ts";
 import { ConversationPrinter } from "./conversation.ts";
@@ -20,6 +21,8 @@ export interface ConnectConfig {
   readonly port: number;
   /** A Unix-domain socket's path to connect to instead of `hostname` and `port`, or null. */
   readonly unix: string | null;
+  /** TLS over the TCP connection, and how to verify the server; null for plain TCP. */
+  readonly tls: TlsClientOptions | null;
   /** Clients at once, in all workers together. */
   readonly conns: number;
   /** Workers the clients are split across (1: this thread alone). */
@@ -95,9 +98,7 @@ export function runConnect(
     hostname: config.hostname,
     port: config.port,
     address,
-    dial: unix === null
-      ? undefined
-      : () => Deno.connect({ transport: "unix", path: unix }) as Promise<Stream>,
+    dial: dialer(config),
     conns,
     share: share ?? undefined,
     meter,
@@ -152,4 +153,14 @@ export function runConnect(
       return first < requests ? session(done.index, first) : null;
     },
   });
+}
+
+/** How `config` opens a connection: a Unix socket, TLS, or (undefined) plain TCP. */
+export function dialer(
+  config: Pick<ConnectConfig, "hostname" | "port" | "unix" | "tls">,
+): (() => Promise<Stream>) | undefined {
+  const { unix, tls } = config;
+  if (unix !== null) return () => Deno.connect({ transport: "unix", path: unix });
+  if (tls !== null) return () => connectTls(config.hostname, config.port, tls);
+  return undefined;
 }

@@ -9,6 +9,8 @@ import { connectTcp } from "../lib/connect_tcp.ts";
 import { hostPort } from "../lib/host_port.ts";
 import type { Stream } from "../lib/loop.ts";
 import { runPipe, stdio } from "../lib/pipe.ts";
+import { tlsOptions } from "./tls_options.ts";
+import { dialer } from "./connect_config.ts";
 
 /** Runs `sockdemo connect --pipe ARGS` and resolves to the exit code. */
 export async function pipeCommand(args: string[]): Promise<number> {
@@ -17,6 +19,9 @@ export async function pipeCommand(args: string[]): Promise<number> {
     host: { type: "string" },
     port: { type: "string" },
     unix: { type: "string" },
+    tls: { type: "boolean", default: false },
+    ca: { type: "string" },
+    "server-name": { type: "string" },
     verbose: { type: "boolean", default: false },
   });
   const values = a.values;
@@ -27,9 +32,9 @@ export async function pipeCommand(args: string[]): Promise<number> {
   const host = values.host ?? "127.0.0.1";
   const port = a.integer("--port", values.port ?? "65432", 1, 65535);
   const address = unix === null ? hostPort(host, port) : `unix:${unix}`;
-  const dialing: Promise<Stream> = unix === null
-    ? connectTcp(host, port)
-    : Deno.connect({ transport: "unix", path: unix });
+  const tls = tlsOptions(a, values.tls, values.ca, values["server-name"], unix);
+  const dial = dialer({ hostname: host, port, unix, tls });
+  const dialing: Promise<Stream> = dial === undefined ? connectTcp(host, port) : dial();
   const encoder = new TextEncoder();
   const trace = values.verbose
     ? (line: string) => Deno.stderr.writeSync(encoder.encode(`sockdemo: ${line}\n`))

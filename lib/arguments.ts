@@ -15,6 +15,9 @@ export class UsageError extends Error {
   }
 }
 
+/** A file the command line names cannot be read: a runtime failure (exit 1), not a usage error. */
+export class CannotRead extends Error {}
+
 /** The option table of a subcommand, as `parseArgs` takes it. */
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 

@@ -21,6 +21,8 @@ export function describeError(error: unknown): string {
   }
   const message = error instanceof Error ? error.message : String(error);
   if (/failed to lookup address/i.test(message)) return "host name not found";
+  // rustls appends a link to its manual; the cause is the first clause.
+  if (/without sending TLS close_notify/.test(message)) return "closed without a TLS close_notify";
   const line = message.split("\n")[0].replace(/\s*\(os error \d+\)\s*$/, "").trim();
   return line.length > 0 ? line[0].toLowerCase() + line.slice(1) : "unknown error";
 }

@@ -225,4 +225,20 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
     tests: ["tests/pipe_test.ts"],
     withinSeconds: 45,
   },
+  {
+    name: "serve --tls-cert serves plain TCP (issue 10)",
+    file: "server/serve_config.ts",
+    from: "if (config.tls === null) return Deno.listen(options);",
+    to: "return Deno.listen(options);",
+    tests: ["tests/tls_test.ts"],
+    withinSeconds: 60,
+  },
+  {
+    name: "connect --ca is not trusted (issue 10)",
+    file: "lib/connect_tls.ts",
+    from: "caCerts: options.ca === null ? undefined : [options.ca],",
+    to: "caCerts: undefined,",
+    tests: ["tests/tls_test.ts"],
+    withinSeconds: 60,
+  },
 ];

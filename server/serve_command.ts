@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { Arguments } from "../lib/arguments.ts";
+import { Arguments, CannotRead } from "../lib/arguments.ts";
+import { describeError } from "../lib/describe_error.ts";
 import { hostPort } from "../lib/host_port.ts";
 import { Log } from "../lib/log.ts";
 import { DEFAULT_APP_LIMITS } from "./app.ts";
@@ -26,7 +27,7 @@ const DEFAULT_PORT = "65432";
 /** The help of `sockdemo serve`. */
 export const SERVE_HELP =
   `Usage: sockdemo serve [--protocol echo|app] [--host HOST] [--port PORT | --unix PATH]
-                      [--pipe]
+                      [--pipe] [--tls-cert FILE --tls-key FILE]
                       [--max-content BYTES] [--max-conns N] [--idle-timeout S]
                       [--drain-timeout S] [--workers N] [--log-format text|json]
                       [--quiet | --verbose]
@@ -46,6 +47,9 @@ Options:
                        standard input and output (binary-safe, each direction
                        ending on its own), refusing others; then exit. Lines go
                        to standard error
+  --tls-cert FILE      serve TLS with this certificate chain (PEM) and...
+  --tls-key FILE       ...this private key (PEM); a failed handshake ends that
+                       connection only, with a line saying why
   --unix PATH          listen on a Unix-domain socket instead; a stale socket file
                        is replaced, a live one is "address already in use", and the
                        file is removed when the server stops
@@ -70,7 +74,14 @@ Options:
 
 /** Runs `sockdemo serve ARGS` and resolves to the exit code. */
 export async function serveCommand(args: string[]): Promise<number> {
-  const config = parseServe(args);
+  let config: ServeConfig | null;
+  try {
+    config = parseServe(args);
+  } catch (e) {
+    if (!(e instanceof CannotRead)) throw e;
+    console.error(`sockdemo: ${e.message}`);
+    return 1;
+  }
   if (config === null) {
     console.log(SERVE_HELP);
     return 0;
@@ -95,7 +106,12 @@ export async function serveCommand(args: string[]): Promise<number> {
     const address = unix === null
       ? hostPort((first.addr as Deno.NetAddr).hostname, (first.addr as Deno.NetAddr).port)
       : `unix:${unix}`;
-    log.notice("listening", `Listening on ${address}`, { address, protocol: config.protocol });
+    const tls = config.tls === null ? "" : " (TLS)";
+    log.notice("listening", `Listening on ${address}${tls}`, {
+      address,
+      protocol: config.protocol,
+      tls: config.tls !== null,
+    });
     const server = newServer(config, listener, log);
     stop = () => server.stop();
     // The socket file outlives its listener: it goes when the server does.
@@ -107,7 +123,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     const workers = new ServeWorkers(config, log);
     const address = await workers.listen();
     if (address === null) return 1;
-    log.notice("listening", `Listening on ${address} (${config.workers} workers)`, {
+    const tls = config.tls === null ? "" : ", TLS";
+    log.notice("listening", `Listening on ${address} (${config.workers} workers${tls})`, {
       address,
       protocol: config.protocol,
       workers: config.workers,
@@ -154,6 +171,8 @@ function parseServe(args: string[]): ServeConfig | null {
     port: { type: "string" },
     unix: { type: "string" },
     pipe: { type: "boolean", default: false },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
     "max-content": { type: "string" },
     "max-conns": { type: "string" },
     "idle-timeout": { type: "string" },
@@ -204,6 +223,7 @@ function parseServe(args: string[]): ServeConfig | null {
     port,
     unix,
     pipe: values.pipe,
+    tls: tlsFiles(a, values["tls-cert"], values["tls-key"], unix),
     maxContent,
     maxConns,
     idleTimeout: a.seconds("--idle-timeout", idleText, true),
@@ -258,4 +278,26 @@ async function servePipe(config: ServeConfig): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+// `--tls-cert FILE --tls-key FILE`, both or neither, read now (their PEM travels to workers).
+function tlsFiles(
+  a: { fail(message: string): never },
+  certPath: string | undefined,
+  keyPath: string | undefined,
+  unix: string | null,
+): ServeConfig["tls"] {
+  if (certPath === undefined && keyPath === undefined) return null;
+  if (certPath === undefined || keyPath === undefined) {
+    a.fail("--tls-cert and --tls-key go together");
+  }
+  if (unix !== null) a.fail("TLS runs over TCP, not --unix");
+  const read = (what: string, path: string) => {
+    try {
+      return Deno.readTextFileSync(path);
+    } catch (e) {
+      throw new CannotRead(`cannot read the TLS ${what} ${path}: ${describeError(e)}`);
+    }
+  };
+  return { cert: read("certificate", certPath), key: read("key", keyPath) };
 }

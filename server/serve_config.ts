@@ -20,6 +20,8 @@ export interface ServeConfig {
   readonly unix: string | null;
   /** Serve one connection joined to standard input and output (`nc -l`), then stop. */
   readonly pipe: boolean;
+  /** TLS: the certificate chain and private key in PEM; null for plain TCP. */
+  readonly tls: { readonly cert: string; readonly key: string } | null;
   readonly maxContent: number;
   readonly maxConns: number;
   readonly idleTimeout: number;
@@ -113,9 +115,7 @@ export function listen(
   port: number,
   probed = false,
 ): Deno.TcpListener[] | ListenFailure {
-  const open = (port: number, reusePort: boolean) =>
-    // A deep backlog so bursts of thousands of connects are not refused.
-    Deno.listen({ hostname: config.host, port, tcpBacklog: 4096, reusePort });
+  const open = (port: number, reusePort: boolean) => tcpListener(config, port, reusePort);
   const listeners: Deno.TcpListener[] = [];
   try {
     if (ACCEPTORS === 1) return [open(port, false)];
@@ -133,12 +133,20 @@ export function listen(
 }
 
 /** One plain listener for `config` (no SO_REUSEPORT), or why it cannot listen. */
-export function listenOne(config: ServeConfig): Deno.TcpListener | ListenFailure {
+export function listenOne(config: ServeConfig): Deno.Listener | ListenFailure {
   try {
-    return Deno.listen({ hostname: config.host, port: config.port });
+    return tcpListener(config, config.port, false);
   } catch (e) {
     return failure(config.host, config.port, e);
   }
+}
+
+// A TCP listener, or a TLS one (its handshakes happen on each connection's first read).
+function tcpListener(config: ServeConfig, port: number, reusePort: boolean): Deno.TcpListener {
+  // A deep backlog so bursts of thousands of connects are not refused.
+  const options = { hostname: config.host, port, tcpBacklog: 4096, reusePort };
+  if (config.tls === null) return Deno.listen(options);
+  return Deno.listenTls({ ...options, ...config.tls }) as unknown as Deno.TcpListener;
 }
 
 function failure(host: string, port: number, e: unknown): ListenFailure {

@@ -22,6 +22,8 @@ const SERVE_OPTIONS = [
   "--port",
   "--unix",
   "--pipe",
+  "--tls-cert",
+  "--tls-key",
   "--max-content",
   "--max-conns",
   "--idle-timeout",
@@ -37,6 +39,9 @@ const CONNECT_OPTIONS = [
   "--port",
   "--unix",
   "--pipe",
+  "--tls",
+  "--ca",
+  "--server-name",
   "--conns",
   "--messages",
   "--size",
@@ -211,6 +216,14 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
     [
       ["connect", "--unix", "/tmp/x.sock", "--host", "::1"],
       'sockdemo: --unix takes the place of --host and --port: give one or the other (try "sockdemo connect --help")',
+    ],
+    [
+      ["serve", "--tls-cert", "/tmp/c.pem"],
+      'sockdemo: --tls-cert and --tls-key go together (try "sockdemo serve --help")',
+    ],
+    [
+      ["connect", "--ca", "/tmp/ca.pem"],
+      'sockdemo: --ca goes with --tls (try "sockdemo connect --help")',
     ],
     [
       ["serve", "--pipe", "--protocol", "app"],

@@ -17,6 +17,7 @@ function config(mode: string, conns: number): ConnectConfig {
     hostname: mode,
     port: 9,
     unix: null,
+    tls: null,
     conns,
     workers: 2,
     duration: null,

@@ -129,6 +129,7 @@ const CONFIG: ServeConfig = {
   port: 0,
   unix: null,
   pipe: false,
+  tls: null,
   maxContent: 0,
   maxConns: Infinity,
   idleTimeout: 0,
