@@ -52,11 +52,13 @@ async function serve(peers: ScriptedPeer[], newSession: () => Session): Promise<
     newSession,
   });
   const running = server.run();
-  // Quiet means: no peer has had a byte taken or written for a while.
+  // Quiet means: no peer has had a byte taken or written for a while, long
+  // enough (about 200 ms) that a pause of the whole process (a garbage
+  // collection, a busy machine) is not mistaken for it.
   let last = "", still = 0;
   const deadline = performance.now() + 20_000;
   while (still < 20 && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, 10));
     const now = peers.map((p) => `${p.taken}/${p.received.length}/${p.closed}`).join();
     still = now === last ? still + 1 : 0;
     last = now;
