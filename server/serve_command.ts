@@ -256,7 +256,7 @@ async function servePipe(config: ServeConfig): Promise<number> {
   const address = unix === null
     ? hostPort((listener.addr as Deno.NetAddr).hostname, (listener.addr as Deno.NetAddr).port)
     : `unix:${unix}`;
-  say(`Listening on ${address} (pipe: one connection)`);
+  say(`Listening on ${address} (pipe: one connection${config.tls === null ? "" : ", TLS"})`);
   const encoder = new TextEncoder();
   const trace = config.verbosity === "verbose"
     ? (line: string) => Deno.stderr.writeSync(encoder.encode(`sockdemo: ${line}\n`))

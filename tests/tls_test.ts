@@ -4,7 +4,7 @@
  * committed). Bad clients end their own connection only.
  */
 import assert from "node:assert/strict";
-import { runCommand, runSockdemo, ServerProcess } from "./sockdemo_process.ts";
+import { rssKiB, runCommand, runSockdemo, ServerProcess } from "./sockdemo_process.ts";
 
 async function hasOpenssl(): Promise<boolean> {
   try {
@@ -68,6 +68,7 @@ async function makeCerts(dir: string): Promise<void> {
 }
 
 const openssl = await hasOpenssl();
+const TLS_PEER = new URL("./foreign/tls_peer.py", import.meta.url).pathname;
 
 Deno.test({
   name: openssl
@@ -137,12 +138,66 @@ Deno.test({
         assert.equal(named.code, 0, named.stderr);
         const piped = await runSockdemo(["connect", "--pipe", "--port", port, ...trust]);
         assert.equal(piped.code, 0, piped.stderr);
+        // 300 clients that start a handshake and stop: they wait, the server goes on.
+        const before = await rssKiB(server.pid);
+        const stalled: Deno.TcpConn[] = [];
+        for (let i = 0; i < 300; i++) {
+          const c = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+          await c.write(new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])); // a ClientHello begun
+          stalled.push(c);
+        }
+        await server.waitFor(/\(30[0-9] open\)/, 20_000, "the 300 stalled handshakes accepted");
+        const during = await rssKiB(server.pid);
+        console.log(`300 stalled TLS handshakes: server RSS ${before} -> ${during} KiB`);
+        assert.ok(during - before < 64 * 1024, `RSS grew by ${during - before} KiB`);
+        const after = await runSockdemo(["connect", "--port", port, ...trust, "--conns", "2"]);
+        assert.equal(after.code, 0, after.stderr);
+        for (const c of stalled) c.close();
       } finally {
         const out = await server.stop();
         assert.match(out.stderr, /UnknownCA/);
         assert.match(out.stderr, /BadCertificate/);
         assert.equal(out.code, 0);
       }
+      // Foreign peers: Python's ssl module as client of ours, and as server for ours.
+      const echoServer = await ServerProcess.start(tls);
+      try {
+        const py = await runCommand("python3", [
+          TLS_PEER,
+          "echo-client",
+          String(echoServer.port),
+          `${dir}/ca.pem`,
+        ]);
+        assert.equal(py.stdout, "echo verified\n", py.stderr);
+      } finally {
+        await echoServer.stop();
+      }
+      const pyServer = new Deno.Command("python3", {
+        args: [TLS_PEER, "echo-server", `${dir}/server.pem`, `${dir}/server.key`],
+        stdout: "piped",
+        signal: AbortSignal.timeout(30_000),
+      }).spawn();
+      const lines = pyServer.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let first = "";
+      while (!first.includes("\n")) first += (await lines.read()).value ?? "";
+      const ours = await runSockdemo([
+        "connect",
+        "--port",
+        first.trim(),
+        ...trust,
+        "--server-name",
+        "localhost",
+        "--conns",
+        "1",
+        "--messages",
+        "50",
+        "--size",
+        "2000",
+      ]);
+      assert.equal(ours.code, 0, ours.stderr);
+      assert.match(ours.stdout, /^1 connection, 50 messages verified, 100000 bytes sent/);
+      await pyServer.status;
+      await lines.cancel();
       const app = await ServerProcess.start(["--protocol", "app", ...tls]);
       try {
         const r = await runSockdemo([
@@ -157,6 +212,13 @@ Deno.test({
         ]);
         assert.equal(r.stdout, "In the caves beneath the Misty Mountains. 💍\n");
         assert.equal(r.code, 0, r.stderr);
+        const py = await runCommand("python3", [
+          TLS_PEER,
+          "app-client",
+          String(app.port),
+          `${dir}/ca.pem`,
+        ]);
+        assert.equal(py.stdout, "In the caves beneath the Misty Mountains. 💍\n", py.stderr);
       } finally {
         await app.stop();
       }
