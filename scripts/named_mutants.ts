@@ -196,8 +196,8 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "serve --unix leaves its socket file behind (issue 10)",
     file: "server/serve_command.ts",
-    from: "if (unix !== null) removeSocket(unix);",
-    to: "",
+    from: "      if (unix !== null) removeSocket(unix);\n      return { stats, died: false };",
+    to: "      return { stats, died: false };",
     tests: ["tests/unix_test.ts"],
     withinSeconds: 60,
   },
