@@ -198,6 +198,29 @@ Deno.test({
       assert.match(ours.stdout, /^1 connection, 50 messages verified, 100000 bytes sent/);
       await pyServer.status;
       await lines.cancel();
+      // Two workers, each with its TLS listeners on the port.
+      const workers = await ServerProcess.start(["--workers", "2", ...tls]);
+      try {
+        assert.match(workers.stdout, /^Listening on 127\.0\.0\.1:\d+ \(2 workers, TLS\)$/m);
+        const r = await runSockdemo([
+          "connect",
+          "--port",
+          String(workers.port),
+          ...trust,
+          "--conns",
+          "20",
+          "--messages",
+          "5",
+          "--size",
+          "100",
+          "--workers",
+          "2",
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^20 connections, 100 messages verified/);
+      } finally {
+        await workers.stop();
+      }
       const app = await ServerProcess.start(["--protocol", "app", ...tls]);
       try {
         const r = await runSockdemo([
