@@ -34,7 +34,9 @@
  *                        [--c-tools DIR] [--offline]
  *
  * Scenario names for `--only`: ping-pong, bulk, c10k, app, app keep-alive,
- * scaling, client-scaling, idle, client.
+ * tls bulk, tls handshakes (when openssl can make certificates; always driven
+ * by `sockdemo connect --tls`, beside Node's `tls` echo server), scaling,
+ * client-scaling, idle, client.
  *
  * @module
  */
@@ -92,8 +94,8 @@ interface Scenario {
   readonly servers: ServerKind[];
   /** `sockdemo connect` arguments. */
   readonly args: string[];
-  /** The same scenario for the C load client: mode, conns, messages, size, depth. */
-  readonly loadgen: string[];
+  /** The same scenario for the C load client: mode, conns, messages, size, depth; null: none (TLS). */
+  readonly loadgen: string[] | null;
 }
 
 interface Sample {
@@ -185,6 +187,50 @@ async function main(): Promise<void> {
         loadgen: ["appka", "50", "2000", "0", "1"],
       },
     ];
+    const certs = await makeCerts(tools);
+    if (certs !== null) {
+      const tls = ["--tls-cert", certs.cert, "--tls-key", certs.key];
+      const sockdemoTls: ServerKind = {
+        name: "sockdemo",
+        command: (
+          port,
+        ) => [deno, [
+          ...RUN,
+          "--allow-net",
+          "--allow-read",
+          MAIN,
+          "serve",
+          "--port",
+          `${port}`,
+          "--quiet",
+          ...tls,
+        ]],
+      };
+      const nodeTls: ServerKind = {
+        name: "node tls",
+        command: (
+          port,
+        ) => ["node", [`${ROOT}bench/node_tls_echo.mjs`, `${port}`, certs.cert, certs.key]],
+      };
+      const servers = [sockdemoTls, ...(await has("node") ? [nodeTls] : [])];
+      const trust = ["--tls", "--ca", certs.ca];
+      scenarios.push(
+        {
+          name: "tls bulk",
+          what: "TLS, 8 connections x 1 MiB, depth 4 (driven by sockdemo connect --tls)",
+          servers,
+          args: ["--conns", "8", "--size", "1048576", "--depth", "4", ...trust, ...timed],
+          loadgen: null,
+        },
+        {
+          name: "tls handshakes",
+          what: "TLS, 1,000 connections x 1 message of 64 B: handshakes/s, set-up included",
+          servers,
+          args: ["--conns", "1000", "--messages", "1", "--size", "64", ...trust, "--json"],
+          loadgen: null,
+        },
+      );
+    }
     for (const scenario of scenarios) {
       if (ONLY && !ONLY.includes(scenario.name)) continue;
       await runScenario(scenario, loadgen);
@@ -207,10 +253,16 @@ async function main(): Promise<void> {
 }
 
 async function runScenario(s: Scenario, loadgen: string | null): Promise<void> {
-  console.log(`\n${s.name}: ${s.what} (median of ${ROUNDS}, driven by ${DRIVER})`);
+  console.log(
+    `\n${s.name}: ${s.what} (median of ${ROUNDS}, driven by ${
+      DRIVER === "c" && s.loadgen !== null ? "the C load client" : "sockdemo connect"
+    })`,
+  );
   const samples = new Map<string, Sample[]>(s.servers.map((k) => [k.name, []]));
   const run = (server: Server) =>
-    DRIVER === "c" ? driveLoadgen(server, loadgen!, s.loadgen) : drive(server, s.args);
+    DRIVER === "c" && s.loadgen !== null
+      ? driveLoadgen(server, loadgen!, s.loadgen)
+      : drive(server, s.args);
   // Every server runs for the whole scenario, warmed by one run, then they take turns.
   const servers: Server[] = [];
   try {
@@ -676,6 +728,64 @@ class Server {
     }
     await this.child.status;
     await sleep(300); // let the kernel reap the sockets before the next server
+  }
+}
+
+/** A CA and a server certificate for 127.0.0.1 made with openssl in `dir`, or null without openssl. */
+async function makeCerts(dir: string): Promise<{ ca: string; cert: string; key: string } | null> {
+  const run = async (args: string[]) =>
+    (await new Deno.Command("openssl", { args, stdout: "null", stderr: "null" }).output()).success;
+  try {
+    const ok = await run([
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${dir}/ca.key`,
+      "-out",
+      `${dir}/ca.pem`,
+      "-days",
+      "2",
+      "-subj",
+      "/CN=sockdemo bench CA",
+    ]) && await run([
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${dir}/server.key`,
+      "-out",
+      `${dir}/server.csr`,
+      "-subj",
+      "/CN=localhost",
+    ]);
+    if (!ok) return null;
+    await Deno.writeTextFile(`${dir}/ext.cnf`, "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+    const signed = await run([
+      "x509",
+      "-req",
+      "-in",
+      `${dir}/server.csr`,
+      "-CA",
+      `${dir}/ca.pem`,
+      "-CAkey",
+      `${dir}/ca.key`,
+      "-CAcreateserial",
+      "-out",
+      `${dir}/server.pem`,
+      "-days",
+      "2",
+      "-extfile",
+      `${dir}/ext.cnf`,
+    ]);
+    return signed
+      ? { ca: `${dir}/ca.pem`, cert: `${dir}/server.pem`, key: `${dir}/server.key` }
+      : null;
+  } catch {
+    return null; // no openssl
   }
 }
 
