@@ -193,7 +193,7 @@ export async function runClients<S extends ClientSession>(
   const to = Math.max(from, Math.min(end, stopAt));
   const totals = meterTotals(meter, count, errors, from, to);
   return {
-    report: makeReport(totals, (to - from) / 1000, meter.latency),
+    report: makeReport(totals, (to - from) / 1000, meter.latency, meter.handshakes),
     latency: meter.latency,
     connected,
     failure: failureLine(failure, errors, count),

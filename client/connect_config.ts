@@ -98,7 +98,7 @@ export function runConnect(
     hostname: config.hostname,
     port: config.port,
     address,
-    dial: dialer(config),
+    dial: timed(dialer(config), config.tls !== null ? meter : null),
     conns,
     share: share ?? undefined,
     meter,
@@ -163,4 +163,18 @@ export function dialer(
   if (unix !== null) return () => Deno.connect({ transport: "unix", path: unix });
   if (tls !== null) return () => connectTls(config.hostname, config.port, tls);
   return undefined;
+}
+
+// With TLS the connect is worth timing on its own: the handshake is most of it.
+function timed(
+  dial: (() => Promise<Stream>) | undefined,
+  meter: Meter | null,
+): (() => Promise<Stream>) | undefined {
+  if (dial === undefined || meter === null) return dial;
+  return async () => {
+    const started = performance.now();
+    const stream = await dial();
+    meter.connected(performance.now() - started);
+    return stream;
+  };
 }

@@ -36,8 +36,12 @@ export function mergeReports(parts: readonly Report[]): Merged {
     started_at: Infinity,
     ended_at: -Infinity,
   };
+  let handshakes: Histogram | null = null;
   for (const part of parts) {
     latency.add(Histogram.decode(part.histogram));
+    if (part.handshake_histogram !== undefined) {
+      (handshakes ??= new Histogram()).add(Histogram.decode(part.handshake_histogram));
+    }
     totals.conns += part.conns;
     totals.messages += part.messages;
     totals.bytes_sent += part.bytes_sent;
@@ -47,7 +51,7 @@ export function mergeReports(parts: readonly Report[]): Merged {
     totals.ended_at = Math.max(totals.ended_at, part.ended_at);
   }
   if (parts.length === 0) totals.started_at = totals.ended_at = 0;
-  return { report: makeReport(totals, unionSeconds(parts), latency), latency };
+  return { report: makeReport(totals, unionSeconds(parts), latency, handshakes), latency };
 }
 
 // The length of the union of the runs' windows, in seconds.

@@ -17,6 +17,8 @@ import { Histogram } from "../lib/histogram.ts";
 export class Meter {
   /** Round-trip latency of each counted message, in microseconds. */
   readonly latency: Histogram = new Histogram();
+  /** With TLS: how long each connect took, handshake included, in microseconds; else null. */
+  handshakes: Histogram | null = null;
   /** Messages counted. */
   messages = 0;
   /** Bytes written to the server, verified or not. */
@@ -32,6 +34,11 @@ export class Meter {
     if (startedAt < this.measureFrom) return;
     this.latency.record((now - startedAt) * 1000);
     this.messages++;
+  }
+
+  /** A connect (with its TLS handshake) took `ms` milliseconds; counted whatever the warm-up. */
+  connected(ms: number): void {
+    (this.handshakes ??= new Histogram()).record(ms * 1000);
   }
 
   /** `sent` bytes were written and `received` read at `now`. */

@@ -46,10 +46,22 @@ export interface Report {
   ended_at: number;
   /** The latency HdrHistogram (microseconds) in its compressed base64 encoding, for `sockdemo merge`. */
   histogram: string;
+  /** With `--tls`: how long connecting took, TCP and TLS handshakes together, apart from message latency. */
+  handshake_us?: { count: number; p50: number; p99: number; max: number };
+  /** With `--tls`: those times as an HdrHistogram, like `histogram`. */
+  handshake_histogram?: string;
 }
 
-/** Derives rates and percentiles from `totals` over `seconds` measured, and from `latency`. */
-export function makeReport(totals: Totals, seconds: number, latency: Histogram): Report {
+/**
+ * Derives rates and percentiles from `totals` over `seconds` measured, from
+ * `latency`, and (with TLS) from the `handshakes` times.
+ */
+export function makeReport(
+  totals: Totals,
+  seconds: number,
+  latency: Histogram,
+  handshakes: Histogram | null = null,
+): Report {
   const secs = Math.max(seconds, 1e-9), h = latency;
   const bytes = totals.bytes_sent + totals.bytes_received;
   return {
@@ -72,6 +84,15 @@ export function makeReport(totals: Totals, seconds: number, latency: Histogram):
     started_at: round(totals.started_at, 3),
     ended_at: round(totals.ended_at, 3),
     histogram: h.encode(),
+    ...(handshakes === null ? {} : {
+      handshake_us: {
+        count: handshakes.count,
+        p50: handshakes.percentile(50),
+        p99: handshakes.percentile(99),
+        max: handshakes.max,
+      },
+      handshake_histogram: handshakes.encode(),
+    }),
   };
 }
 
@@ -105,6 +126,11 @@ export function formatReport(r: Report, latency: Histogram): string {
     `latency p50 ${ms(l.p50)}, p90 ${ms(l.p90)}, p99 ${ms(l.p99)}, p99.9 ${ms(l.p99_9)}, max ${
       ms(l.max)
     }`,
+    ...(r.handshake_us === undefined ? [] : [
+      `${plural(r.handshake_us.count, "TLS connect")} (handshake included): p50 ${
+        ms(r.handshake_us.p50)
+      }, p99 ${ms(r.handshake_us.p99)}, max ${ms(r.handshake_us.max)}`,
+    ]),
     ...drawHistogram(latency),
   ].join("\n");
 }

@@ -99,6 +99,10 @@ Deno.test({
         ]);
         assert.equal(load.code, 0, load.stderr);
         assert.match(load.stdout, /^20 connections, 400 messages verified, 400000 bytes sent/);
+        assert.match(
+          load.stdout,
+          /^20 TLS connects \(handshake included\): p50 \d+\.\d+ ms, p99 \d+\.\d+ ms, max /m,
+        );
         // Not trusted: the handshake fails, on both sides, in one line each.
         const untrusted = await runSockdemo(["connect", "--port", port, "--tls", "--conns", "1"]);
         assert.equal(untrusted.code, 1);
@@ -215,9 +219,17 @@ Deno.test({
           "100",
           "--workers",
           "2",
+          "--json",
         ]);
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stdout, /^20 connections, 100 messages verified/);
+        const report = JSON.parse(r.stdout);
+        assert.equal(report.messages, 100);
+        // Each worker timed its own connects; the merged report has all 20.
+        assert.equal(report.handshake_us.count, 20);
+        assert.ok(
+          report.handshake_us.p99 >= report.handshake_us.p50 && report.handshake_us.p50 > 0,
+        );
+        assert.equal(typeof report.handshake_histogram, "string");
       } finally {
         await workers.stop();
       }
