@@ -50,6 +50,7 @@ export const MODULES: Record<string, string[]> = {
   "server/serve_workers.ts": ["tests/server/serve_workers_test.ts"],
   "client/connect_workers.ts": ["tests/client/connect_workers_test.ts"],
   "lib/connect_tcp.ts": ["tests/lib/connect_tcp_test.ts"],
+  "lib/pipe.ts": ["tests/lib/pipe_test.ts", "tests/pipe_test.ts"],
 };
 
 interface Counts {

@@ -241,4 +241,12 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
     tests: ["tests/tls_test.ts"],
     withinSeconds: 60,
   },
+  {
+    name: "connect --pipe reads the peer however much stdout owes (issue 10)",
+    file: "lib/pipe.ts",
+    from: "const readNet = down === FLOWING && ioKey.output.length < HIGH_WATER;",
+    to: "const readNet = down === FLOWING;",
+    tests: ["tests/lib/pipe_test.ts"],
+    withinSeconds: 30,
+  },
 ];

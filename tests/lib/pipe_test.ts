@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { runPipe } from "../../lib/pipe.ts";
+import { random, ScriptedPeer } from "../fake_stream.ts";
+import { waitUntil } from "../harness.ts";
+
+const MiB = 1 << 20;
+
+Deno.test("pipe: output that is never written stops reads from the peer near 1 MiB owed", async () => {
+  const rand = random(7);
+  // The peer sends 16 MiB; standard output takes nothing, standard input never ends.
+  const net = new ScriptedPeer(new Uint8Array(16 * MiB), { rand, maxRead: 65536, maxWrite: 65536 });
+  const local = new ScriptedPeer(new Uint8Array(0), { rand, maxRead: 1, maxWrite: 1 }, {
+    eof: false,
+    holdWrites: true,
+  });
+  void runPipe(Promise.resolve(net), local, "peer", null);
+  // Reads go on until the output owes 1 MiB, then stop for good.
+  let last = -1;
+  assert.equal(
+    await waitUntil(() => {
+      const settled = net.taken === last;
+      last = net.taken;
+      return settled && net.taken > 0;
+    }, 10_000),
+    true,
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(net.taken >= MiB, `read ${net.taken} bytes: it stopped before the mark`);
+  assert.ok(net.taken <= MiB + 2 * 65536, `read ${net.taken} bytes: past the mark`);
+  assert.ok(net.taken < 16 * MiB);
+  net.close();
+  local.close();
+});
+
+Deno.test("pipe: input the peer does not take stops reads from standard input near 1 MiB owed", async () => {
+  const rand = random(8);
+  const net = new ScriptedPeer(new Uint8Array(0), { rand, maxRead: 1, maxWrite: 1 }, {
+    eof: false,
+    holdWrites: true,
+  });
+  const local = new ScriptedPeer(new Uint8Array(16 * MiB), {
+    rand,
+    maxRead: 65536,
+    maxWrite: 65536,
+  });
+  void runPipe(Promise.resolve(net), local, "peer", null);
+  let last = -1;
+  await waitUntil(() => {
+    const settled = local.taken === last;
+    last = local.taken;
+    return settled && local.taken > 0;
+  }, 10_000);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(local.taken >= MiB && local.taken <= MiB + 2 * 65536, `read ${local.taken} of input`);
+  net.close();
+  local.close();
+});
