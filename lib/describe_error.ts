@@ -16,6 +16,11 @@
  * ```
  */
 export function describeError(error: unknown): string {
+  if (error instanceof Deno.errors.NotCapable) {
+    // Deno's message names the permission: "... run again with the --allow-write flag".
+    const flag = /(--allow-[a-z]+)/.exec(error.message)?.[1] ?? "--allow-net";
+    return `not permitted (run with ${flag})`;
+  }
   for (const [kind, text] of KNOWN) {
     if (error instanceof kind) return text;
   }
@@ -37,6 +42,5 @@ const KNOWN: [new (...args: never[]) => Error, string][] = [
   [Deno.errors.TimedOut, "timed out"],
   [Deno.errors.NotConnected, "not connected"],
   [Deno.errors.PermissionDenied, "permission denied"],
-  [Deno.errors.NotCapable, "not permitted (run with --allow-net)"],
   [Deno.errors.NotFound, "no such file or directory"],
 ];
