@@ -106,7 +106,8 @@ interface Sample {
   errors: number;
 }
 
-const sockdemo = (protocol: string): ServerKind => ({
+// `sockdemo serve` with `extra` options (TLS, workers) after the common ones.
+const sockdemo = (protocol: string, extra: string[] = []): ServerKind => ({
   name: protocol === "echo" ? "sockdemo" : "sockdemo app",
   command: (
     port,
@@ -121,6 +122,7 @@ const sockdemo = (protocol: string): ServerKind => ({
     "--port",
     `${port}`,
     "--quiet",
+    ...extra,
   ]],
 });
 const denoPlain: ServerKind = {
@@ -190,22 +192,7 @@ async function main(): Promise<void> {
     const certs = await makeCerts(tools);
     if (certs !== null) {
       const tls = ["--tls-cert", certs.cert, "--tls-key", certs.key];
-      const sockdemoTls: ServerKind = {
-        name: "sockdemo",
-        command: (
-          port,
-        ) => [deno, [
-          ...RUN,
-          "--allow-net",
-          "--allow-read",
-          MAIN,
-          "serve",
-          "--port",
-          `${port}`,
-          "--quiet",
-          ...tls,
-        ]],
-      };
+      const sockdemoTls = sockdemo("echo", tls);
       const nodeTls: ServerKind = {
         name: "node tls",
         command: (
@@ -423,21 +410,10 @@ async function serverScaling(loadgen: string, cEpoll: ServerKind | null): Promis
       }]
       : []),
   ];
-  const kinds: [ServerKind, number[]][] = WORKERS.map((w) => [{
-    name: `sockdemo --workers ${w}`,
-    command: (port: number) => [deno, [
-      ...RUN,
-      "--allow-net",
-      "--allow-read",
-      MAIN,
-      "serve",
-      "--port",
-      `${port}`,
-      "--quiet",
-      "--workers",
-      `${w}`,
-    ]],
-  }, PIN_SERVER.slice(0, w)]);
+  const kinds: [ServerKind, number[]][] = WORKERS.map((w) => [
+    { ...sockdemo("echo", ["--workers", `${w}`]), name: `sockdemo --workers ${w}` },
+    PIN_SERVER.slice(0, w),
+  ]);
   if (cEpoll !== null) kinds.push([cEpoll, PIN_SERVER.slice(0, 1)]);
   // Other single-threaded C servers to set beside ours, from --c-tools (such as ../shared's).
   for (const name of values["also-c"]?.split(",") ?? []) {

@@ -102,10 +102,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       logListenFailure(log, listener);
       return 1;
     }
-    const first = Array.isArray(listener) ? listener[0] : listener;
-    const address = unix === null
-      ? hostPort((first.addr as Deno.NetAddr).hostname, (first.addr as Deno.NetAddr).port)
-      : `unix:${unix}`;
+    const address = addressOf(Array.isArray(listener) ? listener[0] : listener);
     const tls = config.tls === null ? "" : " (TLS)";
     log.notice("listening", `Listening on ${address}${tls}`, {
       address,
@@ -253,9 +250,7 @@ async function servePipe(config: ServeConfig): Promise<number> {
     say(`sockdemo: cannot listen on ${listener.address}: ${listener.reason}`);
     return 1;
   }
-  const address = unix === null
-    ? hostPort((listener.addr as Deno.NetAddr).hostname, (listener.addr as Deno.NetAddr).port)
-    : `unix:${unix}`;
+  const address = addressOf(listener);
   say(`Listening on ${address} (pipe: one connection${config.tls === null ? "" : ", TLS"})`);
   const encoder = new TextEncoder();
   const trace = config.verbosity === "verbose"
@@ -300,4 +295,12 @@ function tlsFiles(
     }
   };
   return { cert: read("certificate", certPath), key: read("key", keyPath) };
+}
+
+// How log lines name where a listener listens: `HOST:PORT`, `[v6]:PORT` or `unix:PATH`.
+function addressOf(listener: Deno.Listener): string {
+  const addr = listener.addr;
+  return addr.transport === "tcp"
+    ? hostPort(addr.hostname, addr.port)
+    : `unix:${(addr as Deno.UnixAddr).path}`;
 }
