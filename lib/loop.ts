@@ -97,11 +97,12 @@ export interface Key<T> {
   /** Bytes written to the stream so far. */
   readonly bytesWritten: number;
   /**
-   * Queues the `n` bytes of the last read as output. A well-filled read
-   * buffer is handed over whole instead of copied (the next read gets a
-   * fresh one), so an echo or a proxy moves bulk data without a copy.
+   * Queues the `n` bytes of the last read as output: this key's own (an
+   * echo), or `to`, another key's of the same loop (a pipe, a proxy). A
+   * well-filled read buffer is handed over whole instead of copied (the
+   * next read gets a fresh one), so bulk data moves without a copy.
    */
-  forwardInput(n: number): void;
+  forwardInput(n: number, to?: ByteQueue): void;
   /**
    * Declares that nothing will be queued after what `output` holds: once it
    * is written, the loop half-closes the stream (FIN), so the peer reads all
@@ -446,13 +447,13 @@ class Registration<T> implements Key<T> {
     return this.#output === null ? 0 : this.#output.length;
   }
 
-  forwardInput(n: number): void {
+  forwardInput(n: number, to: ByteQueue = this.output): void {
     const buf = this.input;
     if (n >= FORWARD_MIN && n * 2 >= buf.length) {
-      this.output.pushOwned(buf, 0, n);
+      to.pushOwned(buf, 0, n);
       this.input = EMPTY;
     } else {
-      this.output.push(buf, 0, n);
+      to.push(buf, 0, n);
     }
   }
 

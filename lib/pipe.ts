@@ -75,7 +75,7 @@ export async function runPipe(
           break;
         case "read":
           trace?.(`${side === "net" ? "peer" : "input"}: read ${ev.n} bytes`);
-          other(key).output.push(key.input, 0, ev.n);
+          key.forwardInput(ev.n, other(key).output);
           break;
         case "eof":
           trace?.(
