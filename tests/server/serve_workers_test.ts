@@ -123,6 +123,24 @@ Deno.test("serve --workers 2 --max-conns 10: exactly 10 open across both workers
   }
 });
 
+/** `n` connections to `port`. */
+function connectMany(port: number, n: number): Promise<Deno.TcpConn[]> {
+  return Promise.all(
+    Array.from({ length: n }, () => Deno.connect({ hostname: "127.0.0.1", port })),
+  );
+}
+
+/** True when `c` echoes `byte`; false when it is closed or reset instead. */
+async function echo(c: Deno.TcpConn, byte: number): Promise<boolean> {
+  try {
+    await c.write(new Uint8Array([byte]));
+    const got = new Uint8Array(1);
+    return await within(c.read(got), 10_000, "an echo or a close") === 1 && got[0] === byte;
+  } catch {
+    return false;
+  }
+}
+
 const CONFIG: ServeConfig = {
   protocol: "echo",
   host: "127.0.0.1",
@@ -182,18 +200,7 @@ Deno.test("serve --workers: a worker that dies is reported with its error; the o
   assert.match(address ?? "", /^127\.0\.0\.1:\d+$/);
   const port = Number(address!.split(":")[1]);
   // Twenty connections, so both workers hold some (all on one: a chance in 500,000).
-  const conns = await Promise.all(
-    Array.from({ length: 20 }, () => Deno.connect({ hostname: "127.0.0.1", port })),
-  );
-  const echo = async (c: Deno.TcpConn, byte: number) => {
-    try {
-      await c.write(new Uint8Array([byte]));
-      const got = new Uint8Array(1);
-      return await within(c.read(got), 10_000, "an echo or a close") === 1 && got[0] === byte;
-    } catch {
-      return false;
-    }
-  };
+  const conns = await connectMany(port, 20);
   const before = await Promise.all(conns.map((c, i) => echo(c, i)));
   assert.equal(before.filter((ok) => ok).length, 20, "all served before the death");
   const running = workers.run();
@@ -221,18 +228,7 @@ Deno.test("serve --workers: a worker that dies during a drain does not cut the o
   const workers = new ServeWorkers(CONFIG, log, crashing);
   const address = await within(workers.listen(), 30_000, "the workers listening");
   const port = Number(address!.split(":")[1]);
-  const conns = await Promise.all(
-    Array.from({ length: 20 }, () => Deno.connect({ hostname: "127.0.0.1", port })),
-  );
-  const echo = async (c: Deno.TcpConn, byte: number) => {
-    try {
-      await c.write(new Uint8Array([byte]));
-      const got = new Uint8Array(1);
-      return await within(c.read(got), 10_000, "an echo or a close") === 1 && got[0] === byte;
-    } catch {
-      return false;
-    }
-  };
+  const conns = await connectMany(port, 20);
   const before = await Promise.all(conns.map((c, i) => echo(c, i)));
   assert.equal(before.filter((ok) => ok).length, 20, "all served before the stop");
   const running = workers.run();
