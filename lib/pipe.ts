@@ -103,8 +103,6 @@ export async function runPipe(
             ? `${address}: ${describeError(ev.error)}`
             : `standard ${describeError(ev.error)}`;
           break;
-        case "accept":
-          break;
       }
     }
     if (failure === null && connected && !done()) update();
