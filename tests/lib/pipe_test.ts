@@ -55,3 +55,45 @@ Deno.test("pipe: input the peer does not take stops reads from standard input ne
   net.close();
   local.close();
 });
+
+Deno.test("pipe: both ways end on their own; --verbose traces each read, write and end", async () => {
+  const rand = random(9);
+  const chaos = { rand, maxRead: 65536, maxWrite: 65536 };
+  const encoder = new TextEncoder();
+  const net = new ScriptedPeer(encoder.encode("hi"), chaos);
+  const local = new ScriptedPeer(encoder.encode("yo"), chaos);
+  const lines: string[] = [];
+  const outcome = await runPipe(Promise.resolve(net), local, "peer:7", (l) => lines.push(l));
+  assert.deepEqual(outcome, { failure: null, sent: 2, received: 2 });
+  assert.equal(new TextDecoder().decode(net.echoed), "yo");
+  assert.equal(new TextDecoder().decode(local.echoed), "hi");
+  assert.equal(lines[0], "connected to peer:7");
+  assert.deepEqual(lines.slice(1).sort(), [
+    "input: end of input; sending FIN",
+    "input: read 2 bytes",
+    "output: wrote 2 bytes",
+    "peer: end of stream (FIN)",
+    "peer: read 2 bytes",
+    "peer: wrote 2 bytes",
+  ]);
+});
+
+Deno.test("pipe: a refused connect and a reset are failures naming the address", async () => {
+  const refused = await runPipe(
+    Promise.reject(new Deno.errors.ConnectionRefused("refused")),
+    new ScriptedPeer(new Uint8Array(0), { rand: random(1), maxRead: 1, maxWrite: 1 }),
+    "127.0.0.1:9",
+    null,
+  );
+  assert.equal(refused.failure, "cannot connect to 127.0.0.1:9: connection refused");
+  const rand = random(2);
+  const net = new ScriptedPeer(new Uint8Array(100), { rand, maxRead: 10, maxWrite: 10 }, {
+    resetAfter: 50,
+  });
+  const local = new ScriptedPeer(new Uint8Array(0), { rand, maxRead: 1, maxWrite: 100 }, {
+    eof: false,
+  });
+  const reset = await runPipe(Promise.resolve(net), local, "127.0.0.1:9", null);
+  assert.equal(reset.failure, "127.0.0.1:9: connection reset by peer");
+  assert.equal(local.closed, true, "the pipe let go of its standard streams");
+});
