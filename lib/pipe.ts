@@ -56,10 +56,11 @@ export async function runPipe(
   const other = (key: Key<Side>) => key === net ? io! : net;
   const update = () => {
     const ioKey = io!;
-    // Stryker disable ConditionalExpression,EqualityOperator: the loop never reads past an end of stream, and exactly 1 MiB owed cannot be told from a byte less
-    const readNet = down === FLOWING && ioKey.output.length < HIGH_WATER;
-    const readIo = up === FLOWING && net.output.length < HIGH_WATER;
-    // Stryker restore ConditionalExpression,EqualityOperator
+    // Stryker disable next-line ConditionalExpression: the loop never reads past an end of stream anyway
+    const netOpen = down === FLOWING, ioOpen = up === FLOWING;
+    // Stryker disable next-line EqualityOperator: exactly 1 MiB owed cannot be told from a byte less
+    const netRoom = ioKey.output.length < HIGH_WATER, ioRoom = net.output.length < HIGH_WATER;
+    const readNet = netOpen && netRoom, readIo = ioOpen && ioRoom;
     loop.modify(net, readNet ? Interest.READ_WRITE : Interest.WRITE);
     loop.modify(ioKey, readIo ? Interest.READ_WRITE : Interest.WRITE);
   };
