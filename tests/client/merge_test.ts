@@ -168,3 +168,17 @@ Deno.test("merge: the order of the reports does not matter; nothing to merge is 
   assert.equal(none.ended_at, 0);
   assert.equal(none.messages, 0);
 });
+
+Deno.test("merge: TLS connect times merge too, when the runs have them", () => {
+  const withTls = (values: number[]) => {
+    const r = report([100], { conns: 1, from: T, to: T + 1000 });
+    const h = new Histogram();
+    for (const v of values) h.record(v);
+    return { ...r, handshake_histogram: h.encode() };
+  };
+  // Below 2048 us the histogram holds values exactly.
+  const { report: r } = mergeReports([withTls([1000, 2000]), withTls([1500])]);
+  assert.deepEqual(r.handshake_us, { count: 3, p50: 1500, p99: 2000, max: 2000 });
+  const { report: plain } = mergeReports([report([100], { conns: 1, from: T, to: T + 1000 })]);
+  assert.equal(plain.handshake_us, undefined);
+});

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { Meter } from "../../client/meter.ts";
 import { Progress } from "../../client/progress.ts";
-import { drawHistogram, formatReport, makeReport, type Totals } from "../../client/report.ts";
+import {
+  drawHistogram,
+  formatReport,
+  makeReport,
+  meterTotals,
+  type Totals,
+} from "../../client/report.ts";
 
 const totals = (meter: Meter, conns: number, errors: number): Totals => ({
   conns,
@@ -77,4 +83,29 @@ Deno.test("report: histogram rows start at the bound a fastest value equals, end
   slow.record(0, 9);
   slow.record(0, 12);
   assert.deepEqual(drawHistogram(slow.latency).slice(1).map(label), ["<= 10.0 ms", "<= 20.0 ms"]);
+});
+
+Deno.test("report: TLS connect times, apart from message latency, in JSON and in the summary", () => {
+  const meter = new Meter(0);
+  meter.record(0, 1);
+  meter.connected(1.5); // 1500 us: below 2048, held exactly
+  meter.connected(2);
+  assert.equal(meter.handshakes!.count, 2);
+  const r = makeReport(totals(meter, 2, 0), 1, meter.latency, meter.handshakes);
+  assert.deepEqual(r.handshake_us, { count: 2, p50: 1500, p99: 2000, max: 2000 });
+  assert.equal(typeof r.handshake_histogram, "string");
+  assert.match(
+    formatReport(r, meter.latency),
+    /\n2 TLS connects \(handshake included\): p50 1\.50 ms, p99 2\.00 ms, max 2\.00 ms\n/,
+  );
+  const plain = makeReport(totals(new Meter(0), 1, 0), 1, new Meter(0).latency);
+  assert.equal("handshake_us" in plain, false);
+  assert.equal("handshake_histogram" in plain, false);
+  assert.doesNotMatch(formatReport(plain, new Meter(0).latency), /TLS/);
+});
+
+Deno.test("report: the measured window in Unix milliseconds", () => {
+  const t = meterTotals(new Meter(0), 1, 0, 1000, 3000);
+  assert.equal(t.started_at, performance.timeOrigin + 1000);
+  assert.equal(t.ended_at, performance.timeOrigin + 3000);
 });

@@ -34,3 +34,24 @@ Deno.test("connectTcp: a literal address is tried alone", async () => {
   await assert.rejects(connectTcp("::1", v4.addr.port), Deno.errors.ConnectionRefused);
   v4.close();
 });
+
+Deno.test("connectTcp: a name under .localhost is the loopback too; one that merely contains it is not", async () => {
+  const listener = Deno.listen({ hostname: "::1", port: 0 });
+  const port = listener.addr.port;
+  try {
+    const accepted = listener.accept();
+    const conn = await connectTcp("app.localhost", port);
+    assert.equal(conn.remoteAddr.hostname, "::1");
+    conn.close();
+    (await accepted).close();
+    for (const name of ["notlocalhost", "localhost.example"]) {
+      // Resolved as any name would be (and not found): never taken for the loopback.
+      await assert.rejects(connectTcp(name, port), (e: Error) => {
+        assert.ok(!(e instanceof Deno.errors.ConnectionRefused), `${name}: ${e}`);
+        return true;
+      });
+    }
+  } finally {
+    listener.close();
+  }
+});
