@@ -61,20 +61,20 @@ Deno.test("pipe: both ways end on their own; --verbose traces each read, write a
   const chaos = { rand, maxRead: 65536, maxWrite: 65536 };
   const encoder = new TextEncoder();
   const net = new ScriptedPeer(encoder.encode("hi"), chaos);
-  const local = new ScriptedPeer(encoder.encode("yo"), chaos);
+  const local = new ScriptedPeer(encoder.encode("you"), chaos); // 3 bytes up, 2 down: labels tell
   const lines: string[] = [];
   const outcome = await runPipe(Promise.resolve(net), local, "peer:7", (l) => lines.push(l));
-  assert.deepEqual(outcome, { failure: null, sent: 2, received: 2 });
-  assert.equal(new TextDecoder().decode(net.echoed), "yo");
+  assert.deepEqual(outcome, { failure: null, sent: 3, received: 2 });
+  assert.equal(new TextDecoder().decode(net.echoed), "you");
   assert.equal(new TextDecoder().decode(local.echoed), "hi");
   assert.equal(lines[0], "connected to peer:7");
   assert.deepEqual(lines.slice(1).sort(), [
     "input: end of input; sending FIN",
-    "input: read 2 bytes",
+    "input: read 3 bytes",
     "output: wrote 2 bytes",
     "peer: end of stream (FIN)",
     "peer: read 2 bytes",
-    "peer: wrote 2 bytes",
+    "peer: wrote 3 bytes",
   ]);
 });
 
