@@ -106,7 +106,7 @@ export async function runPipe(
             ? `cannot connect to ${address}: ${describeError(ev.error)}`
             : side === "net"
             ? `${address}: ${describeError(ev.error)}`
-            : `standard ${describeError(ev.error)}`;
+            : `standard input or output: ${describeError(ev.error)}`;
           break;
       }
     }

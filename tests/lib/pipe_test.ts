@@ -97,3 +97,15 @@ Deno.test("pipe: a refused connect and a reset are failures naming the address",
   assert.equal(reset.failure, "127.0.0.1:9: connection reset by peer");
   assert.equal(local.closed, true, "the pipe let go of its standard streams");
 });
+
+Deno.test("pipe: standard output failing otherwise than a closed pipe is a failure, not a quiet end", async () => {
+  const net = new ScriptedPeer(new Uint8Array(10), { rand: random(3), maxRead: 10, maxWrite: 10 });
+  const local = {
+    read: () => new Promise<number | null>(() => {}), // input that never ends
+    write: () =>
+      Promise.reject(new Deno.errors.PermissionDenied("Permission denied (os error 13)")),
+    close: () => {},
+  };
+  const outcome = await runPipe(Promise.resolve(net), local, "peer", null);
+  assert.equal(outcome.failure, "standard input or output: permission denied");
+});
