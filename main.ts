@@ -11,11 +11,13 @@ import { connectCommand } from "./client/connect_command.ts";
 import { mergeCommand } from "./client/merge_command.ts";
 import { UsageError } from "./lib/arguments.ts";
 import { describeError } from "./lib/describe_error.ts";
+import { relayCommand } from "./server/relay_command.ts";
 import { serveCommand } from "./server/serve_command.ts";
 
 const VERSION = denoJson.version;
 
-const HELP = `sockdemo ${VERSION}: TCP echo and app-protocol server and client on a readiness loop
+const HELP =
+  `sockdemo ${VERSION}: TCP echo and app-protocol server, client and relay on a readiness loop
 
 Usage:
   sockdemo serve   [--protocol echo|app] [--host HOST] [--port PORT | --unix PATH] [--pipe]
@@ -35,12 +37,19 @@ Usage:
                    [--keep-alive] [--rate R]
                    [--warmup S] [--timeout S] [--depth D] [--workers N] [--verbose]
                    [--json]
+  sockdemo relay   --listen ADDR --to ADDR [--listen-tls-cert FILE --listen-tls-key FILE]
+                   [--to-tls [--to-ca FILE]] [--delay [DIR:]MS] [--jitter [DIR:]MS]
+                   [--bandwidth [DIR:]BYTES_PER_S] [--reset-after [DIR:]BYTES]
+                   [--stall-after [DIR:]BYTES] [--refuse RATE] [--seed N]
+                   [--max-conns N] [--idle-timeout S] [--drain-timeout S] [--workers N]
+                   [--log-format text|json] [--quiet | --verbose]
   sockdemo merge   [--json] FILE...
   sockdemo --help | --version
 
 Commands:
   serve     answer whoever connects: echo every byte, or the app protocol
   connect   talk to a server and verify every byte or reply that comes back
+  relay     forward connections to another address, with faults on demand
   merge     combine the "connect --json" reports of runs on many machines into one
 
 Exit codes: 0 success, 1 a runtime failure (refused, reset, timed out, a wrong
@@ -51,6 +60,7 @@ Run "sockdemo COMMAND --help" for what each option of a command means.`;
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,
   connect: connectCommand,
+  relay: relayCommand,
   merge: mergeCommand,
 };
 
@@ -66,13 +76,15 @@ export async function main(args: string[]): Promise<number> {
       console.log(`sockdemo ${VERSION}`);
       return 0;
     }
-    if (command === undefined) throw new UsageError("missing command: serve, connect or merge", "");
+    if (command === undefined) {
+      throw new UsageError("missing command: serve, connect, relay or merge", "");
+    }
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (run === undefined) {
       throw new UsageError(
         command.startsWith("-")
           ? `unknown option "${command}"`
-          : `unknown command "${command}": expected serve, connect or merge`,
+          : `unknown command "${command}": expected serve, connect, relay or merge`,
         "",
       );
     }

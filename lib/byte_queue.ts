@@ -104,6 +104,36 @@ export class ByteQueue {
     }
   }
 
+  /**
+   * Moves the first `n` bytes to `to`, in order: whole chunks change queues
+   * without a copy, and only a chunk split at the `n`th byte is copied in part.
+   * Both queues must share a pool.
+   */
+  transfer(to: ByteQueue, n: number): void {
+    if (n > this.#length) throw new RangeError(`transfer(${n}) beyond length ${this.#length}`);
+    while (n > 0) {
+      const c = this.#chunks[this.#head];
+      const size = c.end - c.start;
+      if (size <= n) {
+        to.#append(c.buf, c.start, c.end, c.pooled);
+        to.#length += size;
+        this.#length -= size;
+        this.#head++;
+        n -= size;
+      } else {
+        to.push(c.buf, c.start, c.start + n);
+        this.consume(n);
+        n = 0;
+      }
+    }
+    // Stryker disable next-line all: memory only, as in consume()
+    if (this.#head === this.#chunks.length) {
+      // Stryker disable next-line all: as above
+      this.#chunks.length = 0;
+      this.#head = 0;
+    }
+  }
+
   /** Empties the queue, returning its chunks to the pool. */
   clear(): void {
     while (this.#head < this.#chunks.length) this.#release(this.#chunks[this.#head]);

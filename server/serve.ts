@@ -3,8 +3,9 @@ import { ConnTally } from "../lib/conn_tally.ts";
 import { describeError } from "../lib/describe_error.ts";
 import { hostPort } from "../lib/host_port.ts";
 import { IdleList, type IdleNode } from "../lib/idle_list.ts";
-import type { Log } from "../lib/log.ts";
+import type { Log, LogFields } from "../lib/log.ts";
 import { plural } from "../lib/plural.ts";
+import { TimerHeap } from "../lib/timer_heap.ts";
 import { type Acceptor, type Event, Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
 import type { Session } from "./session.ts";
 
@@ -42,6 +43,11 @@ export interface ServerOptions {
   readonly tally?: ConnTally;
   /** Print the "Draining" line on a stop (default true); workers leave it to their coordinator. */
   readonly announceDrain?: boolean;
+  /**
+   * Says why the `number`th connection is turned away at once (a relay's
+   * `--refuse`), or null to serve it; default: every one is served.
+   */
+  readonly admit?: (number: number) => string | null;
 }
 
 /** Totals of a server's run, for the summary line. */
@@ -50,6 +56,8 @@ export interface ServerStats {
   accepted: number;
   /** Connections refused at the connection limit. */
   refused: number;
+  /** Connections turned away at once by `admit` (a relay's `--refuse`). */
+  turnedAway: number;
   /** Connections the peer reset while they waited to be accepted. */
   aborted: number;
   /** Connections that ended with an error (reset, broken pipe...). */
@@ -85,6 +93,10 @@ interface Connection extends IdleNode {
   readonly refused: boolean;
   /** Its registration, set right after registering. */
   key: Key<Owner> | null;
+  /** The stream its session dialed (a relay's target), if any: its events come here too. */
+  dialed: Key<Owner> | null;
+  /** When its session's next tick is scheduled; `Infinity`: none. */
+  wakeAt: number;
 }
 
 /** The listener's key carries no connection. */
@@ -113,6 +125,7 @@ export class Server {
   readonly stats: ServerStats = {
     accepted: 0,
     refused: 0,
+    turnedAway: 0,
     aborted: 0,
     failed: 0,
     idle: 0,
@@ -132,6 +145,8 @@ export class Server {
   readonly #options: ServerOptions;
   readonly #idleMs: number;
   readonly #tally: ConnTally;
+  // Sessions waiting on time (a relay's held bytes), earliest first.
+  readonly #timers = new TimerHeap<Connection>();
   #state: ServerState = { name: "serving" };
 
   /**
@@ -164,7 +179,9 @@ export class Server {
       if (state.name === "draining" && (this.#open.size === 0 || due(state.deadline, now))) break;
       this.#closeIdle(now);
       this.#closeLingering(now);
+      this.#fireTimers(now);
       let wait = state.name === "draining" ? state.deadline - now : Infinity;
+      wait = Math.min(wait, this.#timers.nextAt - now);
       const oldest = this.#idle.oldest;
       if (oldest !== null) wait = Math.min(wait, oldest.lastActive + this.#idleMs - now);
       const refused = this.#lingering.oldest;
@@ -240,6 +257,17 @@ export class Server {
   #accept(stream: Stream): void {
     (stream as Partial<Deno.TcpConn>).setNoDelay?.(true);
     const number = this.#tally.nextNumber();
+    const turnAway = this.#options.admit?.(number) ?? null;
+    if (turnAway !== null) {
+      this.stats.turnedAway++;
+      this.#log.info("turned_away", `#${number} turned away from ${peerOf(stream)}: ${turnAway}`, {
+        conn: number,
+        peer: peerOf(stream),
+        reason: turnAway,
+      });
+      stream.close();
+      return;
+    }
     if (!this.#tally.tryOpen(this.#options.maxConns ?? Infinity)) {
       this.#refuse(stream, number);
       return;
@@ -282,14 +310,44 @@ export class Server {
       session,
       refused,
       key: null,
+      dialed: null,
+      wakeAt: Infinity,
       idlePrev: null,
       idleNext: null,
       lastActive: 0,
     };
     const key = conn.key = this.#loop.register(stream, Interest.NONE, conn);
-    session.start?.(key);
-    this.#loop.modify(key, session.interest(key));
+    session.start?.(
+      key,
+      (dialing) => conn.dialed = this.#loop.connect(dialing, Interest.NONE, conn),
+    );
+    this.#update(conn);
     return conn;
+  }
+
+  // Asks the session what each of its keys wants now, and when it next needs a tick.
+  #update(conn: Connection): void {
+    const session = conn.session;
+    this.#loop.modify(conn.key!, session.interest(conn.key!));
+    if (conn.dialed !== null) this.#loop.modify(conn.dialed, session.interest(conn.dialed));
+    const at = session.wakeAt?.() ?? Infinity;
+    // An earlier entry already in the heap will do: its tick asks again.
+    if (at < conn.wakeAt) {
+      conn.wakeAt = at;
+      this.#timers.add(at, conn);
+    }
+  }
+
+  // Ticks every session whose time has come; stale entries (closed, rescheduled) are skipped.
+  #fireTimers(now: number): void {
+    const timers = this.#timers;
+    while (due(timers.nextAt, now)) {
+      const at = timers.nextAt, conn = timers.take();
+      if (conn.key!.closed || at !== conn.wakeAt) continue;
+      conn.wakeAt = Infinity;
+      if (conn.session.tick!(now)) this.#close(conn.key!, conn, conn.session.failure, null);
+      else this.#update(conn);
+    }
   }
 
   #onConnectionEvent(ev: Event<Owner>, conn: Connection, now: number): void {
@@ -298,12 +356,11 @@ export class Server {
     // Stryker disable next-line all: debug() prints nothing unless verbose; these only save work
     const before = log.verbose ? session.stateName : "";
     // Stryker disable next-line ConditionalExpression: as above
-    if (log.verbose) logEvent(log, conn.number, ev);
+    if (log.verbose) logEvent(log, conn.number, session.label?.(key) ?? null, ev);
     if (session.handle(ev)) {
-      this.#close(key, conn, session.failure, null);
+      this.#close(conn.key!, conn, session.failure, null);
       return;
     }
-    const want = session.interest(key);
     // Stryker disable next-line ConditionalExpression: as above
     if (log.verbose) {
       if (session.stateName !== before) {
@@ -313,16 +370,24 @@ export class Server {
           { conn: conn.number, from: before, to: session.stateName, owed: key.output.length },
         );
       }
-      if (want !== key.interest) {
-        const [from, to] = [interestName(key.interest), interestName(want)];
-        log.debug("interest", `#${conn.number} interest ${from} -> ${to}`, {
-          conn: conn.number,
-          from,
-          to,
-        });
-      }
+      this.#logInterest(conn, conn.key!);
+      if (conn.dialed !== null) this.#logInterest(conn, conn.dialed);
     }
-    this.#loop.modify(key, want);
+    this.#update(conn);
+  }
+
+  #logInterest(conn: Connection, key: Key<Owner>): void {
+    const want = conn.session.interest(key);
+    if (want === key.interest) return;
+    const [from, to] = [interestName(key.interest), interestName(want)];
+    const label = conn.session.label?.(key);
+    const leg = label === undefined ? "" : ` ${label}`;
+    this.#log.debug("interest", `#${conn.number}${leg} interest ${from} -> ${to}`, {
+      conn: conn.number,
+      leg: label ?? null,
+      from,
+      to,
+    });
   }
 
   // Closes every connection idle past the timeout, oldest first; stops at the first that is not.
@@ -347,6 +412,7 @@ export class Server {
   // `failure` is a peer's fault (an error line); `note` a closing of our own choosing.
   #close(key: Key<Owner>, conn: Connection, failure: string | null, note: string | null): void {
     this.#loop.unregister(key);
+    if (conn.dialed !== null) this.#loop.unregister(conn.dialed);
     if (conn.refused) {
       this.#lingering.remove(conn);
       return;
@@ -363,20 +429,22 @@ export class Server {
       bytes_out: key.bytesWritten,
       open: this.#tally.open,
     };
-    const totals = `${key.bytesRead} bytes in, ${key.bytesWritten} out`;
+    const more = conn.session.summary?.() ?? null;
+    const totals = `${key.bytesRead} bytes in, ${key.bytesWritten} out` +
+      (more === null ? "" : `; ${more.text}`);
     if (failure !== null) {
       this.stats.failed++;
       this.#log.error(
         "failed",
         `sockdemo: #${conn.number} ${fields.peer}: ${failure}; closed after ${totals}`,
-        { ...fields, reason: failure },
+        { ...fields, ...more?.fields, reason: failure },
       );
     } else {
       const why = note === null ? "" : `, ${note}`;
       this.#log.info(
         "closed",
         `#${conn.number} closed ${fields.peer}: ${totals}${why} (${fields.open} open)`,
-        { ...fields, reason: note ?? "done" },
+        { ...fields, ...more?.fields, reason: note ?? "done" },
       );
     }
   }
@@ -387,6 +455,7 @@ export function formatStats(stats: ServerStats): string {
   const conns = plural(stats.accepted, "connection");
   const extra = [
     stats.refused > 0 ? `${stats.refused} refused at the limit` : "",
+    stats.turnedAway > 0 ? `${stats.turnedAway} turned away (--refuse)` : "",
     stats.aborted > 0 ? `${stats.aborted} reset before accepted` : "",
     stats.idle > 0 ? `${stats.idle} closed idle` : "",
     stats.cutOff > 0 ? `${stats.cutOff} closed unfinished` : "",
@@ -409,27 +478,33 @@ function peerOf(stream: Stream): string {
   return addr.transport === "tcp" ? hostPort(addr.hostname, addr.port) : addr.transport;
 }
 
-function logEvent(log: Log, conn: number, ev: Event<Owner>): void {
+// `leg` names which of a relay's two streams it was ("client", "target"); null with one stream.
+function logEvent(log: Log, conn: number, leg: string | null, ev: Event<Owner>): void {
   const owed = ev.key.output.length;
+  const who = leg === null ? `#${conn}` : `#${conn} ${leg}`;
+  const base: LogFields = leg === null ? { conn } : { conn, leg };
   switch (ev.type) {
+    case "connect":
+      log.debug("connect", `${who} connected`, base);
+      return;
     case "read":
-      log.debug("read", `#${conn} read ${ev.n} bytes`, { conn, bytes: ev.n });
+      log.debug("read", `${who} read ${ev.n} bytes`, { ...base, bytes: ev.n });
       return;
     case "write":
       log.debug(
         "write",
         ev.n < ev.size
-          ? `#${conn} wrote ${ev.n} of ${ev.size} bytes (partial write; ${owed} still owed)`
-          : `#${conn} wrote ${ev.n} bytes (${owed} still owed)`,
-        { conn, bytes: ev.n, offered: ev.size, owed },
+          ? `${who} wrote ${ev.n} of ${ev.size} bytes (partial write; ${owed} still owed)`
+          : `${who} wrote ${ev.n} bytes (${owed} still owed)`,
+        { ...base, bytes: ev.n, offered: ev.size, owed },
       );
       return;
     case "eof":
-      log.debug("eof", `#${conn} read end of stream (peer half-closed)`, { conn });
+      log.debug("eof", `${who} read end of stream (peer half-closed)`, base);
       return;
     case "error":
-      log.debug("error", `#${conn} error: ${describeError(ev.error)}`, {
-        conn,
+      log.debug("error", `${who} error: ${describeError(ev.error)}`, {
+        ...base,
         reason: describeError(ev.error),
       });
       return;

@@ -7,7 +7,7 @@
 import { Arguments, CannotRead } from "../lib/arguments.ts";
 import { describeError } from "../lib/describe_error.ts";
 import { hostPort } from "../lib/host_port.ts";
-import { Log } from "../lib/log.ts";
+import { Log, type LogFields } from "../lib/log.ts";
 import { DEFAULT_APP_LIMITS } from "./app.ts";
 import { formatStats, type ServerStats } from "./serve.ts";
 import {
@@ -87,6 +87,32 @@ export async function serveCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (config.pipe) return await servePipe(config);
+  return await runServer(config, (address) => {
+    const tls = config.tls === null ? "" : " (TLS)";
+    const workers = config.workers === 1
+      ? tls
+      : ` (${config.workers} workers${config.tls === null ? "" : ", TLS"})`;
+    return {
+      text: `Listening on ${address}${workers}`,
+      fields: {
+        address,
+        protocol: config.protocol,
+        tls: config.tls !== null,
+        workers: config.workers,
+      },
+    };
+  });
+}
+
+/**
+ * Runs the server `config` asks for, on this thread or its workers, until
+ * signalled; `listening` words the first line once the address is known.
+ * Resolves to the exit code. `serve` and `relay` share it.
+ */
+export async function runServer(
+  config: ServeConfig,
+  listening: (address: string) => { text: string; fields: LogFields },
+): Promise<number> {
   const log = new Log(
     config.verbosity,
     config.logFormat,
@@ -103,12 +129,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       return 1;
     }
     const address = addressOf(Array.isArray(listener) ? listener[0] : listener);
-    const tls = config.tls === null ? "" : " (TLS)";
-    log.notice("listening", `Listening on ${address}${tls}`, {
-      address,
-      protocol: config.protocol,
-      tls: config.tls !== null,
-    });
+    const line = listening(address);
+    log.notice("listening", line.text, line.fields);
     const server = newServer(config, listener, log);
     stop = () => server.stop();
     // The socket file outlives its listener: it goes when the server does.
@@ -120,12 +142,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     const workers = new ServeWorkers(config, log);
     const address = await workers.listen();
     if (address === null) return 1;
-    const tls = config.tls === null ? "" : ", TLS";
-    log.notice("listening", `Listening on ${address} (${config.workers} workers${tls})`, {
-      address,
-      protocol: config.protocol,
-      workers: config.workers,
-    });
+    const line = listening(address);
+    log.notice("listening", line.text, line.fields);
     stop = () => workers.stop();
     finished = workers.run().then((outcome) => {
       const counts = outcome.accepted.map((n, i) => `${i + 1}: ${n ?? "died"}`).join(", ");
@@ -148,6 +166,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   log.notice("stopped", formatStats(stats), {
     served: stats.accepted,
     refused: stats.refused,
+    turned_away: stats.turnedAway,
     aborted: stats.aborted,
     errors: stats.failed,
     idle_closed: stats.idle,
@@ -216,6 +235,7 @@ function parseServe(args: string[]): ServeConfig | null {
   const idleText = values["idle-timeout"] ?? (protocol === "app" ? "300" : "0");
   return {
     protocol,
+    relay: null,
     host: values.host ?? DEFAULT_HOST,
     port,
     unix,
@@ -275,18 +295,19 @@ async function servePipe(config: ServeConfig): Promise<number> {
   return 0;
 }
 
-// `--tls-cert FILE --tls-key FILE`, both or neither, read now (their PEM travels to workers).
-function tlsFiles(
+/** `--tls-cert FILE --tls-key FILE`, both or neither, read now (their PEM travels to workers). */
+export function tlsFiles(
   a: { fail(message: string): never },
   certPath: string | undefined,
   keyPath: string | undefined,
   unix: string | null,
+  flag = "--tls",
 ): ServeConfig["tls"] {
   if (certPath === undefined && keyPath === undefined) return null;
   if (certPath === undefined || keyPath === undefined) {
-    a.fail("--tls-cert and --tls-key go together");
+    a.fail(`${flag}-cert and ${flag}-key go together`);
   }
-  if (unix !== null) a.fail("TLS runs over TCP, not --unix");
+  if (unix !== null) a.fail("TLS runs over TCP, not a Unix socket");
   const read = (what: string, path: string) => {
     try {
       return Deno.readTextFileSync(path);
@@ -297,8 +318,8 @@ function tlsFiles(
   return { cert: read("certificate", certPath), key: read("key", keyPath) };
 }
 
-// How log lines name where a listener listens: `HOST:PORT`, `[v6]:PORT` or `unix:PATH`.
-function addressOf(listener: Deno.Listener): string {
+/** How log lines name where a listener listens: `HOST:PORT`, `[v6]:PORT` or `unix:PATH`. */
+export function addressOf(listener: Deno.Listener): string {
   const addr = listener.addr;
   return addr.transport === "tcp"
     ? hostPort(addr.hostname, addr.port)

@@ -5,6 +5,7 @@ import type { Log } from "../lib/log.ts";
 import type { LogFormat, Verbosity } from "../lib/log.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "./app.ts";
 import { EchoSession } from "./echo.ts";
+import { relaySessions, type RelaySpec } from "./relay_config.ts";
 import { Server } from "./serve.ts";
 
 /**
@@ -12,7 +13,9 @@ import { Server } from "./serve.ts";
  * worker can be handed it and build the same server.
  */
 export interface ServeConfig {
-  readonly protocol: "echo" | "app";
+  readonly protocol: "echo" | "app" | "relay";
+  /** `relay`: where to forward and with which faults; null for the other protocols. */
+  readonly relay: RelaySpec | null;
   readonly host: string;
   /** The port to listen on; 0 for any free one. */
   readonly port: number;
@@ -55,13 +58,19 @@ export function newServer(
   const limits = { ...DEFAULT_APP_LIMITS, maxContent: config.maxContent };
   const trace = (n: number) =>
     log.verbose ? (line: string) => log.debug("request", `#${n} ${line}`, { conn: n }) : null;
-  return new Server(listener, {
+  const common = {
     log,
     maxConns: config.maxConns,
     idleTimeout: config.idleTimeout,
     drainTimeout: config.drainTimeout,
     tally,
     announceDrain,
+  };
+  if (config.relay !== null) {
+    return new Server(listener, { ...common, ...relaySessions(config.relay, log) });
+  }
+  return new Server(listener, {
+    ...common,
     newSession: config.protocol === "echo"
       ? () => new EchoSession()
       : (n) => new AppSession(limits, trace(n)),

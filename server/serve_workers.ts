@@ -149,6 +149,7 @@ export class ServeWorkers {
       failed: 0,
       idle: 0,
       cutOff: 0,
+      turnedAway: 0,
       bytesIn: 0,
       bytesOut: 0,
     };

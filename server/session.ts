@@ -1,4 +1,5 @@
-import type { Event, Interest, Key } from "../lib/loop.ts";
+import type { LogFields } from "../lib/log.ts";
+import type { Event, Interest, Key, Stream } from "../lib/loop.ts";
 
 /** Backpressure thresholds, in bytes owed to one peer, that every protocol's session keeps. */
 export interface Marks {
@@ -20,10 +21,22 @@ export interface Session {
   readonly stateName: string;
   /** Why it ended: `null` while open or after a clean close, else the cause. */
   readonly failure: string | null;
-  /** Called once the connection is registered, to queue what it says first, if anything. */
-  start?(key: Key<unknown>): void;
-  /** Applies one event; returns true when the connection is finished. */
+  /**
+   * Called once the connection is registered, to queue what it says first,
+   * if anything; `dial` registers a second stream (a relay's target) whose
+   * events come to this session too, and which closes with the connection.
+   */
+  start?(key: Key<unknown>, dial: (dialing: Promise<Stream>) => Key<unknown>): void;
+  /** Applies one event, of its key or its dialed one; returns true when the connection is finished. */
   handle(event: Event<unknown>): boolean;
-  /** What the connection wants from the loop in its current state. */
+  /** What the session wants from the loop for `key` (either of its keys) in its current state. */
   interest(key: Key<unknown>): Interest;
+  /** When {@linkcode Session.tick} is next due (ms, `performance.now()`); absent or `Infinity`: never. */
+  wakeAt?(): number;
+  /** Lets time pass to `now` (held bytes come due); returns true when the connection is finished. */
+  tick?(now: number): boolean;
+  /** What the logs call `key` ("client", "target") where a session has two; absent: one key. */
+  label?(key: Key<unknown>): string;
+  /** More for the closing line (a relay's other leg, the faults that fired), or null. */
+  summary?(): { readonly text: string; readonly fields: LogFields } | null;
 }

@@ -96,10 +96,10 @@ Deno.test("cli: --version and --help exit 0", async () => {
 
 Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
   const cases: [string[], string][] = [
-    [[], 'sockdemo: missing command: serve, connect or merge (try "sockdemo --help")'],
+    [[], 'sockdemo: missing command: serve, connect, relay or merge (try "sockdemo --help")'],
     [
       ["bogus"],
-      'sockdemo: unknown command "bogus": expected serve, connect or merge (try "sockdemo --help")',
+      'sockdemo: unknown command "bogus": expected serve, connect, relay or merge (try "sockdemo --help")',
     ],
     [["--bogus"], 'sockdemo: unknown option "--bogus" (try "sockdemo --help")'],
     [["serve", "--bogus"], `sockdemo: unknown option '--bogus' (try "sockdemo serve --help")`],

@@ -6,17 +6,7 @@
  */
 import type { Acceptor, Stream } from "../lib/loop.ts";
 
-/** A seeded generator of floats in [0, 1) (mulberry32), so a failure can be replayed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { random } from "../lib/random.ts";
 
 /** Bytes `0..n` of a simple checkable sequence distinct per `seed`. */
 export function bytes(n: number, seed = 0): Uint8Array {

@@ -1,0 +1,225 @@
+import { describeError } from "../lib/describe_error.ts";
+import { type Event, Interest, type Key, type Stream } from "../lib/loop.ts";
+import { abortTcp } from "../lib/tcp_abort.ts";
+import { type Faults, RelayFlow } from "./relay_flow.ts";
+import type { Session } from "./session.ts";
+
+/** What a relayed connection is waiting for. */
+export type RelayState =
+  /** The client is accepted; the target is being dialed. Nothing is read yet. */
+  | { readonly name: "dialing" }
+  /** Bytes flow both ways, each direction ending on its own ({@linkcode RelayFlow}). */
+  | { readonly name: "relaying" }
+  /** A `--reset-after` fired: the last bytes allowed are being written, then both legs are reset. */
+  | { readonly name: "resetting"; readonly flow: RelayFlow }
+  /** Both directions finished (or the reset went out). */
+  | { readonly name: "closed" }
+  /** The target could not be reached, or a leg broke (the other one was reset). */
+  | { readonly name: "failed"; readonly reason: string };
+
+const DIALING: RelayState = { name: "dialing" };
+const RELAYING: RelayState = { name: "relaying" };
+const CLOSED: RelayState = { name: "closed" };
+
+/** How one relayed connection is set up. */
+export interface RelayPlan {
+  /** Dials the target; its stream becomes the connection's second key. */
+  readonly dial: () => Promise<Stream>;
+  /** The target as log lines name it. */
+  readonly target: string;
+  /** Faults from client to target, and back. */
+  readonly up: Faults;
+  readonly down: Faults;
+  /** Draws the jitter of each direction (seeded per connection, so a run repeats). */
+  readonly random: () => number;
+  /** The clock faults are timed by (ms); `performance.now` unless a test drives it. */
+  readonly now?: () => number;
+  /** Where fault lines go with `--verbose`; null otherwise. */
+  readonly trace: ((line: string) => void) | null;
+  /** Resets a TCP leg (RST); false where it cannot, and the close then sends FIN. */
+  readonly abort?: (stream: Stream) => boolean;
+}
+
+/**
+ * The relay's state machine for one accepted connection: it dials the
+ * target and moves bytes both ways on the one loop, each direction with its
+ * own backpressure, faults and half-close; a reset or error on one leg
+ * resets the other.
+ *
+ * @example
+ * ```ts
+ * import { NO_FAULTS } from "./relay_flow.ts";
+ * import { RelaySession } from "./relay.ts";
+ * const session = new RelaySession({
+ *   dial: () => Deno.connect({ hostname: "127.0.0.1", port: 7 }),
+ *   target: "127.0.0.1:7",
+ *   up: NO_FAULTS,
+ *   down: NO_FAULTS,
+ *   random: Math.random,
+ *   trace: null,
+ * });
+ * console.log(session.stateName); // "dialing"
+ * ```
+ */
+export class RelaySession implements Session {
+  /** The current state. */
+  state: RelayState = DIALING;
+  /** Client to target. */
+  readonly up: RelayFlow;
+  /** Target to client. */
+  readonly down: RelayFlow;
+  readonly #plan: RelayPlan;
+  readonly #now: () => number;
+  #client: Key<unknown> | null = null;
+  #target: Key<unknown> | null = null;
+
+  /** A relay for one connection, as `plan` says. */
+  constructor(plan: RelayPlan) {
+    this.#plan = plan;
+    this.#now = plan.now ?? (() => performance.now());
+    this.up = new RelayFlow("up", plan.up, plan.random);
+    this.down = new RelayFlow("down", plan.down, plan.random);
+  }
+
+  /** Name of the current state. */
+  get stateName(): string {
+    return this.state.name;
+  }
+
+  /** The cause when the connection failed, else null. */
+  get failure(): string | null {
+    return this.state.name === "failed" ? this.state.reason : null;
+  }
+
+  /** Dials the target as the client's connection is registered. */
+  start(client: Key<unknown>, dial: (dialing: Promise<Stream>) => Key<unknown>): void {
+    this.#client = client;
+    this.#target = dial(this.#plan.dial());
+  }
+
+  /** Dispatches one event of either leg to its transition; true when finished. */
+  handle(event: Event<unknown>): boolean {
+    const key = event.key, fromClient = key === this.#client;
+    const flow = fromClient ? this.up : this.down;
+    const dest = fromClient ? this.#target! : this.#client!;
+    switch (event.type) {
+      case "connect":
+        this.state = RELAYING;
+        break;
+      case "read": {
+        const before = flow.state;
+        flow.onRead(key, dest, event.n, this.#now());
+        if (flow.state !== before) {
+          const fault = flow.state === "cut" ? "--reset-after" : "--stall-after";
+          this.#plan.trace?.(`${flow.name}: ${fault} fired at ${flow.passed} bytes`);
+        }
+        if (flow.state === "cut" && this.state === RELAYING) {
+          this.state = { name: "resetting", flow };
+        }
+        break;
+      }
+      case "eof":
+        flow.onEof(dest);
+        break;
+      case "write":
+        break;
+      case "error":
+        this.state = this.#onError(fromClient, event.error);
+        break;
+    }
+    return this.#settle();
+  }
+
+  /** Reads where a direction is open with room ahead (or stalled), writes where bytes are owed. */
+  interest(key: Key<unknown>): Interest {
+    const name = this.state.name;
+    if (name === "closed" || name === "failed" || name === "dialing") return Interest.NONE;
+    const fromClient = key === this.#client;
+    const flow = fromClient ? this.up : this.down;
+    const dest = fromClient ? this.#target! : this.#client!;
+    const read = name === "relaying" && flow.wantsRead(dest);
+    const write = key.output.length > 0;
+    return read
+      ? (write ? Interest.READ_WRITE : Interest.READ)
+      : write
+      ? Interest.WRITE
+      : Interest.NONE;
+  }
+
+  /** When held bytes next come due. */
+  wakeAt(): number {
+    return Math.min(this.up.nextAt, this.down.nextAt);
+  }
+
+  /** Queues what the delays and bandwidths let out by `now`; true when finished. */
+  tick(now: number): boolean {
+    this.up.release(now, this.#target!);
+    this.down.release(now, this.#client!);
+    return this.#settle();
+  }
+
+  /** "client" or "target", for log lines. */
+  label(key: Key<unknown>): string {
+    return key === this.#client ? "client" : "target";
+  }
+
+  /** The target leg's totals and the faults that fired, for the closing line. */
+  summary(): { text: string; fields: Record<string, string | number> } {
+    const target = this.#target!, plan = this.#plan;
+    const fired = [
+      ...this.up.fired.map((f) => `${f} up`),
+      ...this.down.fired.map((f) => `${f} down`),
+    ];
+    const faults = fired.length === 0 ? "" : `; faults: ${fired.join(", ")}`;
+    return {
+      text:
+        `target ${plan.target}: ${target.bytesWritten} bytes out, ${target.bytesRead} in${faults}`,
+      fields: {
+        target: plan.target,
+        target_bytes_out: target.bytesWritten,
+        target_bytes_in: target.bytesRead,
+        faults: fired.join(","),
+      },
+    };
+  }
+
+  #onError(fromClient: boolean, error: unknown): RelayState {
+    const cause = describeError(error);
+    if (this.state === DIALING) {
+      return { name: "failed", reason: `cannot connect to ${this.#plan.target}: ${cause}` };
+    }
+    // One leg broke: the other hears it as a reset too, not as a clean end.
+    this.#abort(fromClient ? this.#target! : this.#client!);
+    return {
+      name: "failed",
+      reason: fromClient ? `client: ${cause}` : `target ${this.#plan.target}: ${cause}`,
+    };
+  }
+
+  // After any event: finish a reset whose bytes are out, or a relay whose directions both ended.
+  #settle(): boolean {
+    const state = this.state;
+    if (state.name === "resetting") {
+      const dest = state.flow === this.up ? this.#target! : this.#client!;
+      if (!state.flow.delivered(dest)) return false;
+      this.#abort(this.#client!);
+      this.#abort(this.#target!);
+      this.state = CLOSED;
+    } else if (state === RELAYING) {
+      if (this.up.state !== "finished" || this.down.state !== "finished") return false;
+      if (this.#client!.output.length > 0 || this.#target!.output.length > 0) return false;
+      this.state = CLOSED;
+    }
+    const done = this.state === CLOSED || this.state.name === "failed";
+    if (done) {
+      this.up.clear();
+      this.down.clear();
+    }
+    return done;
+  }
+
+  #abort(key: Key<unknown>): void {
+    const stream = key.stream;
+    if (stream !== null) (this.#plan.abort ?? abortTcp)(stream);
+  }
+}
