@@ -166,10 +166,10 @@ export class RelaySession implements Session {
   /** The target leg's totals and the faults that fired, for the closing line. */
   summary(): { text: string; fields: Record<string, string | number> } {
     const target = this.#target!, plan = this.#plan;
-    const fired = [
-      ...this.up.fired.map((f) => `${f} up`),
-      ...this.down.fired.map((f) => `${f} down`),
-    ];
+    const fired = [...new Set([...this.up.fired, ...this.down.fired])].map((fault) => {
+      const ways = [this.up, this.down].filter((f) => f.fired.includes(fault)).map((f) => f.name);
+      return `${fault} (${ways.join(", ")})`;
+    });
     const faults = fired.length === 0 ? "" : `; faults: ${fired.join(", ")}`;
     return {
       text:
@@ -178,7 +178,7 @@ export class RelaySession implements Session {
         target: plan.target,
         target_bytes_out: target.bytesWritten,
         target_bytes_in: target.bytesRead,
-        faults: fired.join(","),
+        faults: fired.join(", "),
       },
     };
   }
