@@ -206,7 +206,7 @@ export class RelaySession implements Session {
       this.#abort(this.#target!);
       this.state = CLOSED;
     } else if (state === RELAYING) {
-      if (this.up.state !== "finished" || this.down.state !== "finished") return false;
+      if (!this.up.over || !this.down.over) return false;
       if (this.#client!.output.length > 0 || this.#target!.output.length > 0) return false;
       this.state = CLOSED;
     }

@@ -34,6 +34,8 @@ export type FlowState =
   | "finished"
   /** `--stall-after` fired: reading and dropping, passing nothing on, not even a FIN. */
   | "stalled"
+  /** Stalled, and then the source ended: nothing more comes this way, and its FIN is kept back. */
+  | "swallowed"
   /** `--reset-after` fired: delivering the last bytes allowed, then the relay resets. */
   | "cut";
 
@@ -93,6 +95,11 @@ export class RelayFlow {
     return this.state === "open" && this.held + dest.output.length < HIGH_WATER;
   }
 
+  /** True once nothing more will come this way: the FIN passed on, or swallowed by a stall. */
+  get over(): boolean {
+    return this.state === "finished" || this.state === "swallowed";
+  }
+
   /** True once nothing is held or queued for the destination. */
   delivered(dest: Key<unknown>): boolean {
     return this.held === 0 && dest.output.length === 0;
@@ -137,7 +144,9 @@ export class RelayFlow {
 
   /** The source sent FIN: once what is held is delivered, the destination gets it too. */
   onEof(dest: Key<unknown>): void {
-    if (this.state !== "open") return; // stalled or cut: nothing more passes, not even the end
+    // Stalled or cut: nothing more passes, not even the end.
+    if (this.state === "stalled") this.state = "swallowed";
+    if (this.state !== "open") return;
     this.state = "ended";
     this.#finishIfDone(dest);
   }
