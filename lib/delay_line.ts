@@ -7,8 +7,9 @@ import { ByteQueue } from "./byte_queue.ts";
  *
  * Bytes go into {@linkcode DelayLine.queue} (a read is forwarded there, so
  * a large one is not copied) and {@linkcode DelayLine.hold} stamps all of
- * them since the last stamp with the time they may leave. Stamps must not
- * decrease: the line keeps order. {@linkcode DelayLine.release} moves what
+ * them since the last stamp with the time they may leave. The line keeps
+ * order: bytes stamped earlier than those before them wait behind them.
+ * {@linkcode DelayLine.release} moves what
  * is due to another queue; with a rate, it lets out at most one quantum
  * (10 ms worth) at a time and spaces the quanta by their transmission time,
  * so a bulk transfer is paced rather than sent in bursts.

@@ -8,9 +8,11 @@ import type { Stream } from "./loop.ts";
  * this finds the connection's descriptor among the process's own by its
  * addresses and has the kernel drop it with `connect(AF_UNSPEC)`, which on
  * Linux resets an established connection and leaves the descriptor valid for
- * Deno to close as usual. It needs Linux, `--allow-ffi` and read access to
- * `/proc/self/fd`; without them, or for a stream that is not TCP, it does
- * nothing and returns false, and the caller's close sends a FIN instead.
+ * Deno to close as usual. The descriptors are listed from `/proc/self/fd`
+ * through libc too (Deno asks for `--allow-all` to read that directory). It
+ * needs Linux with glibc and `--allow-ffi`; without them, or for a stream that
+ * is not TCP, it does nothing and returns false, and the caller's close sends
+ * a FIN instead.
  *
  * @example
  * ```ts
@@ -26,15 +28,8 @@ export function abortTcp(stream: Stream): boolean {
   if (local?.transport !== "tcp" || remote?.transport !== "tcp") return false;
   const libc = sockets();
   if (libc === null) return false;
-  let fds: Iterable<Deno.DirEntry>;
-  try {
-    fds = Deno.readDirSync("/proc/self/fd");
-  } catch {
-    return false;
-  }
   const peer = ipv4(remote.hostname);
-  for (const entry of fds) {
-    const fd = Number(entry.name);
+  for (const fd of descriptors(libc)) {
     if (!matches(libc.getpeername, fd, remote.port, peer)) continue;
     if (!matches(libc.getsockname, fd, local.port, null)) continue;
     return libc.connect(fd, UNSPEC, UNSPEC.length) === 0;
@@ -42,9 +37,38 @@ export function abortTcp(stream: Stream): boolean {
   return false;
 }
 
+// The process's open descriptors, from the names in /proc/self/fd (linux_dirent64 records).
+function descriptors(libc: Sockets): number[] {
+  const dir = libc.open(PROC_FD, 0);
+  if (dir < 0) return [];
+  const fds: number[] = [];
+  try {
+    for (;;) {
+      const n = libc.getdents64(dir, DIRENTS, BigInt(DIRENTS.length));
+      if (n <= 0) break;
+      for (let at = 0; at < n;) {
+        const length = DIRENTS[at + 16] | (DIRENTS[at + 17] << 8);
+        // The name starts at byte 19; "." and ".." are not numbers and are skipped.
+        let fd = 0, digits = 0;
+        for (let i = at + 19; DIRENTS[i] >= 48 && DIRENTS[i] <= 57; i++, digits++) {
+          fd = fd * 10 + DIRENTS[i] - 48;
+        }
+        if (digits > 0) fds.push(fd);
+        at += length;
+      }
+    }
+  } finally {
+    libc.close(dir);
+  }
+  return fds;
+}
+
 type Lookup = (fd: number, addr: Uint8Array, len: Uint8Array) => number;
 
 interface Sockets {
+  readonly open: (path: Uint8Array, flags: number) => number;
+  readonly getdents64: (fd: number, buf: Uint8Array, size: bigint) => number;
+  readonly close: (fd: number) => number;
   readonly getpeername: Lookup;
   readonly getsockname: Lookup;
   readonly connect: (fd: number, addr: Uint8Array, len: number) => number;
@@ -56,6 +80,8 @@ const UNSPEC = new Uint8Array(16);
 const ADDR = new Uint8Array(128);
 const LEN = new Uint32Array(1);
 const LEN_BYTES = new Uint8Array(LEN.buffer);
+const DIRENTS = new Uint8Array(32768);
+const PROC_FD = new TextEncoder().encode("/proc/self/fd\0");
 
 let loaded: Sockets | null | undefined;
 
@@ -67,6 +93,9 @@ function sockets(): Sockets | null {
     if (Deno.build.os !== "linux") return null;
     if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return null;
     const lib = Deno.dlopen("libc.so.6", {
+      open: { parameters: ["buffer", "i32"], result: "i32" },
+      getdents64: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+      close: { parameters: ["i32"], result: "i32" },
       getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
       getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
       connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },

@@ -163,9 +163,10 @@ export class RelaySession implements Session {
     return key === this.#client ? "client" : "target";
   }
 
-  /** The target leg's totals and the faults that fired, for the closing line. */
-  summary(): { text: string; fields: Record<string, string | number> } {
+  /** The target leg's totals and the faults that fired, for the closing line; null if it never connected. */
+  summary(): { text: string; fields: Record<string, string | number> } | null {
     const target = this.#target!, plan = this.#plan;
+    if (target.stream === null) return null;
     const fired = [...new Set([...this.up.fired, ...this.down.fired])].map((fault) => {
       const ways = [this.up, this.down].filter((f) => f.fired.includes(fault)).map((f) => f.name);
       return `${fault} (${ways.join(", ")})`;

@@ -430,20 +430,20 @@ export class Server {
       open: this.#tally.open,
     };
     const more = conn.session.summary?.() ?? null;
-    const totals = `${key.bytesRead} bytes in, ${key.bytesWritten} out` +
-      (more === null ? "" : `; ${more.text}`);
+    const totals = `${key.bytesRead} bytes in, ${key.bytesWritten} out`;
+    const rest = more === null ? "" : `; ${more.text}`;
     if (failure !== null) {
       this.stats.failed++;
       this.#log.error(
         "failed",
-        `sockdemo: #${conn.number} ${fields.peer}: ${failure}; closed after ${totals}`,
+        `sockdemo: #${conn.number} ${fields.peer}: ${failure}; closed after ${totals}${rest}`,
         { ...fields, ...more?.fields, reason: failure },
       );
     } else {
       const why = note === null ? "" : `, ${note}`;
       this.#log.info(
         "closed",
-        `#${conn.number} closed ${fields.peer}: ${totals}${why} (${fields.open} open)`,
+        `#${conn.number} closed ${fields.peer}: ${totals}${why}${rest} (${fields.open} open)`,
         { ...fields, ...more?.fields, reason: note ?? "done" },
       );
     }

@@ -176,6 +176,10 @@ export class ScriptedPeer implements Stream {
 export class ServerPeer implements Stream {
   /** True once the client closed this stream. */
   closed = false;
+  /** True once the client half-closed (FIN): it ends its own stream once all is answered. */
+  finished = false;
+  /** Bytes the client wrote to it. */
+  written = 0;
   #queue: number[] = [];
   #echoed = 0;
   #reader:
@@ -201,14 +205,22 @@ export class ServerPeer implements Stream {
 
   write(buf: Uint8Array): Promise<number> {
     if (this.closed) return Promise.reject(new Deno.errors.BadResource("closed"));
+    if (this.finished) return Promise.reject(new Deno.errors.BrokenPipe("write after FIN"));
     const n = pick(this.chaos.rand, this.chaos.maxWrite, buf.length);
     const written = buf.slice(0, n);
+    this.written += n;
     return later(this.chaos.rand, () => {
       if (this.closed) throw new Deno.errors.Interrupted("operation canceled");
       this.#queue.push(...(this.options.respond?.(written) ?? written));
       this.#serve();
       return n;
     });
+  }
+
+  closeWrite(): Promise<void> {
+    this.finished = true;
+    this.#serve();
+    return Promise.resolve();
   }
 
   close(): void {
@@ -227,7 +239,14 @@ export class ServerPeer implements Stream {
       later(this.chaos.rand, () => null).then(reader.resolve);
       return;
     }
-    if (this.#queue.length === 0) return;
+    if (this.#queue.length === 0) {
+      // All answered after the client's FIN: this end ends too, as an echo server does.
+      if (this.finished) {
+        this.#reader = null;
+        later(this.chaos.rand, () => null).then(reader.resolve);
+      }
+      return;
+    }
     this.#reader = null;
     later(this.chaos.rand, () => {
       let n = pick(

@@ -22,10 +22,19 @@ export const MUTANT_ENV = "--allow-env=__STRYKER_ACTIVE_MUTANT__";
 
 /** The argv that runs sockdemo with `args`. */
 export function sockdemoCommand(args: string[]): [string, string[]] {
-  // Write: a Unix-domain socket is a file the server creates.
+  // Write: a Unix-domain socket is a file the server creates. FFI: a relay's resets (RST).
   return [
     Deno.execPath(),
-    ["run", "--allow-net", "--allow-read", "--allow-write", MUTANT_ENV, MAIN, ...args],
+    [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-ffi",
+      MUTANT_ENV,
+      MAIN,
+      ...args,
+    ],
   ];
 }
 
@@ -91,16 +100,19 @@ export class ServerProcess {
   port = 0;
 
   /**
-   * Starts `sockdemo serve --port 0 ...extra` (no port with `--unix`) and
-   * waits for its first line, which names the port.
+   * Starts `sockdemo serve --port 0 ...extra` (no port with `--unix`), or
+   * `sockdemo relay ...extra`, and waits for its first line, which names the port.
    */
   static async start(
     extra: string[] = [],
     timeoutMs = 60_000,
     first = /^Listening on /,
+    command: "serve" | "relay" = "serve",
   ): Promise<ServerProcess> {
-    const unix = extra.includes("--unix");
-    const [cmd, argv] = sockdemoCommand(["serve", ...(unix ? [] : ["--port", "0"]), ...extra]);
+    const listen = extra[extra.indexOf("--listen") + 1];
+    const unix = command === "serve" ? extra.includes("--unix") : listen.startsWith("unix:");
+    const port = command === "serve" && !unix ? ["--port", "0"] : [];
+    const [cmd, argv] = sockdemoCommand([command, ...port, ...extra]);
     const child = new Deno.Command(cmd, {
       args: argv,
       stdout: "piped",

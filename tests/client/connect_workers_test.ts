@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import type { ConnectConfig } from "../../client/connect_config.ts";
 import { runConnectWorkers } from "../../client/connect_workers.ts";
 import { Histogram } from "../../lib/histogram.ts";
+import { cEchoServer } from "../c_echo_server.ts";
 import { MUTANT_ENV, runCommand, runSockdemo } from "../sockdemo_process.ts";
 
 const FAKE = new URL("./fake_connect_worker.ts", import.meta.url);
@@ -97,30 +98,8 @@ Deno.test("connect --workers without read access to its worker module: one line,
   );
 });
 
-const ECHO_SERVER_C = new URL("../../bench/echo_server.c", import.meta.url).pathname;
 const DECODE_JAVA = new URL("../foreign/Decode.java", import.meta.url).pathname;
 const HDR_JAR = "/usr/share/java/hdrhistogram.jar";
-
-// The C echo server of bench/, built for the test, on a free port.
-async function cEchoServer(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const dir = await Deno.makeTempDir();
-  const binary = `${dir}/echo_server`;
-  const built = await runCommand("gcc", ["-O2", "-o", binary, ECHO_SERVER_C]);
-  assert.equal(built.code, 0, built.stderr);
-  const child = new Deno.Command(binary, { args: ["0"], stdout: "piped", stderr: "null" }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const first = (await reader.read()).value ?? "";
-  const port = Number(/Listening on 127\.0\.0\.1:(\d+)/.exec(first)?.[1]);
-  return {
-    port,
-    stop: async () => {
-      child.kill("SIGKILL");
-      await child.status;
-      await reader.cancel();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
 
 async function has(path: string): Promise<boolean> {
   try {

@@ -158,3 +158,43 @@ Deno.test("byte queue: after a discard the queue works as new", () => {
   q.push(bytes(7, 1));
   assert.deepEqual(q.peek(), bytes(7, 1));
 });
+
+Deno.test("byte queue: transfer moves whole chunks without a copy and splits the last one by copying", () => {
+  const pool = new BufferPool({ minSize: 64, maxSize: 8192 });
+  const from = new ByteQueue(pool), to = new ByteQueue(pool);
+  const a = pool.take(1000), b = pool.take(1000);
+  a.set(bytes(1000, 1));
+  b.set(bytes(1000, 2));
+  from.pushOwned(a, 0, 1000);
+  from.pushOwned(b, 0, 1000);
+  from.transfer(to, 1300);
+  assert.equal(to.length, 1300);
+  assert.equal(from.length, 700);
+  assert.equal(to.peek().buffer, a.buffer, "the whole first chunk changed queues as it was");
+  assert.equal(from.peek().buffer, b.buffer, "the split chunk stays, less what left");
+  assert.deepEqual(
+    drain(to),
+    new Uint8Array([...bytes(1000, 1), ...bytes(1000, 2).subarray(0, 300)]),
+  );
+  assert.deepEqual(drain(from), bytes(1000, 2).subarray(300));
+  assert.throws(() => from.transfer(to, 1), RangeError);
+});
+
+Deno.test("byte queue: random transfers between two queues keep every byte in order", () => {
+  const rand = random(7);
+  const pool = new BufferPool({ minSize: 64, maxSize: 8192 });
+  const from = new ByteQueue(pool), to = new ByteQueue(pool);
+  const sent: number[] = [];
+  for (let step = 0; step < 2000; step++) {
+    if (rand() < 0.5) {
+      const chunk = bytes(Math.floor(rand() * 3000), step);
+      from.push(chunk);
+      sent.push(...chunk);
+    } else {
+      from.transfer(to, Math.floor(rand() * (from.length + 1)));
+    }
+    assert.equal(from.length + to.length, sent.length);
+  }
+  from.transfer(to, from.length);
+  assert.deepEqual(drain(to), new Uint8Array(sent));
+});

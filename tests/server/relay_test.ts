@@ -1,0 +1,193 @@
+/**
+ * The relay in-process, over fake streams: bytes both ways through short
+ * reads and partial writes, each FIN passed on by itself, backpressure, a
+ * refused target, resets, and the faults that change what passes.
+ */
+import assert from "node:assert/strict";
+import { BufferPool } from "../../lib/buffer_pool.ts";
+import { Log } from "../../lib/log.ts";
+import type { Stream } from "../../lib/loop.ts";
+import { RelaySession } from "../../server/relay.ts";
+import { relaySessions, type RelaySpec } from "../../server/relay_config.ts";
+import { type Faults, NO_FAULTS } from "../../server/relay_flow.ts";
+import { Server } from "../../server/serve.ts";
+import { bytes, FakeAcceptor, random, ScriptedPeer, ServerPeer } from "../fake_stream.ts";
+import { captureLog, expectSoon, serveUntil } from "../harness.ts";
+
+const chaos = (seed: number, max = 700) => ({ rand: random(seed), maxRead: max, maxWrite: max });
+
+/** A relay server for `client`, dialing `target`, with the faults given; `aborted` lists the legs it reset. */
+function relay(
+  client: Stream,
+  target: () => Promise<Stream>,
+  faults: { up?: Partial<Faults>; down?: Partial<Faults> } = {},
+) {
+  const { log, out, err } = captureLog();
+  const aborted: Stream[] = [];
+  const server = new Server(new FakeAcceptor([client], random(9)), {
+    log,
+    pool: new BufferPool({ minSize: 64, maxSize: 4096 }),
+    newSession: () =>
+      new RelaySession({
+        dial: target,
+        target: "127.0.0.1:9",
+        up: { ...NO_FAULTS, ...faults.up },
+        down: { ...NO_FAULTS, ...faults.down },
+        random: random(1),
+        trace: null,
+        abort: (stream) => {
+          aborted.push(stream);
+          return true;
+        },
+      }),
+  });
+  return { server, out, err, aborted };
+}
+
+Deno.test("relay: bytes pass both ways intact through short reads and partial writes; each FIN is passed on", async () => {
+  const client = new ScriptedPeer(bytes(50_000), chaos(1));
+  const target = new ServerPeer(chaos(2));
+  const { server, out } = relay(client, () => Promise.resolve(target));
+  await serveUntil(server, () => client.closed, "the relayed echo to finish");
+  assert.deepEqual(client.echoed, bytes(50_000));
+  assert.equal(target.written, 50_000);
+  assert.equal(target.finished, true, "the client's FIN reached the target");
+  assert.equal(client.finished, true, "the target's FIN reached the client");
+  assert.equal(target.closed, true);
+  assert.deepEqual(out, [
+    "#1 accepted from peer (1 open)",
+    "#1 closed peer: 50000 bytes in, 50000 out; target 127.0.0.1:9: 50000 bytes out, 50000 in (0 open)",
+  ]);
+});
+
+Deno.test("relay: a client's FIN does not end the way back: the target's late bytes still arrive", async () => {
+  // The target answers each byte with two, so it still has bytes to send after the client's FIN.
+  const client = new ScriptedPeer(bytes(3000), chaos(3));
+  const target = new ServerPeer(chaos(4), {
+    respond: (w) => [...w, ...w] as unknown as Uint8Array,
+  });
+  const { server } = relay(client, () => Promise.resolve(target));
+  await serveUntil(server, () => client.closed, "the relay to finish");
+  assert.equal(client.echoed.length, 6000);
+  assert.equal(client.finished, true);
+});
+
+Deno.test("relay: a target that does not read stops reads from the client (backpressure)", async () => {
+  const client = new ScriptedPeer(bytes(8 << 20), chaos(5, 4096), { eof: false });
+  const target = new ScriptedPeer(new Uint8Array(0), chaos(6), { eof: false, holdWrites: true });
+  const { server } = relay(client, () => Promise.resolve(target));
+  await serveUntil(server, () => true, "", async () => {
+    await expectSoon(() => client.taken >= 1 << 20, "the first MiB to be read");
+    const before = client.taken;
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(client.taken, before, "reads stopped");
+    // 1 MiB owed, plus at most one read in flight when the mark was passed.
+    assert.ok(client.taken <= (1 << 20) + 4096, `read ${client.taken} bytes`);
+  });
+});
+
+Deno.test("relay: a target that refuses closes the client, with a line naming the target and the cause", async () => {
+  const client = new ScriptedPeer(bytes(100), chaos(7), { eof: false });
+  const { server, out, err } = relay(
+    client,
+    () => Promise.reject(new Deno.errors.ConnectionRefused("Connection refused (os error 111)")),
+  );
+  await serveUntil(server, () => client.closed, "the client to be closed");
+  assert.equal(client.taken, 0, "nothing was read from the client");
+  assert.deepEqual(out, ["#1 accepted from peer (1 open)"]);
+  assert.deepEqual(err, [
+    "sockdemo: #1 peer: cannot connect to 127.0.0.1:9: connection refused; closed after 0 bytes in, 0 out",
+  ]);
+});
+
+Deno.test("relay: a client that resets has the target reset too", async () => {
+  const client = new ScriptedPeer(bytes(5000), chaos(8), { eof: false, resetAfter: 2000 });
+  const target = new ServerPeer(chaos(9));
+  const { server, err, aborted } = relay(client, () => Promise.resolve(target));
+  await serveUntil(server, () => client.closed, "the relay to end");
+  assert.deepEqual(aborted, [target]);
+  assert.equal(err.length, 1);
+  assert.match(
+    err[0],
+    /^sockdemo: #1 peer: client: connection reset by peer; closed after \d+ bytes in/,
+  );
+});
+
+Deno.test("relay: a target that resets has the client reset too", async () => {
+  const client = new ScriptedPeer(bytes(5000), chaos(10), { eof: false });
+  const target = new ScriptedPeer(bytes(10), chaos(11), { eof: false, resetAfter: 10 });
+  const { server, err, aborted } = relay(client, () => Promise.resolve(target));
+  await serveUntil(server, () => client.closed, "the relay to end");
+  assert.deepEqual(aborted, [client]);
+  assert.match(
+    err[0],
+    /^sockdemo: #1 peer: target 127\.0\.0\.1:9: connection reset by peer; closed after/,
+  );
+});
+
+Deno.test("relay: --reset-after delivers exactly that many bytes, then resets both legs", async () => {
+  const client = new ScriptedPeer(bytes(20_000), chaos(12), { eof: false });
+  const target = new ServerPeer(chaos(13));
+  const { server, out, aborted } = relay(client, () => Promise.resolve(target), {
+    down: { resetAfter: 3000 },
+  });
+  await serveUntil(server, () => client.closed, "the reset");
+  assert.deepEqual(client.echoed, bytes(3000));
+  assert.deepEqual(aborted, [client, target]);
+  assert.match(out[1], /; faults: reset-after \(down\) \(0 open\)$/);
+});
+
+Deno.test("relay: --stall-after passes that many bytes, then drops the rest and keeps both legs open", async () => {
+  const client = new ScriptedPeer(bytes(20_000), chaos(14));
+  const target = new ServerPeer(chaos(15));
+  const { server, out } = relay(client, () => Promise.resolve(target), {
+    up: { stallAfter: 1000 },
+  });
+  await serveUntil(server, () => true, "", async () => {
+    await expectSoon(() => client.taken === 20_000, "the client's bytes to be read");
+    await expectSoon(() => client.echoed.length === 1000, "the echo of what passed");
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(target.written, 1000);
+    assert.equal(target.finished, false, "the client's FIN was kept back");
+    assert.equal(client.closed, false, "still open");
+  });
+  assert.match(
+    out.at(-1)!,
+    / 1000 out, the server stopped; target .*: 1000 bytes out, 1000 in; faults: stall-after \(up\) \(0 open\)$/,
+  );
+});
+
+Deno.test("relay: with delay and jitter every byte still arrives, in order, and the line says which faults fired", async () => {
+  const client = new ScriptedPeer(bytes(20_000), chaos(16, 300));
+  const target = new ServerPeer(chaos(17, 300));
+  const { server, out } = relay(client, () => Promise.resolve(target), {
+    up: { delay: 2, jitter: 2 },
+    down: { bandwidth: 2_000_000 },
+  });
+  await serveUntil(server, () => client.closed, "the delayed echo");
+  assert.deepEqual(client.echoed, bytes(20_000));
+  assert.match(out[1], /; faults: delay \(up\), bandwidth \(down\) \(0 open\)$/);
+});
+
+const SPEC: RelaySpec = {
+  to: { transport: "tcp", host: "127.0.0.1", port: 9 },
+  toTls: null,
+  up: NO_FAULTS,
+  down: NO_FAULTS,
+  refuse: 0.5,
+  seed: 7,
+};
+
+Deno.test("relay: --refuse turns away the same connections for the same seed, about that share of them", () => {
+  const turnedAway = (spec: RelaySpec) => {
+    const admit = relaySessions(spec, new Log("quiet")).admit!;
+    return Array.from({ length: 200 }, (_, i) => i + 1).filter((n) => admit(n) !== null);
+  };
+  const first = turnedAway(SPEC);
+  assert.deepEqual(turnedAway(SPEC), first, "the same seed, the same connections");
+  assert.notDeepEqual(turnedAway({ ...SPEC, seed: 8 }), first, "another seed, others");
+  assert.ok(first.length >= 80 && first.length <= 120, `${first.length} of 200 turned away`);
+  assert.equal(turnedAway({ ...SPEC, refuse: 1 }).length, 200);
+  assert.equal(relaySessions({ ...SPEC, refuse: 0 }, new Log("quiet")).admit, undefined);
+  assert.equal(relaySessions(SPEC, new Log("quiet")).admit!(first[0]), "--refuse 0.5");
+});
