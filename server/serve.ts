@@ -382,12 +382,10 @@ export class Server {
     const [from, to] = [interestName(key.interest), interestName(want)];
     const label = conn.session.label?.(key);
     const leg = label === undefined ? "" : ` ${label}`;
-    this.#log.debug("interest", `#${conn.number}${leg} interest ${from} -> ${to}`, {
-      conn: conn.number,
-      leg: label ?? null,
-      from,
-      to,
-    });
+    const fields: LogFields = label === undefined
+      ? { conn: conn.number, from, to }
+      : { conn: conn.number, leg: label, from, to };
+    this.#log.debug("interest", `#${conn.number}${leg} interest ${from} -> ${to}`, fields);
   }
 
   // Closes every connection idle past the timeout, oldest first; stops at the first that is not.

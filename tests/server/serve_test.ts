@@ -250,16 +250,26 @@ Deno.test("serve: the summary line counts each kind of ending, in words", () => 
     failed: 1,
     idle: 4,
     cutOff: 5,
+    turnedAway: 8,
     bytesIn: 6,
     bytesOut: 7,
   };
   assert.equal(
     formatStats(stats),
     "Stopped: 1 connection served, 6 bytes in, 7 bytes out, 1 error, 2 refused at the limit, " +
-      "3 reset before accepted, 4 closed idle, 5 closed unfinished",
+      "8 turned away (--refuse), 3 reset before accepted, 4 closed idle, 5 closed unfinished",
   );
   assert.equal(
-    formatStats({ ...stats, accepted: 0, refused: 0, aborted: 0, failed: 2, idle: 0, cutOff: 0 }),
+    formatStats({
+      ...stats,
+      accepted: 0,
+      refused: 0,
+      aborted: 0,
+      failed: 2,
+      idle: 0,
+      cutOff: 0,
+      turnedAway: 0,
+    }),
     "Stopped: 0 connections served, 6 bytes in, 7 bytes out, 2 errors",
   );
 });

@@ -143,6 +143,7 @@ async function echo(c: Deno.TcpConn, byte: number): Promise<boolean> {
 
 const CONFIG: ServeConfig = {
   protocol: "echo",
+  relay: null,
   host: "127.0.0.1",
   port: 0,
   unix: null,
