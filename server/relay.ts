@@ -189,8 +189,11 @@ export class RelaySession implements Session {
     if (this.state === DIALING) {
       return { name: "failed", reason: `cannot connect to ${this.#plan.target}: ${cause}` };
     }
-    // One leg broke: the other hears it as a reset too, not as a clean end.
-    this.#abort(fromClient ? this.#target! : this.#client!);
+    // A leg reset (or gone, for a write): the other hears a reset too, not a clean end.
+    // Anything else (a TLS peer that left without close_notify) closes it as usual.
+    if (error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe) {
+      this.#abort(fromClient ? this.#target! : this.#client!);
+    }
     return {
       name: "failed",
       reason: fromClient ? `client: ${cause}` : `target ${this.#plan.target}: ${cause}`,

@@ -113,6 +113,23 @@ Deno.test("relay: a client that resets has the target reset too", async () => {
   );
 });
 
+Deno.test("relay: a leg that fails otherwise (no TLS close_notify) has the other closed, not reset", async () => {
+  const client = new ScriptedPeer(bytes(100), chaos(18), { eof: false });
+  const target = new ScriptedPeer(bytes(10), chaos(19), { eof: false });
+  const read = target.read.bind(target);
+  const noCloseNotify = "peer closed connection without sending TLS close_notify";
+  target.read = (buf) =>
+    target.taken < 10 ? read(buf) : Promise.reject(new Deno.errors.UnexpectedEof(noCloseNotify));
+  const { server, err, aborted } = relay(client, () => Promise.resolve(target));
+  await serveUntil(server, () => client.closed, "the relay to end");
+  assert.deepEqual(aborted, []);
+  assert.match(
+    err[0],
+    /^sockdemo: #1 peer: target 127\.0\.0\.1:9: closed without a TLS close_notify; closed after/,
+  );
+  assert.equal(target.closed, true);
+});
+
 Deno.test("relay: a target that resets has the client reset too", async () => {
   const client = new ScriptedPeer(bytes(5000), chaos(10), { eof: false });
   const target = new ScriptedPeer(bytes(10), chaos(11), { eof: false, resetAfter: 10 });
