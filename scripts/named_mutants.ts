@@ -1,5 +1,5 @@
 /**
- * Breakages found by hand (reviews, issues 8 and 9) that the suite must catch: each
+ * Breakages found by hand (reviews, issues 8 to 11) that the suite must catch: each
  * is one edit to one file, and the tests named must fail within the time
  * given. `deno task mutants` applies them one at a time to a copy of the tree.
  *
@@ -248,5 +248,77 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
     to: "const netRoom = true,",
     tests: ["tests/lib/pipe_test.ts"],
     withinSeconds: 30,
+  },
+  {
+    name: "the relay never passes a FIN on (issue 11)",
+    file: "server/relay_flow.ts",
+    from: '    this.state = "finished";\n    dest.endOutput();',
+    to: '    this.state = "finished";',
+    tests: ["tests/server/relay_test.ts"],
+    withinSeconds: 45,
+  },
+  {
+    name: "the relay reads a source however much its destination owes (issue 11)",
+    file: "server/relay_flow.ts",
+    from: 'return this.state === "open" && this.held + dest.output.length < HIGH_WATER;',
+    to: 'return this.state === "open";',
+    tests: ["tests/server/relay_test.ts"],
+    withinSeconds: 45,
+  },
+  {
+    name: "the relay closes the other leg of a reset one with a FIN (issue 11)",
+    file: "server/relay.ts",
+    from: "      this.#abort(fromClient ? this.#target! : this.#client!);",
+    to: "",
+    tests: ["tests/server/relay_test.ts"],
+    withinSeconds: 45,
+  },
+  {
+    name: "--reset-after lets one byte too many through (issue 11)",
+    file: "server/relay_flow.ts",
+    from: "      m = limit - this.passed;",
+    to: "      m = limit - this.passed + 1;",
+    tests: ["tests/server/relay_test.ts", "tests/relay_test.ts"],
+    withinSeconds: 60,
+  },
+  {
+    name: "--refuse ignores the seed (issue 11)",
+    file: "server/relay_config.ts",
+    from: "random(spec.seed, number, 1)() < spec.refuse",
+    to: "Math.random() < spec.refuse",
+    tests: ["tests/server/relay_test.ts"],
+    withinSeconds: 45,
+  },
+  {
+    name: "the delay line lets bytes out before their time (issue 11)",
+    file: "lib/delay_line.ts",
+    from: "      if (start > now) break;",
+    to: "      if (start > now + 5) break;",
+    tests: ["tests/lib/delay_line_test.ts"],
+    withinSeconds: 30,
+  },
+  {
+    name: "a reset is a plain close (issue 11)",
+    file: "lib/tcp_abort.ts",
+    from: "return libc.connect(fd, UNSPEC, UNSPEC.length) === 0;",
+    to: "return true;",
+    tests: ["tests/lib/tcp_abort_test.ts", "tests/relay_test.ts"],
+    withinSeconds: 60,
+  },
+  {
+    name: "the server never ticks a session waiting on time (issue 11)",
+    file: "server/serve.ts",
+    from: "      this.#fireTimers(now);\n",
+    to: "",
+    tests: ["tests/server/relay_test.ts"],
+    withinSeconds: 45,
+  },
+  {
+    name: "a relay's target leg is left open when the connection closes (issue 11)",
+    file: "server/serve.ts",
+    from: "    if (conn.dialed !== null) this.#loop.unregister(conn.dialed);\n",
+    to: "",
+    tests: ["tests/server/relay_test.ts"],
+    withinSeconds: 45,
   },
 ];
