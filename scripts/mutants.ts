@@ -51,6 +51,13 @@ export const MODULES: Record<string, string[]> = {
   "client/connect_workers.ts": ["tests/client/connect_workers_test.ts"],
   "lib/connect_tcp.ts": ["tests/lib/connect_tcp_test.ts"],
   "lib/pipe.ts": ["tests/lib/pipe_test.ts", "tests/pipe_test.ts"],
+  "lib/delay_line.ts": ["tests/lib/delay_line_test.ts"],
+  "lib/timer_heap.ts": ["tests/lib/timer_heap_test.ts"],
+  "lib/random.ts": ["tests/lib/random_test.ts"],
+  "lib/tcp_abort.ts": ["tests/lib/tcp_abort_test.ts"],
+  "server/relay_flow.ts": ["tests/server/relay_test.ts"],
+  "server/relay.ts": ["tests/server/relay_test.ts"],
+  "server/relay_config.ts": ["tests/server/relay_test.ts"],
 };
 
 interface Counts {

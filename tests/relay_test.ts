@@ -16,7 +16,7 @@ function relay(to: string, extra: string[] = []): Promise<ServerProcess> {
   return ServerProcess.start(
     ["--listen", "127.0.0.1:0", "--to", to, ...extra],
     60_000,
-    /^Listening on /,
+    extra.includes("json") ? /"event":"listening"/ : /^Listening on /,
     "relay",
   );
 }
@@ -254,5 +254,33 @@ Deno.test("relay: a refused target closes the client with a line naming the targ
     const r = await runSockdemo(["relay", ...args]);
     assert.equal(r.code, 2, args.join(" "));
     assert.equal(r.stderr, `sockdemo: ${message} (try "sockdemo relay --help")\n`);
+  }
+});
+
+Deno.test("relay: --workers 2 shares the port as one relay; --idle-timeout closes a silent connection", async () => {
+  const echo = await cEchoServer();
+  const proxy = await relay(`127.0.0.1:${echo.port}`, [
+    "--workers",
+    "2",
+    "--idle-timeout",
+    "0.5",
+    "--log-format",
+    "json",
+  ]);
+  try {
+    assert.match(proxy.stdout, /"event":"listening".*"protocol":"relay".*"workers":2/);
+    const r = await runSockdemo(["connect", "--port", String(proxy.port), "--conns", "50"]);
+    assert.equal(r.code, 0, r.stderr);
+    const silent = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
+    const line = await proxy.waitFor(/\{[^\n]*"reason":"idle for 0\.5 s"[^\n]*\}/, 10_000);
+    assert.equal(JSON.parse(line[0]).conn, 51);
+    silent.close();
+  } finally {
+    const out = await proxy.stop();
+    await echo.stop();
+    const closed = out.stdout.split("\n").filter((l) => l.includes('"event":"closed"'));
+    assert.equal(closed.length, 51);
+    const workers = new Set(closed.map((l) => JSON.parse(l).worker));
+    assert.deepEqual([...workers].sort(), [1, 2], "both workers relayed some");
   }
 });

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { abortTcp } from "../../lib/tcp_abort.ts";
+import { within } from "../sockdemo_process.ts";
+
+// A connection that was not reset would leave these reads waiting: each has a deadline.
+const read = (conn: Deno.TcpConn, buf: Uint8Array) => within(conn.read(buf), 5000, "the read");
 
 async function pair(): Promise<{ near: Deno.TcpConn; far: Deno.TcpConn; close: () => void }> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -21,7 +25,7 @@ Deno.test("tcp abort: the peer reads a reset, not an end of stream, even with a 
   try {
     const pending = near.read(new Uint8Array(10)).catch(() => null);
     assert.equal(abortTcp(near), true);
-    await assert.rejects(far.read(new Uint8Array(10)), Deno.errors.ConnectionReset);
+    await assert.rejects(read(far, new Uint8Array(10)), Deno.errors.ConnectionReset);
     await pending;
   } finally {
     close();
@@ -34,8 +38,8 @@ Deno.test("tcp abort: only the connection asked for is reset; its neighbours car
     assert.equal(abortTcp(one.near), true);
     await two.near.write(new Uint8Array([1, 2, 3]));
     const buf = new Uint8Array(10);
-    assert.equal(await two.far.read(buf), 3);
-    await assert.rejects(one.far.read(buf), Deno.errors.ConnectionReset);
+    assert.equal(await read(two.far, buf), 3);
+    await assert.rejects(read(one.far, buf), Deno.errors.ConnectionReset);
   } finally {
     one.close();
     two.close();
