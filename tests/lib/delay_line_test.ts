@@ -58,14 +58,30 @@ Deno.test("delay line: a rate lets out one 10 ms quantum at a time, spaced by it
 });
 
 Deno.test("delay line: an idle link does not bank its idle time", () => {
-  const line = new DelayLine(1000), out = new ByteQueue();
-  line.queue.push(bytes(10));
+  const line = new DelayLine(100_000), out = new ByteQueue(); // quanta of 1,000 bytes, 10 ms each
+  line.queue.push(bytes(1000));
   line.hold(0);
   line.release(0, out);
-  line.queue.push(bytes(100));
+  line.queue.push(bytes(10_000));
   line.hold(1000); // due at 1 s, released only at 5 s: the link was idle for 5 s
-  assert.equal(line.release(5000, out), 20, "one quantum, and at most one more of catch-up");
+  assert.equal(line.release(5000, out), 2000, "one quantum, and at most one more of catch-up");
   assert.equal(line.nextAt, 5010);
+});
+
+Deno.test("delay line: bytes held, let out and held again, many times over, all come out in order", () => {
+  const line = new DelayLine(Infinity), out = new ByteQueue();
+  const sent: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const chunk = bytes(1 + (i % 7), i);
+    line.queue.push(chunk);
+    sent.push(...chunk);
+    line.hold(i);
+    if (i % 3 === 0) line.release(i - 1, out);
+  }
+  line.release(299, out);
+  assert.equal(out.length, sent.length);
+  assert.deepEqual(drain(out), new Uint8Array(sent));
+  assert.equal(line.length, 0);
 });
 
 Deno.test("delay line: a rate and a delay together: held until due, then paced", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { abortTcp } from "../../lib/tcp_abort.ts";
-import { within } from "../sockdemo_process.ts";
+import { MUTANT_ENV, runCommand, within } from "../sockdemo_process.ts";
 
 // A connection that was not reset would leave these reads waiting: each has a deadline.
 const read = (conn: Deno.TcpConn, buf: Uint8Array) => within(conn.read(buf), 5000, "the read");
@@ -50,4 +50,55 @@ Deno.test("tcp abort: a stream that is not TCP is left alone (false): its close 
   const read = () => Promise.resolve(null);
   const write = () => Promise.resolve(0);
   assert.equal(abortTcp({ read, write, close() {} }), false);
+});
+
+Deno.test("tcp abort: of connections sharing a port, only the one asked for is reset, either end", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const dial = () => Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  // B first: its descriptors come before A's, so a match on one port alone would find B.
+  const farB = await dial(), nearB = await listener.accept();
+  const farA = await dial(), nearA = await listener.accept();
+  const farC = await dial(), nearC = await listener.accept();
+  const buf = new Uint8Array(10);
+  try {
+    assert.equal(abortTcp(farA), true, "the client end: same peer port as B's and C's");
+    await assert.rejects(read(nearA, buf), Deno.errors.ConnectionReset);
+    assert.equal(
+      abortTcp(nearC),
+      true,
+      "the server end: same local port as B's and the listener's",
+    );
+    await assert.rejects(read(farC, buf), Deno.errors.ConnectionReset);
+    await farB.write(new Uint8Array([7]));
+    assert.equal(await read(nearB, buf), 1, "B carries on");
+    const farD = await dial(), nearD = await listener.accept();
+    await farD.write(new Uint8Array([8]));
+    assert.equal(await read(nearD, buf), 1, "the listener still accepts");
+    farD.close();
+    nearD.close();
+  } finally {
+    for (const c of [farA, nearA, farB, nearB, farC, nearC]) c.close();
+    listener.close();
+  }
+});
+
+Deno.test("tcp abort: a Unix-domain stream is left alone (false)", async () => {
+  const dir = await Deno.makeTempDir();
+  const listener = Deno.listen({ transport: "unix", path: `${dir}/s` });
+  const far = await Deno.connect({ transport: "unix", path: `${dir}/s` });
+  const near = await listener.accept();
+  try {
+    assert.equal(abortTcp(near), false);
+  } finally {
+    near.close();
+    far.close();
+    listener.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("tcp abort: without --allow-ffi it does nothing (false), and the close sends FIN", async () => {
+  const script = new URL("./tcp_abort_without_ffi.ts", import.meta.url).pathname;
+  const r = await runCommand(Deno.execPath(), ["run", "--allow-net=127.0.0.1", MUTANT_ENV, script]);
+  assert.equal(r.stdout, "false null\n", r.stderr);
 });

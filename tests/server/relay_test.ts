@@ -6,9 +6,10 @@
 import assert from "node:assert/strict";
 import { BufferPool } from "../../lib/buffer_pool.ts";
 import { Log } from "../../lib/log.ts";
-import type { Stream } from "../../lib/loop.ts";
+import { ByteQueue } from "../../lib/byte_queue.ts";
+import type { Event, Key, Stream } from "../../lib/loop.ts";
 import { RelaySession } from "../../server/relay.ts";
-import { relaySessions, type RelaySpec } from "../../server/relay_config.ts";
+import { relaySessions, type RelaySpec, targetName } from "../../server/relay_config.ts";
 import { type Faults, NO_FAULTS } from "../../server/relay_flow.ts";
 import { Server } from "../../server/serve.ts";
 import { bytes, FakeAcceptor, random, ScriptedPeer, ServerPeer } from "../fake_stream.ts";
@@ -21,8 +22,9 @@ function relay(
   client: Stream,
   target: () => Promise<Stream>,
   faults: { up?: Partial<Faults>; down?: Partial<Faults> } = {},
+  logAs: Parameters<typeof captureLog> = [],
 ) {
-  const { log, out, err } = captureLog();
+  const { log, out, err } = captureLog(...logAs);
   const aborted: Stream[] = [];
   const server = new Server(new FakeAcceptor([client], random(9)), {
     log,
@@ -34,7 +36,7 @@ function relay(
         up: { ...NO_FAULTS, ...faults.up },
         down: { ...NO_FAULTS, ...faults.down },
         random: random(1),
-        trace: null,
+        trace: (line) => log.debug("fault", `#1 ${line}`),
         abort: (stream) => {
           aborted.push(stream);
           return true;
@@ -207,4 +209,126 @@ Deno.test("relay: --refuse turns away the same connections for the same seed, ab
   assert.equal(turnedAway({ ...SPEC, refuse: 1 }).length, 200);
   assert.equal(relaySessions({ ...SPEC, refuse: 0 }, new Log("quiet")).admit, undefined);
   assert.equal(relaySessions(SPEC, new Log("quiet")).admit!(first[0]), "--refuse 0.5");
+});
+
+Deno.test("relay: --verbose names each leg's events, the states and the faults as they fire", async () => {
+  const client = new ScriptedPeer(bytes(5000), chaos(20), { eof: false });
+  const target = new ServerPeer(chaos(21));
+  const { server, out } = relay(client, () => Promise.resolve(target), {
+    up: { resetAfter: 3000 },
+  }, ["verbose"]);
+  await serveUntil(server, () => client.closed, "the reset");
+  // These lines, in this order, among the reads and writes.
+  const expected = [
+    /^#1 accepted from peer \(1 open\)$/,
+    /^#1 target connected$/,
+    /^#1 state dialing -> relaying \(0 bytes owed\)$/,
+    /^#1 client interest none -> read\+write$/,
+    /^#1 target interest none -> read\+write$/,
+    /^#1 client read \d+ bytes$/,
+    /^#1 target wrote \d+ bytes \(\d+ still owed\)$/,
+    /^#1 up: --reset-after fired at 3000 bytes$/,
+    /^#1 state relaying -> resetting \(\d+ bytes owed\)$/,
+    /^#1 client interest read\+write -> write$/,
+    /^#1 closed peer: \d+ bytes in, \d+ out; target 127\.0\.0\.1:9: 3000 bytes out, \d+ in; faults: reset-after \(up\) \(0 open\)$/,
+  ];
+  let at = 0;
+  for (const pattern of expected) {
+    const found = out.findIndex((line, i) => i >= at && pattern.test(line));
+    assert.ok(found >= 0, `no line ${pattern} after line ${at} of:\n${out.join("\n")}`);
+    at = found + 1;
+  }
+});
+
+Deno.test("relay: nothing is read from the client until the target answers", async () => {
+  const client = new ScriptedPeer(bytes(1000), chaos(22));
+  const target = new ServerPeer(chaos(23));
+  const connected = Promise.withResolvers<Stream>();
+  const { server } = relay(client, () => connected.promise);
+  await serveUntil(server, () => client.closed, "the echo", async () => {
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(client.taken, 0, "not read while dialing");
+    connected.resolve(target);
+  });
+  assert.deepEqual(client.echoed, bytes(1000));
+});
+
+Deno.test("relay: --reset-after up waits until the target has every allowed byte", async () => {
+  const client = new ScriptedPeer(bytes(20_000), chaos(24, 4096), { eof: false });
+  const target = new ServerPeer({ rand: random(25), maxRead: 700, maxWrite: 7 }); // slow to take writes
+  const { server, aborted } = relay(client, () => Promise.resolve(target), {
+    up: { resetAfter: 3000 },
+  });
+  await serveUntil(server, () => client.closed, "the reset");
+  assert.equal(target.written, 3000);
+  assert.deepEqual(aborted, [client, target]);
+});
+
+Deno.test("relay: a target that ends first still gets every byte the client sends, then the FIN", async () => {
+  const client = new ScriptedPeer(bytes(50_000), chaos(26));
+  // Ends its own side at once (FIN), takes writes a few bytes at a time.
+  const target = new ScriptedPeer(new Uint8Array(0), {
+    rand: random(27),
+    maxRead: 10,
+    maxWrite: 50,
+  });
+  const { server } = relay(client, () => Promise.resolve(target));
+  await serveUntil(server, () => client.closed, "the relay to finish");
+  assert.deepEqual(target.echoed, bytes(50_000));
+  assert.equal(target.finished, true);
+  assert.equal(client.finished, true);
+});
+
+Deno.test("relay: held bytes come due at the earlier of the two directions' times", () => {
+  const key = (input: Uint8Array) =>
+    ({
+      output: new ByteQueue(),
+      input,
+      stream: null,
+      forwardInput(n: number, to: ByteQueue) {
+        to.push(input, 0, n);
+      },
+      endOutput() {},
+    }) as unknown as Key<unknown>;
+  const client = key(bytes(5)), target = key(bytes(5));
+  const session = new RelaySession({
+    dial: () => Promise.resolve(null as unknown as Stream),
+    target: "t",
+    up: { ...NO_FAULTS, delay: 100 },
+    down: { ...NO_FAULTS, delay: 1000 },
+    random: random(1),
+    trace: null,
+  });
+  session.start(client, () => target);
+  assert.equal(session.wakeAt(), Infinity);
+  const event = (type: "connect" | "read", k: Key<unknown>) =>
+    ({ type, key: k, n: 5, size: 5, stream: null, error: null }) as Event<unknown>;
+  const before = performance.now();
+  session.handle(event("connect", target));
+  session.handle(event("read", target)); // down: due in 1000 ms
+  session.handle(event("read", client)); // up: due in 100 ms
+  const due = session.wakeAt() - before;
+  assert.ok(due >= 100 && due < 1000, `due in ${due} ms`);
+});
+
+Deno.test("relay: with --log-format json the closing line carries the target and the faults", async () => {
+  const client = new ScriptedPeer(bytes(2000), chaos(28));
+  const target = new ServerPeer(chaos(29));
+  const { server, out } = relay(client, () => Promise.resolve(target), {
+    up: { delay: 1 },
+    down: { delay: 1 },
+  }, ["normal", "json"]);
+  await serveUntil(server, () => client.closed, "the relay to finish");
+  const closed = JSON.parse(out[1]);
+  assert.equal(closed.event, "closed");
+  assert.equal(closed.target, "127.0.0.1:9");
+  assert.equal(closed.target_bytes_out, 2000);
+  assert.equal(closed.target_bytes_in, 2000);
+  assert.equal(closed.faults, "delay (up, down)");
+});
+
+Deno.test("relay: targets are named as the command line writes them", () => {
+  assert.equal(targetName({ transport: "tcp", host: "127.0.0.1", port: 7 }), "127.0.0.1:7");
+  assert.equal(targetName({ transport: "tcp", host: "::1", port: 7 }), "[::1]:7");
+  assert.equal(targetName({ transport: "unix", path: "/run/a.sock" }), "unix:/run/a.sock");
 });

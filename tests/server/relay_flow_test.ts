@@ -1,0 +1,168 @@
+/**
+ * One direction of the relay, driven by hand with explicit times: what its
+ * faults hold, drop and let out, and when it passes the FIN on.
+ */
+import assert from "node:assert/strict";
+import { ByteQueue } from "../../lib/byte_queue.ts";
+import type { Key } from "../../lib/loop.ts";
+import { type Faults, NO_FAULTS, RelayFlow } from "../../server/relay_flow.ts";
+import { bytes } from "../fake_stream.ts";
+import { drain } from "../harness.ts";
+
+/** A key as a flow sees it: a read buffer to forward from, an output, and whether it was ended. */
+class FakeKey {
+  readonly output = new ByteQueue();
+  input: Uint8Array = new Uint8Array(0);
+  ended = false;
+  forwardInput(n: number, to: ByteQueue = this.output): void {
+    to.push(this.input, 0, n);
+  }
+  endOutput(): void {
+    this.ended = true;
+  }
+}
+
+const asKey = (k: FakeKey) => k as unknown as Key<unknown>;
+
+function flow(faults: Partial<Faults>, draws: number[] = []) {
+  const f = new RelayFlow("up", { ...NO_FAULTS, ...faults }, () => draws.shift()!);
+  const source = new FakeKey(), dest = new FakeKey();
+  const read = (data: Uint8Array, now = 0) => {
+    source.input = data;
+    f.onRead(asKey(source), asKey(dest), data.length, now);
+  };
+  return { f, source, dest, read, d: asKey(dest) };
+}
+
+Deno.test("relay flow: without faults a read goes straight to the destination", () => {
+  const { f, dest, read } = flow({});
+  read(bytes(100));
+  assert.deepEqual(drain(dest.output), bytes(100));
+  assert.equal(f.passed, 100);
+  assert.equal(f.held, 0);
+  assert.equal(f.nextAt, Infinity);
+  assert.deepEqual(f.fired, []);
+});
+
+Deno.test("relay flow: --delay holds each read for its time exactly", () => {
+  const { f, dest, read, d } = flow({ delay: 50 });
+  read(bytes(10, 1), 1000);
+  read(bytes(10, 2), 1020);
+  assert.equal(f.held, 20);
+  assert.equal(f.nextAt, 1050);
+  f.release(1049, d);
+  assert.equal(dest.output.length, 0);
+  f.release(1050, d);
+  assert.deepEqual(drain(dest.output), bytes(10, 1));
+  assert.equal(f.nextAt, 1070);
+  f.release(1070, d);
+  assert.deepEqual(drain(dest.output), bytes(10, 2));
+  assert.deepEqual(f.fired, ["delay"]);
+});
+
+Deno.test("relay flow: --jitter adds up to that much more or less, from the draws", () => {
+  const { f, d, read } = flow({ delay: 50, jitter: 10 }, [1, 0, 0.5, 0.75]);
+  read(bytes(1), 0); // 50 + 10
+  assert.equal(f.nextAt, 60);
+  f.release(60, d);
+  read(bytes(1), 100); // 50 - 10
+  assert.equal(f.nextAt, 140);
+  f.release(140, d);
+  read(bytes(1), 200); // 50
+  assert.equal(f.nextAt, 250);
+  f.release(250, d);
+  read(bytes(1), 300); // 50 + 5
+  assert.equal(f.nextAt, 355);
+});
+
+Deno.test("relay flow: jitter alone never schedules before the read, and counts as a delay", () => {
+  const { f, read } = flow({ jitter: 10 }, [0]);
+  read(bytes(1), 500); // 0 - 10, held to 0
+  assert.equal(f.nextAt, Infinity, "let out at once");
+  assert.deepEqual(f.fired, ["delay"]);
+});
+
+Deno.test("relay flow: --bandwidth paces what passes and is named as fired", () => {
+  const { f, dest, read, d } = flow({ bandwidth: 1000 }); // 10-byte quanta, 10 ms apart
+  read(bytes(30), 0);
+  assert.equal(dest.output.length, 10, "the first quantum at once");
+  assert.equal(f.nextAt, 10);
+  f.release(10, d);
+  assert.equal(dest.output.length, 20);
+  assert.deepEqual(f.fired, ["bandwidth"]);
+});
+
+Deno.test("relay flow: --reset-after passes exactly that many bytes, then drops and is cut", () => {
+  const { f, dest, read } = flow({ resetAfter: 100 });
+  read(bytes(60));
+  read(bytes(60, 1)); // crosses the limit: 40 pass
+  assert.equal(f.state, "cut");
+  assert.equal(f.passed, 100);
+  assert.equal(f.dropped, 20);
+  read(bytes(5)); // in flight when it was cut
+  assert.equal(f.dropped, 25);
+  assert.equal(drain(dest.output).length, 100);
+  assert.deepEqual(f.fired, ["reset-after"]);
+  assert.equal(f.wantsRead(asKey(dest)), false);
+});
+
+Deno.test("relay flow: a read that reaches the limit exactly fires it; a reset wins a tie with a stall", () => {
+  const exact = flow({ resetAfter: 100, stallAfter: 100 });
+  exact.read(bytes(100));
+  assert.equal(exact.f.state, "cut");
+  assert.equal(exact.f.dropped, 0);
+  const stall = flow({ resetAfter: 101, stallAfter: 100 });
+  stall.read(bytes(100));
+  assert.equal(stall.f.state, "stalled");
+  assert.deepEqual(stall.f.fired, ["stall-after"]);
+  const under = flow({ resetAfter: 101 });
+  under.read(bytes(100));
+  assert.equal(under.f.state, "open");
+});
+
+Deno.test("relay flow: a stalled direction keeps reading and dropping, and swallows the FIN", () => {
+  const { f, dest, read, d } = flow({ stallAfter: 10 });
+  read(bytes(30));
+  assert.equal(f.state, "stalled");
+  assert.equal(f.wantsRead(d), true, "reads go on, however much is owed");
+  read(bytes(1000));
+  assert.equal(f.dropped, 1020);
+  assert.equal(dest.output.length, 10);
+  assert.equal(f.over, false);
+  f.onEof(d);
+  assert.equal(f.state, "swallowed");
+  assert.equal(f.over, true);
+  assert.equal(dest.ended, false, "no FIN passed on");
+  assert.equal(f.wantsRead(d), false);
+});
+
+Deno.test("relay flow: a FIN passes on once what is held is out, not before", () => {
+  const { f, dest, read, d } = flow({ delay: 10 });
+  read(bytes(5), 0);
+  f.onEof(d);
+  assert.equal(f.state, "ended");
+  assert.equal(f.over, false);
+  assert.equal(dest.ended, false);
+  assert.equal(f.wantsRead(d), false);
+  f.release(10, d);
+  assert.equal(f.state, "finished");
+  assert.equal(f.over, true);
+  assert.equal(dest.ended, true);
+  const plain = flow({});
+  plain.f.onEof(plain.d);
+  assert.equal(plain.dest.ended, true, "nothing held: at once");
+});
+
+Deno.test("relay flow: reads stop once the destination is owed 1 MiB, counting what is held", () => {
+  const { f, dest, read, d } = flow({ delay: 10 });
+  read(new Uint8Array(600_000), 0);
+  assert.equal(f.wantsRead(d), true);
+  dest.output.push(new Uint8Array(500_000));
+  assert.equal(f.wantsRead(d), false, "600,000 held + 500,000 queued");
+  f.clear();
+  assert.equal(f.held, 0);
+  assert.equal(f.wantsRead(d), true);
+  assert.equal(f.delivered(d), false, "500,000 still queued");
+  drain(dest.output);
+  assert.equal(f.delivered(d), true);
+});
