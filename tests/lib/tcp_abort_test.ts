@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { Stream } from "../../lib/loop.ts";
 import { abortTcp } from "../../lib/tcp_abort.ts";
 import { MUTANT_ENV, runCommand, within } from "../sockdemo_process.ts";
 
@@ -46,10 +47,15 @@ Deno.test("tcp abort: only the connection asked for is reset; its neighbours car
   }
 });
 
-Deno.test("tcp abort: a stream that is not TCP is left alone (false): its close sends FIN", () => {
+Deno.test("tcp abort: a stream that is not TCP, or not this process's, is left alone (false)", () => {
   const read = () => Promise.resolve(null);
   const write = () => Promise.resolve(0);
   assert.equal(abortTcp({ read, write, close() {} }), false);
+  const nowhere = { transport: "tcp", hostname: "127.0.0.1", port: 1 };
+  assert.equal(
+    abortTcp({ read, write, close() {}, localAddr: nowhere, remoteAddr: nowhere } as Stream),
+    false,
+  );
 });
 
 Deno.test("tcp abort: of connections sharing a port, only the one asked for is reset, either end", async () => {

@@ -149,6 +149,7 @@ Deno.test("relay flow: a FIN passes on once what is held is out, not before", ()
   assert.equal(f.over, true);
   assert.equal(dest.ended, true);
   const plain = flow({});
+  plain.f.release(0, plain.d); // no line: nothing to let out, and no harm
   plain.f.onEof(plain.d);
   assert.equal(plain.dest.ended, true, "nothing held: at once");
 });
@@ -164,5 +165,16 @@ Deno.test("relay flow: reads stop once the destination is owed 1 MiB, counting w
   assert.equal(f.wantsRead(d), true);
   assert.equal(f.delivered(d), false, "500,000 still queued");
   drain(dest.output);
+  assert.equal(f.delivered(d), true);
+});
+
+Deno.test("relay flow: bytes held when --reset-after fires are delivered before the reset", () => {
+  const { f, dest, read, d } = flow({ delay: 10, resetAfter: 100 });
+  read(bytes(150), 0);
+  assert.equal(f.state, "cut");
+  assert.equal(f.delivered(d), false, "100 bytes held");
+  f.release(10, d);
+  assert.equal(f.delivered(d), false, "100 bytes queued, not yet written");
+  assert.deepEqual(drain(dest.output), bytes(100));
   assert.equal(f.delivered(d), true);
 });

@@ -36,7 +36,7 @@ function relay(
         up: { ...NO_FAULTS, ...faults.up },
         down: { ...NO_FAULTS, ...faults.down },
         random: random(1),
-        trace: (line) => log.debug("fault", `#1 ${line}`),
+        trace: logAs[0] === "verbose" ? (line) => log.debug("fault", `#1 ${line}`) : null,
         abort: (stream) => {
           aborted.push(stream);
           return true;
@@ -145,7 +145,10 @@ Deno.test("relay: a target that resets has the client reset too", async () => {
 });
 
 Deno.test("relay: --reset-after delivers exactly that many bytes, then resets both legs", async () => {
-  const client = new ScriptedPeer(bytes(20_000), chaos(12), { eof: false });
+  // The client takes a few bytes per write: the reset waits for all 3,000 to reach it.
+  const client = new ScriptedPeer(bytes(20_000), { rand: random(12), maxRead: 700, maxWrite: 7 }, {
+    eof: false,
+  });
   const target = new ServerPeer(chaos(13));
   const { server, out, aborted } = relay(client, () => Promise.resolve(target), {
     down: { resetAfter: 3000 },
@@ -161,7 +164,7 @@ Deno.test("relay: --stall-after passes that many bytes, then drops the rest and 
   const target = new ServerPeer(chaos(15));
   const { server, out } = relay(client, () => Promise.resolve(target), {
     up: { stallAfter: 1000 },
-  });
+  }, ["verbose"]);
   await serveUntil(server, () => true, "", async () => {
     await expectSoon(() => client.taken === 20_000, "the client's bytes to be read");
     await expectSoon(() => client.echoed.length === 1000, "the echo of what passed");
@@ -170,6 +173,9 @@ Deno.test("relay: --stall-after passes that many bytes, then drops the rest and 
     assert.equal(target.finished, false, "the client's FIN was kept back");
     assert.equal(client.closed, false, "still open");
   });
+  assert.deepEqual(out.filter((l) => l.includes("fired")), [
+    "#1 up: --stall-after fired at 1000 bytes",
+  ]);
   assert.match(
     out.at(-1)!,
     / 1000 out, the server stopped; target .*: 1000 bytes out, 1000 in; faults: stall-after \(up\) \(0 open\)$/,
@@ -232,6 +238,7 @@ Deno.test("relay: --verbose names each leg's events, the states and the faults a
     /^#1 client interest read\+write -> write$/,
     /^#1 closed peer: \d+ bytes in, \d+ out; target 127\.0\.0\.1:9: 3000 bytes out, \d+ in; faults: reset-after \(up\) \(0 open\)$/,
   ];
+  assert.equal(out.filter((l) => l.includes("fired")).length, 1, "one fault, one line");
   let at = 0;
   for (const pattern of expected) {
     const found = out.findIndex((line, i) => i >= at && pattern.test(line));
@@ -316,7 +323,7 @@ Deno.test("relay: with --log-format json the closing line carries the target and
   const target = new ServerPeer(chaos(29));
   const { server, out } = relay(client, () => Promise.resolve(target), {
     up: { delay: 1 },
-    down: { delay: 1 },
+    down: { delay: 1, bandwidth: 10_000_000 },
   }, ["normal", "json"]);
   await serveUntil(server, () => client.closed, "the relay to finish");
   const closed = JSON.parse(out[1]);
@@ -324,7 +331,7 @@ Deno.test("relay: with --log-format json the closing line carries the target and
   assert.equal(closed.target, "127.0.0.1:9");
   assert.equal(closed.target_bytes_out, 2000);
   assert.equal(closed.target_bytes_in, 2000);
-  assert.equal(closed.faults, "delay (up, down)");
+  assert.equal(closed.faults, "delay (up, down), bandwidth (down)");
 });
 
 Deno.test("relay: targets are named as the command line writes them", () => {
