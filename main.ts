@@ -22,9 +22,9 @@ const HELP =
 Usage:
   sockdemo serve   [--protocol echo|app] [--host HOST] [--port PORT | --unix PATH] [--pipe]
                    [--tls-cert FILE --tls-key FILE]
-                   [--max-content BYTES] [--max-conns N] [--idle-timeout S]
-                   [--drain-timeout S] [--workers N] [--log-format text|json]
-                   [--quiet | --verbose]
+                   [--max-content BYTES] [--max-conns N] [--max-buffer BYTES]
+                   [--idle-timeout S] [--drain-timeout S] [--workers N]
+                   [--log-format text|json] [--quiet | --verbose]
   sockdemo connect [--host HOST] [--port PORT | --unix PATH] [--conns N]
                    [--tls [--ca FILE] [--server-name NAME]]
                    [--messages M | --duration S] [--size BYTES | MESSAGE...]
@@ -41,8 +41,9 @@ Usage:
                    [--to-tls [--to-ca FILE]] [--delay [DIR:]MS] [--jitter [DIR:]MS]
                    [--bandwidth [DIR:]BYTES_PER_S] [--reset-after [DIR:]BYTES]
                    [--stall-after [DIR:]BYTES] [--refuse RATE] [--seed N]
-                   [--max-conns N] [--idle-timeout S] [--drain-timeout S] [--workers N]
-                   [--log-format text|json] [--quiet | --verbose]
+                   [--max-conns N] [--max-buffer BYTES] [--idle-timeout S]
+                   [--drain-timeout S] [--workers N] [--log-format text|json]
+                   [--quiet | --verbose]
   sockdemo merge   [--json] FILE...
   sockdemo --help | --version
 

@@ -81,6 +81,25 @@ export class Arguments<O extends Options> {
     return value;
   }
 
+  /**
+   * Option `name`'s `text` as a number of bytes up to `max`: digits, with an
+   * optional unit: `k`/`KB` (1000), `KiB` (1024), and so on for M and G.
+   */
+  bytes(name: string, text: string, max: number): number {
+    const m = /^(\d+)\s*([kmg])?(i?b)?$/i.exec(text);
+    const power = m === null ? 0 : " kmg".indexOf((m[2] ?? " ").toLowerCase());
+    const base = m !== null && m[3]?.toLowerCase() === "ib" ? 1024 : 1000;
+    const value = m === null || (m[3] !== undefined && m[2] === undefined && m[3].length > 1)
+      ? NaN
+      : Number(m[1]) * base ** power;
+    if (!(value <= max)) {
+      this.fail(
+        `${name} must be a size in bytes (e.g. 1000000, 64KiB, 256MiB) up to ${max}, not "${text}"`,
+      );
+    }
+    return value;
+  }
+
   /** A positive number of seconds (or per second), decimals allowed; zero only where it means "none". */
   seconds(name: string, text: string, zero: boolean): number {
     const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;

@@ -98,6 +98,11 @@ export class FrameDecoder {
     return this.#part;
   }
 
+  /** Bytes held of a part that spans reads (a request's content so far): what decoding costs in memory. */
+  get buffered(): number {
+    return this.#filled;
+  }
+
   /**
    * Decodes from `buf[start..end)` and returns the index where it stopped:
    * just past a completed message, at an error, or at `end`.
@@ -119,7 +124,7 @@ export class FrameDecoder {
           at += n;
           continue;
         }
-        this.#partial ??= new Uint8Array(this.#need);
+        this.#partial = this.#room(n);
         this.#partial.set(buf.subarray(at, at + n), this.#filled);
         this.#filled += n;
         this.#need -= n;
@@ -167,6 +172,24 @@ export class FrameDecoder {
         return;
       }
     }
+  }
+
+  /** Lets go of a part held so far, for a stream that will not be decoded any further. */
+  drop(): void {
+    this.#partial = null;
+    this.#filled = 0;
+  }
+
+  // Room for `n` more bytes of the part. It grows as bytes arrive, doubling,
+  // never to more than the part's size: a declared length costs nothing
+  // until its bytes come, so a peer cannot make the server allocate by lying.
+  #room(n: number): Uint8Array {
+    const partial = this.#partial, filled = this.#filled;
+    if (partial !== null && filled + n <= partial.length) return partial;
+    const size = Math.min(filled + this.#need, Math.max(filled + n, 2 * filled, MIN_PART));
+    const grown = new Uint8Array(size);
+    if (partial !== null) grown.set(partial.subarray(0, filled));
+    return grown;
   }
 
   #expect(part: FramePart, bytes: number): void {
@@ -218,6 +241,8 @@ function encodeHeader(contentType: string, contentEncoding: string, length: numb
 }
 
 const EMPTY = new Uint8Array(0);
+// The first buffer of a part that spans reads; it doubles from there.
+const MIN_PART = 4096;
 const ENCODER = new TextEncoder();
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const LENGTH = new Uint8Array(2);

@@ -137,6 +137,12 @@ export class Loop<T> {
   #woken = false;
   #size = 0;
   readonly #batch = new Batch<T>();
+  /**
+   * The largest buffer a new read gets (at least the pool's smallest): a
+   * server bounding the bytes it holds in all lowers it as connections grow,
+   * so no one read takes much of the budget. Reads already pending keep theirs.
+   */
+  readLimit = Infinity;
 
   /**
    * `pool` supplies read buffers and output chunks; its sizes bound a read:
@@ -378,6 +384,7 @@ export class Loop<T> {
       // Stryker disable next-line ConditionalExpression,EqualityOperator: with no read since (-1: the first, or one that failed) halving only skips a step down
       if (last >= 0) size = Math.max(pool.minSize, size / 2);
     }
+    if (size > this.readLimit) size = Math.max(pool.minSize, this.readLimit);
     reg.readSize = size;
     // Stryker disable next-line UnaryOperator: only a failed read leaves it unset, and then the size barely matters
     reg.lastRead = -1;

@@ -93,10 +93,10 @@ export class AppSession implements Session {
     const key = event.key;
     switch (event.type) {
       case "read":
-        // Once framing is lost, what still arrives (a read in flight, the rest of a body) is dropped.
-        this.state = this.#decoder.error === null && this.refusal === null
-          ? this.#onRead(key, event.n)
-          : this.#onDiscarded(event.n);
+        // After an error reply, what still arrives (a read in flight, the rest of a body) is dropped.
+        this.state = this.state.name === "rejecting" || this.state === DISCARDING
+          ? this.#onDiscarded(event.n)
+          : this.#onRead(key, event.n);
         break;
       case "write":
         this.state = this.#onWritten(key);
@@ -109,6 +109,18 @@ export class AppSession implements Session {
         break;
     }
     return this.state === CLOSED || this.state.name === "failed";
+  }
+
+  /** Replies owed, and the request decoded so far while one spans reads. */
+  held(key: Key<unknown>): number {
+    return key.output.length + this.#decoder.buffered;
+  }
+
+  /** No room for this request: `{"error": "server busy"}`, then FIN, dropping what it still sends. */
+  overloaded(key: Key<unknown>): boolean {
+    this.#decoder.drop();
+    this.state = this.#reject(key, "server busy");
+    return false;
   }
 
   /** Read while reading or discarding; write while replies are owed. */

@@ -141,6 +141,12 @@ export class RelaySession implements Session {
     return read ? Interest.READ_WRITE : Interest.WRITE;
   }
 
+  /** What both legs owe, and what the faults hold back. */
+  held(): number {
+    return this.#client!.output.length + (this.#target?.output.length ?? 0) + this.up.held +
+      this.down.held;
+  }
+
   /** When held bytes next come due. */
   wakeAt(): number {
     return Math.min(this.up.nextAt, this.down.nextAt);

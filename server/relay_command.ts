@@ -9,7 +9,7 @@ import { describeError } from "../lib/describe_error.ts";
 import { plural } from "../lib/plural.ts";
 import { type RelaySpec, type Target, targetName } from "./relay_config.ts";
 import { type Faults, NO_FAULTS } from "./relay_flow.ts";
-import { runServer, tlsFiles } from "./serve_command.ts";
+import { DEFAULT_MAX_BUFFER, MAX_BUFFER_LIMIT, runServer, tlsFiles } from "./serve_command.ts";
 import type { ServeConfig } from "./serve_config.ts";
 
 /** The help of `sockdemo relay`. */
@@ -19,7 +19,8 @@ export const RELAY_HELP =
                       [--delay [DIR:]MS] [--jitter [DIR:]MS] [--bandwidth [DIR:]BYTES_PER_S]
                       [--reset-after [DIR:]BYTES] [--stall-after [DIR:]BYTES]
                       [--refuse RATE] [--seed N]
-                      [--max-conns N] [--idle-timeout S] [--drain-timeout S] [--workers N]
+                      [--max-conns N] [--max-buffer BYTES] [--idle-timeout S]
+                      [--drain-timeout S] [--workers N]
                       [--log-format text|json] [--quiet | --verbose]
 
 Forwards every connection made to --listen to --to, both ways, on one
@@ -54,6 +55,8 @@ target to client) is given, as in --delay up:50; give one twice for both:
                             (default: random, shown in the first line)
 Shared with serve:
   --max-conns N             past N open connections, close new ones at once
+  --max-buffer BYTES        what all connections together may hold, both legs and
+                            the faults' held bytes (default 256MiB; 0: no limit)
   --idle-timeout S          close a connection silent both ways for S seconds
                             (default 0: never)
   --drain-timeout S         after a stop, how long connections may finish (default 10)
@@ -124,6 +127,7 @@ function parseRelay(args: string[]): ServeConfig | null {
     refuse: { type: "string" },
     seed: { type: "string" },
     "max-conns": { type: "string" },
+    "max-buffer": { type: "string", default: DEFAULT_MAX_BUFFER },
     "idle-timeout": { type: "string", default: "0" },
     "drain-timeout": { type: "string", default: "10" },
     workers: { type: "string", default: "1" },
@@ -197,6 +201,7 @@ function parseRelay(args: string[]): ServeConfig | null {
     maxConns: values["max-conns"] === undefined
       ? Infinity
       : a.integer("--max-conns", values["max-conns"], 1, 10_000_000),
+    maxBuffer: a.bytes("--max-buffer", values["max-buffer"], MAX_BUFFER_LIMIT),
     idleTimeout: a.seconds("--idle-timeout", values["idle-timeout"], true),
     drainTimeout: a.seconds("--drain-timeout", values["drain-timeout"], true),
     verbosity: values.quiet ? "quiet" : values.verbose ? "verbose" : "normal",

@@ -1,3 +1,4 @@
+import { BufferBudget } from "../lib/buffer_budget.ts";
 import type { BufferPool } from "../lib/buffer_pool.ts";
 import { ConnTally } from "../lib/conn_tally.ts";
 import { describeError } from "../lib/describe_error.ts";
@@ -48,6 +49,16 @@ export interface ServerOptions {
    * `--refuse`), or null to serve it; default: every one is served.
    */
   readonly admit?: (number: number) => string | null;
+  /**
+   * Bytes all connections together may hold (owed output, partial requests)
+   * before reads stop on those holding the most (default: no limit).
+   */
+  readonly maxBuffer?: number;
+  /**
+   * How long, in seconds, a connection may wait for room in that budget
+   * before its session is told it is overloaded (the app's `server busy`; default 5).
+   */
+  readonly busyTimeout?: number;
 }
 
 /** Totals of a server's run, for the summary line. */
@@ -97,6 +108,10 @@ interface Connection extends IdleNode {
   dialed: Key<Owner> | null;
   /** When its session's next tick is scheduled; `Infinity`: none. */
   wakeAt: number;
+  /** Bytes it holds, as last charged to the buffer budget. */
+  held: number;
+  /** Since when the buffer budget has stopped its reads; null while it may read. */
+  throttledSince: number | null;
 }
 
 /** The listener's key carries no connection. */
@@ -147,6 +162,12 @@ export class Server {
   readonly #tally: ConnTally;
   // Sessions waiting on time (a relay's held bytes), earliest first.
   readonly #timers = new TimerHeap<Connection>();
+  // The bytes held for all peers, and the connections whose reads it stopped.
+  readonly #budget: BufferBudget | null;
+  readonly #throttled = new Set<Connection>();
+  // When throttled connections whose sessions can say "busy" have waited long enough.
+  readonly #busyTimers = new TimerHeap<Connection>();
+  readonly #busyMs: number;
   #state: ServerState = { name: "serving" };
 
   /**
@@ -167,6 +188,9 @@ export class Server {
     this.#lingerMs = (options.refusalLinger ?? 1) * 1000;
     this.#maxLingering = options.maxLingering ?? 64;
     this.#tally = options.tally ?? new ConnTally();
+    const maxBuffer = options.maxBuffer ?? 0;
+    this.#budget = maxBuffer > 0 ? new BufferBudget(maxBuffer) : null;
+    this.#busyMs = (options.busyTimeout ?? 5) * 1000;
   }
 
   /** Serves until stopped; then closes what is left and resolves with the totals. */
@@ -180,8 +204,9 @@ export class Server {
       this.#closeIdle(now);
       this.#closeLingering(now);
       this.#fireTimers(now);
+      this.#fireBusy(now);
       let wait = state.name === "draining" ? state.deadline - now : Infinity;
-      wait = Math.min(wait, this.#timers.nextAt - now);
+      wait = Math.min(wait, this.#timers.nextAt - now, this.#busyTimers.nextAt - now);
       const oldest = this.#idle.oldest;
       if (oldest !== null) wait = Math.min(wait, oldest.lastActive + this.#idleMs - now);
       const refused = this.#lingering.oldest;
@@ -275,6 +300,7 @@ export class Server {
     this.stats.accepted++;
     const conn = this.#register(stream, number, this.#options.newSession(number), false);
     this.#open.add(conn.key!);
+    this.#sizeReads();
     if (this.#idleMs > 0) this.#idle.touch(conn, performance.now());
     // Stryker disable next-line ConditionalExpression: info() prints nothing when quiet; this only saves building the line
     if (this.#log.normal) {
@@ -312,6 +338,8 @@ export class Server {
       key: null,
       dialed: null,
       wakeAt: Infinity,
+      held: 0,
+      throttledSince: null,
       idlePrev: null,
       idleNext: null,
       lastActive: 0,
@@ -325,17 +353,110 @@ export class Server {
     return conn;
   }
 
-  // Asks the session what each of its keys wants now, and when it next needs a tick.
-  #update(conn: Connection): void {
-    const session = conn.session;
-    this.#loop.modify(conn.key!, session.interest(conn.key!));
-    if (conn.dialed !== null) this.#loop.modify(conn.dialed, session.interest(conn.dialed));
+  // Asks the session what each of its keys wants now, and when it next needs a
+  // tick; charges what it holds to the buffer budget, which may stop its reads.
+  // After an event (`traced`), --verbose shows each change of interest.
+  #update(conn: Connection, traced = false): void {
+    const session = conn.session, key = conn.key!, dialed = conn.dialed;
+    const mask = this.#budget === null || conn.refused || this.#mayRead(conn)
+      ? Interest.READ_WRITE
+      : Interest.WRITE;
+    this.#want(conn, key, (session.interest(key) & mask) as Interest, traced);
+    if (dialed !== null) {
+      this.#want(conn, dialed, (session.interest(dialed) & mask) as Interest, traced);
+    }
     const at = session.wakeAt?.() ?? Infinity;
     // An earlier entry already in the heap will do: its tick asks again.
     if (at < conn.wakeAt) {
       conn.wakeAt = at;
       this.#timers.add(at, conn);
     }
+  }
+
+  #want(conn: Connection, key: Key<Owner>, want: Interest, traced: boolean): void {
+    // Stryker disable next-line ConditionalExpression: debug() prints nothing unless verbose; this only saves work
+    if (traced && this.#log.verbose && want !== key.interest) {
+      const [from, to] = [interestName(key.interest), interestName(want)];
+      const label = conn.session.label?.(key);
+      const leg = label === undefined ? "" : ` ${label}`;
+      const fields: LogFields = label === undefined
+        ? { conn: conn.number, from, to }
+        : { conn: conn.number, leg: label, from, to };
+      this.#log.debug("interest", `#${conn.number}${leg} interest ${from} -> ${to}`, fields);
+    }
+    this.#loop.modify(key, want);
+  }
+
+  // Charges what the connection holds now; false while the budget stops its reads.
+  #mayRead(conn: Connection): boolean {
+    const budget = this.#budget!, session = conn.session, key = conn.key!;
+    const held = session.held?.(key) ?? key.output.length + (conn.dialed?.output.length ?? 0);
+    const change = budget.charge(held - conn.held);
+    conn.held = held;
+    if (change !== null) this.#budgetChanged(change);
+    if (budget.mayRead(held, this.#open.size)) {
+      if (conn.throttledSince !== null) {
+        conn.throttledSince = null;
+        this.#throttled.delete(conn);
+      }
+      return true;
+    }
+    if (conn.throttledSince === null) {
+      const now = performance.now();
+      conn.throttledSince = now;
+      this.#throttled.add(conn);
+      if (session.overloaded !== undefined) this.#busyTimers.add(now + this.#busyMs, conn);
+    }
+    return false;
+  }
+
+  #budgetChanged(change: "bound" | "cleared"): void {
+    const budget = this.#budget!;
+    if (change === "bound") {
+      this.#log.notice(
+        "budget_bound",
+        `Buffer budget of ${budget.limit} bytes reached (${budget.total} held, ` +
+          `${
+            plural(this.#open.size, "open connection")
+          }): pausing reads from those holding the most`,
+        { limit: budget.limit, held: budget.total, open: this.#open.size },
+      );
+      return;
+    }
+    this.#log.notice(
+      "budget_clear",
+      `Buffer budget clear (${budget.total} held): reading from every connection again`,
+      { limit: budget.limit, held: budget.total, open: this.#open.size },
+    );
+    for (const conn of [...this.#throttled]) this.#update(conn);
+  }
+
+  // Tells each session that has waited too long for room that it is overloaded (`server busy`).
+  #fireBusy(now: number): void {
+    const timers = this.#busyTimers;
+    while (due(timers.nextAt, now)) {
+      const conn = timers.take(), since = conn.throttledSince;
+      // Stale: closed, let read again, or stopped again later (its own entry is pending).
+      if (conn.key!.closed || since === null || !due(since + this.#busyMs, now)) continue;
+      this.#log.info(
+        "busy",
+        `#${conn.number} server busy: no room for it in the buffer budget for ${
+          this.#busyMs / 1000
+        } s`,
+        { conn: conn.number, held: conn.held },
+      );
+      if (conn.session.overloaded!(conn.key!)) this.#close(conn.key!, conn, null, "server busy");
+      else this.#update(conn);
+    }
+  }
+
+  // Bounds each new read by the budget's share per connection, so that reads
+  // in flight (not yet counted) can overshoot the budget by a sixteenth at most.
+  #sizeReads(): void {
+    const budget = this.#budget;
+    if (budget === null) return;
+    const share = budget.share(this.#open.size) / 16;
+    this.#loop.readLimit = 2 ** Math.floor(Math.log2(Math.max(1, share)));
   }
 
   // Ticks every session whose time has come; stale entries (closed, rescheduled) are skipped.
@@ -362,30 +483,14 @@ export class Server {
       return;
     }
     // Stryker disable next-line ConditionalExpression: as above
-    if (log.verbose) {
-      if (session.stateName !== before) {
-        log.debug(
-          "state",
-          `#${conn.number} state ${before} -> ${session.stateName} (${key.output.length} bytes owed)`,
-          { conn: conn.number, from: before, to: session.stateName, owed: key.output.length },
-        );
-      }
-      this.#logInterest(conn, conn.key!);
-      if (conn.dialed !== null) this.#logInterest(conn, conn.dialed);
+    if (log.verbose && session.stateName !== before) {
+      log.debug(
+        "state",
+        `#${conn.number} state ${before} -> ${session.stateName} (${key.output.length} bytes owed)`,
+        { conn: conn.number, from: before, to: session.stateName, owed: key.output.length },
+      );
     }
-    this.#update(conn);
-  }
-
-  #logInterest(conn: Connection, key: Key<Owner>): void {
-    const want = conn.session.interest(key);
-    if (want === key.interest) return;
-    const [from, to] = [interestName(key.interest), interestName(want)];
-    const label = conn.session.label?.(key);
-    const leg = label === undefined ? "" : ` ${label}`;
-    const fields: LogFields = label === undefined
-      ? { conn: conn.number, from, to }
-      : { conn: conn.number, leg: label, from, to };
-    this.#log.debug("interest", `#${conn.number}${leg} interest ${from} -> ${to}`, fields);
+    this.#update(conn, true);
   }
 
   // Closes every connection idle past the timeout, oldest first; stops at the first that is not.
@@ -418,6 +523,14 @@ export class Server {
     this.#open.delete(key);
     this.#tally.closed();
     this.#idle.remove(conn);
+    if (this.#budget !== null) {
+      conn.throttledSince = null;
+      this.#throttled.delete(conn);
+      const change = this.#budget.charge(-conn.held);
+      conn.held = 0;
+      if (change !== null) this.#budgetChanged(change);
+      this.#sizeReads();
+    }
     this.stats.bytesIn += key.bytesRead;
     this.stats.bytesOut += key.bytesWritten;
     const fields = {

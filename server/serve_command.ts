@@ -22,13 +22,18 @@ import { ServeWorkers } from "./serve_workers.ts";
 import { runPipe, stdio } from "../lib/pipe.ts";
 
 const DEFAULT_HOST = "127.0.0.1";
+/** `--max-buffer`'s default: what all connections together may hold, for serve and relay. */
+export const DEFAULT_MAX_BUFFER = "256MiB";
+/** `--max-buffer`'s largest value. */
+export const MAX_BUFFER_LIMIT = 2 ** 50;
 const DEFAULT_PORT = "65432";
 
 /** The help of `sockdemo serve`. */
 export const SERVE_HELP =
   `Usage: sockdemo serve [--protocol echo|app] [--host HOST] [--port PORT | --unix PATH]
                       [--pipe] [--tls-cert FILE --tls-key FILE]
-                      [--max-content BYTES] [--max-conns N] [--idle-timeout S]
+                      [--max-content BYTES] [--max-conns N] [--max-buffer BYTES]
+                      [--idle-timeout S]
                       [--drain-timeout S] [--workers N] [--log-format text|json]
                       [--quiet | --verbose]
 
@@ -57,6 +62,11 @@ Options:
   --max-conns N        past N open connections, close new ones at once (app:
                        after an {"error": "server busy"} reply and FIN, lingering
                        at most 1 s, 64 at a time); default no limit
+  --max-buffer BYTES   what all connections together may hold (replies owed, requests
+                       being read; e.g. 64MiB); past it, reads stop on those holding
+                       the most until half is free, and an app request that waits
+                       5 s for room gets {"error": "server busy"}; 0: no limit. With
+                       --workers each gets an equal part (default 256MiB)
   --idle-timeout S     close a connection silent both ways for S seconds;
                        0 is never (default 0 for echo, 300 for app)
   --drain-timeout S    after a stop, how long open connections may finish (default 10)
@@ -191,6 +201,7 @@ function parseServe(args: string[]): ServeConfig | null {
     "tls-key": { type: "string" },
     "max-content": { type: "string" },
     "max-conns": { type: "string" },
+    "max-buffer": { type: "string", default: DEFAULT_MAX_BUFFER },
     "idle-timeout": { type: "string" },
     "drain-timeout": { type: "string", default: "10" },
     workers: { type: "string", default: "1" },
@@ -216,7 +227,16 @@ function parseServe(args: string[]): ServeConfig | null {
   }
   if (values.pipe) {
     // One connection, bytes only: nothing else applies.
-    for (const name of ["protocol", "max-content", "max-conns", "idle-timeout", "log-format"]) {
+    for (
+      const name of [
+        "protocol",
+        "max-content",
+        "max-conns",
+        "max-buffer",
+        "idle-timeout",
+        "log-format",
+      ]
+    ) {
       if (args.some((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))) {
         a.fail(`--pipe serves one connection byte for byte; --${name} does not apply`);
       }
@@ -243,6 +263,7 @@ function parseServe(args: string[]): ServeConfig | null {
     tls: tlsFiles(a, values["tls-cert"], values["tls-key"], unix),
     maxContent,
     maxConns,
+    maxBuffer: a.bytes("--max-buffer", values["max-buffer"], MAX_BUFFER_LIMIT),
     idleTimeout: a.seconds("--idle-timeout", idleText, true),
     drainTimeout: a.seconds("--drain-timeout", values["drain-timeout"], true),
     verbosity: values.quiet ? "quiet" : values.verbose ? "verbose" : "normal",

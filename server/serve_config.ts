@@ -27,6 +27,8 @@ export interface ServeConfig {
   readonly tls: { readonly cert: string; readonly key: string } | null;
   readonly maxContent: number;
   readonly maxConns: number;
+  /** Bytes all connections together may hold (0: no limit); each worker gets an equal part. */
+  readonly maxBuffer: number;
   readonly idleTimeout: number;
   readonly drainTimeout: number;
   readonly verbosity: Verbosity;
@@ -61,6 +63,7 @@ export function newServer(
   const common = {
     log,
     maxConns: config.maxConns,
+    maxBuffer: Math.floor(config.maxBuffer / config.workers),
     idleTimeout: config.idleTimeout,
     drainTimeout: config.drainTimeout,
     tally,

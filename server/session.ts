@@ -37,6 +37,18 @@ export interface Session {
   tick?(now: number): boolean;
   /** What the logs call `key` ("client", "target") where a session has two; absent: one key. */
   label?(key: Key<unknown>): string;
+  /**
+   * Bytes the connection holds for its peer or on its behalf, for the
+   * server's buffer budget; absent: what its keys owe.
+   */
+  held?(key: Key<unknown>): number;
+  /**
+   * The server cannot make room for what this connection needs (its reads
+   * stayed stopped by the buffer budget past a deadline): tell the peer and
+   * finish (the app protocol's `server busy`). Returns true when finished;
+   * absent: the connection just waits.
+   */
+  overloaded?(key: Key<unknown>): boolean;
   /** More for the closing line (a relay's other leg, the faults that fired), or null. */
   summary?(): { readonly text: string; readonly fields: LogFields } | null;
 }

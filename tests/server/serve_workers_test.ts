@@ -151,6 +151,7 @@ const CONFIG: ServeConfig = {
   tls: null,
   maxContent: 0,
   maxConns: Infinity,
+  maxBuffer: 0,
   idleTimeout: 0,
   drainTimeout: 10,
   verbosity: "normal",
