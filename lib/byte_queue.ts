@@ -28,6 +28,7 @@ export class ByteQueue {
   #chunks: Chunk[] = [];
   #head = 0; // index of the first chunk still holding bytes
   #length = 0;
+  #capacity = 0;
 
   /** A queue whose chunks come from, and return to, `pool`. */
   constructor(pool: BufferPool = SHARED_POOL) {
@@ -37,6 +38,11 @@ export class ByteQueue {
   /** Number of bytes queued. */
   get length(): number {
     return this.#length;
+  }
+
+  /** Memory its chunks take, whole (a chunk half written still holds all of its buffer). */
+  get capacity(): number {
+    return this.#capacity;
   }
 
   /** Appends a copy of `src[start..end)`, filling the last chunk's spare room first. */
@@ -118,6 +124,7 @@ export class ByteQueue {
         to.#append(c.buf, c.start, c.end, c.pooled);
         to.#length += size;
         this.#length -= size;
+        this.#capacity -= c.buf.length;
         this.#head++;
         n -= size;
       } else {
@@ -147,6 +154,7 @@ export class ByteQueue {
     this.#chunks = [];
     this.#head = 0;
     this.#length = 0;
+    this.#capacity = 0;
   }
 
   #append(buf: Uint8Array, start: number, end: number, pooled: boolean): Chunk {
@@ -159,11 +167,13 @@ export class ByteQueue {
     // Stryker restore all
     const chunk = { buf, start, end, pooled };
     this.#chunks.push(chunk);
+    this.#capacity += buf.length;
     return chunk;
   }
 
   #release(c: Chunk): void {
     if (c.pooled) this.#pool.give(c.buf);
+    this.#capacity -= c.buf.length;
     this.#head++;
   }
 }

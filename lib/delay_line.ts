@@ -50,6 +50,11 @@ export class DelayLine {
     return this.queue.length;
   }
 
+  /** Memory the held bytes take. */
+  get capacity(): number {
+    return this.queue.capacity;
+  }
+
   /** Stamps the bytes pushed since the last stamp: they may leave at `at` (ms), not before. */
   hold(at: number): void {
     const n = this.queue.length - this.#stamped;

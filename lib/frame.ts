@@ -98,9 +98,9 @@ export class FrameDecoder {
     return this.#part;
   }
 
-  /** Bytes held of a part that spans reads (a request's content so far): what decoding costs in memory. */
+  /** Memory held for a part that spans reads (a request's content so far, and room to grow). */
   get buffered(): number {
-    return this.#filled;
+    return this.#partial === null ? 0 : this.#partial.length;
   }
 
   /**

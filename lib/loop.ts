@@ -90,6 +90,8 @@ export interface Key<T> {
   readonly input: Uint8Array;
   /** Bytes owed to the peer; the loop writes from its head while WRITE is set. */
   readonly output: ByteQueue;
+  /** Memory `output` takes (its capacity), without making a queue for a key that has none. */
+  readonly outputMemory: number;
   /** True once unregistered; a closed key's pending events are dropped. */
   readonly closed: boolean;
   /** Bytes read from the stream so far. */
@@ -452,6 +454,10 @@ class Registration<T> implements Key<T> {
   /** Bytes owed, without making a queue to ask. */
   get owed(): number {
     return this.#output === null ? 0 : this.#output.length;
+  }
+
+  get outputMemory(): number {
+    return this.#output === null ? 0 : this.#output.capacity;
   }
 
   forwardInput(n: number, to: ByteQueue = this.output): void {

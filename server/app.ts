@@ -111,9 +111,9 @@ export class AppSession implements Session {
     return this.state === CLOSED || this.state.name === "failed";
   }
 
-  /** Replies owed, and the request decoded so far while one spans reads. */
+  /** Memory of the replies owed, and of the request decoded so far while one spans reads. */
   held(key: Key<unknown>): number {
-    return key.output.length + this.#decoder.buffered;
+    return key.outputMemory + this.#decoder.buffered;
   }
 
   /** No room for this request: `{"error": "server busy"}`, then FIN, dropping what it still sends. */

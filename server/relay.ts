@@ -141,10 +141,10 @@ export class RelaySession implements Session {
     return read ? Interest.READ_WRITE : Interest.WRITE;
   }
 
-  /** What both legs owe, and what the faults hold back. */
+  /** Memory of what both legs owe, and of what the faults hold back. */
   held(): number {
-    return this.#client!.output.length + (this.#target?.output.length ?? 0) + this.up.held +
-      this.down.held;
+    return this.#client!.outputMemory + (this.#target?.outputMemory ?? 0) +
+      this.up.heldCapacity + this.down.heldCapacity;
   }
 
   /** When held bytes next come due. */

@@ -83,6 +83,11 @@ export class RelayFlow {
     return this.#line === null ? 0 : this.#line.length;
   }
 
+  /** Memory the held bytes take. */
+  get heldCapacity(): number {
+    return this.#line === null ? 0 : this.#line.capacity;
+  }
+
   /** When held bytes next come due (ms); `Infinity` when none are held. */
   get nextAt(): number {
     return this.#line === null ? Infinity : this.#line.nextAt;

@@ -390,7 +390,7 @@ export class Server {
   // Charges what the connection holds now; false while the budget stops its reads.
   #mayRead(conn: Connection): boolean {
     const budget = this.#budget!, session = conn.session, key = conn.key!;
-    const held = session.held?.(key) ?? key.output.length + (conn.dialed?.output.length ?? 0);
+    const held = session.held?.(key) ?? key.outputMemory + (conn.dialed?.outputMemory ?? 0);
     const change = budget.charge(held - conn.held);
     conn.held = held;
     if (change !== null) this.#budgetChanged(change);
