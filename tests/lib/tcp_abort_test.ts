@@ -88,19 +88,16 @@ Deno.test("tcp abort: of connections sharing a port, only the one asked for is r
   }
 });
 
-Deno.test("tcp abort: a Unix-domain stream is left alone (false)", async () => {
-  const dir = await Deno.makeTempDir();
-  const listener = Deno.listen({ transport: "unix", path: `${dir}/s` });
-  const far = await Deno.connect({ transport: "unix", path: `${dir}/s` });
-  const near = await listener.accept();
-  try {
-    assert.equal(abortTcp(near), false);
-  } finally {
-    near.close();
-    far.close();
-    listener.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+Deno.test("tcp abort: a Unix-domain stream is left alone (false)", () => {
+  const unix = { transport: "unix", path: "/run/s" };
+  const stream = {
+    read: () => Promise.resolve(null),
+    write: () => Promise.resolve(0),
+    close() {},
+    localAddr: unix,
+    remoteAddr: unix,
+  };
+  assert.equal(abortTcp(stream as Stream), false);
 });
 
 Deno.test("tcp abort: without --allow-ffi it does nothing (false), and the close sends FIN", async () => {
