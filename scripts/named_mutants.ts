@@ -1,5 +1,5 @@
 /**
- * Breakages found by hand (reviews, issues 8 to 11) that the suite must catch: each
+ * Breakages found by hand (reviews, issues 8 to 12) that the suite must catch: each
  * is one edit to one file, and the tests named must fail within the time
  * given. `deno task mutants` applies them one at a time to a copy of the tree.
  *
@@ -320,5 +320,29 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
     to: "",
     tests: ["tests/server/relay_test.ts"],
     withinSeconds: 45,
+  },
+  {
+    name: "--max-buffer never stops a read (issue 12)",
+    file: "server/serve.ts",
+    from: "const mask = this.#budget === null || conn.refused || this.#mayRead(conn)",
+    to: "const mask = true",
+    tests: ["tests/server/budget_test.ts"],
+    withinSeconds: 45,
+  },
+  {
+    name: "an app request waiting for room never hears server busy (issue 12)",
+    file: "server/serve.ts",
+    from: "if (session.overloaded !== undefined) this.#busyTimers.add(now + this.#busyMs, conn);",
+    to: "",
+    tests: ["tests/server/budget_test.ts"],
+    withinSeconds: 45,
+  },
+  {
+    name: "app content is allocated whole from the declared length (issue 12)",
+    file: "lib/frame.ts",
+    from: "Math.min(filled + this.#need, Math.max(filled + n, 2 * filled, MIN_PART))",
+    to: "filled + this.#need",
+    tests: ["tests/lib/frame_test.ts"],
+    withinSeconds: 30,
   },
 ];

@@ -26,6 +26,7 @@ const SERVE_OPTIONS = [
   "--tls-key",
   "--max-content",
   "--max-conns",
+  "--max-buffer",
   "--idle-timeout",
   "--drain-timeout",
   "--workers",
@@ -139,6 +140,10 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
     [
       ["serve", "--idle-timeout", "-3"],
       'sockdemo: --idle-timeout must be a non-negative number, not "-3" (try "sockdemo serve --help")',
+    ],
+    [
+      ["serve", "--max-buffer", "lots"],
+      'sockdemo: --max-buffer must be a size in bytes (e.g. 1000000, 64KiB, 256MiB) up to 1125899906842624, not "lots" (try "sockdemo serve --help")',
     ],
     [
       ["serve", "--max-conns", "0"],

@@ -136,7 +136,12 @@ export class ScriptedPeer implements Stream {
   write(buf: Uint8Array): Promise<number> {
     if (this.closed) return Promise.reject(new Deno.errors.BadResource("closed"));
     if (this.finished) return Promise.reject(new Deno.errors.BrokenPipe("write after FIN"));
-    if (this.options.holdWrites) return this.#forever();
+    if (this.options.holdWrites && !this.#reading) {
+      return new Promise((resolve, reject) => {
+        this.#pending.push(reject);
+        this.#held.push(() => this.write(buf).then(resolve, reject));
+      });
+    }
     const copy = buf.slice(0, pick(this.chaos.rand, this.chaos.maxWrite, buf.length));
     return later(this.chaos.rand, () => {
       if (this.closed) throw new Deno.errors.Interrupted("operation canceled");
@@ -162,8 +167,14 @@ export class ScriptedPeer implements Stream {
     this.#pending = [];
   }
 
-  #forever<T>(): Promise<T> {
-    return new Promise((_, reject) => this.#pending.push(reject));
+  // Writes held while it did not read, run once it starts.
+  #held: (() => void)[] = [];
+  #reading = false;
+
+  /** A peer that held its writes starts reading: they go through, and later ones too. */
+  startReading(): void {
+    this.#reading = true;
+    for (const run of this.#held.splice(0)) run();
   }
 }
 

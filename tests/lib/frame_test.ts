@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ByteQueue } from "../../lib/byte_queue.ts";
 import { encodeFrame, frameBytes, FrameDecoder, type FrameErrorKind } from "../../lib/frame.ts";
-import { concat } from "../fake_stream.ts";
+import { bytes, concat } from "../fake_stream.ts";
 import { drain } from "../harness.ts";
 
 const text = new TextEncoder();
@@ -413,4 +413,20 @@ Deno.test("frame: content-length exactly at the limit is accepted; one more is r
   const zero = decode(header(0), [], 0);
   assert.equal(zero.error, null);
   assert.equal(zero.messages.length, 1, "an empty content completes at once");
+});
+
+Deno.test("frame: content is held as it arrives, never allocated whole from the declared length", () => {
+  const whole = frameBytes("binary/x", "binary", bytes(1_000_000));
+  const d = new FrameDecoder(16 << 20);
+  const headerEnd = whole.length - 1_000_000;
+  let at = d.feed(whole, 0, headerEnd + 100);
+  assert.equal(d.part, "content");
+  assert.equal(d.buffered, 4096, "100 bytes in: the smallest room");
+  for (let fed = 100; fed < 500_000; fed += 7000) {
+    at = d.feed(whole, at, headerEnd + fed + 7000);
+    assert.ok(d.buffered <= 2 * (fed + 7000), `${d.buffered} held for ${fed + 7000} bytes`);
+  }
+  d.feed(whole, at, whole.length);
+  assert.deepEqual(d.message!.content, bytes(1_000_000));
+  assert.equal(d.buffered, 0, "nothing held once the message is out");
 });
