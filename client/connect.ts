@@ -62,6 +62,12 @@ export interface RunResult {
 
 const TICK_MS = 250;
 const EARLY_MS = 1.5;
+/**
+ * Connects in flight at once. Thousands at once overflow a server's accept
+ * queue: the dropped SYNs come back a second later, and the run waits for
+ * its slowest connection. A paced run (--rate) dials as it always did.
+ */
+const MAX_DIALING = 256;
 
 /**
  * Runs `conns` clients on one readiness loop until every one is done or
@@ -100,9 +106,15 @@ export async function runClients<S extends ClientSession>(
   let connected = 0, live = count, errors = 0;
   let failure = null as string | null; // set inside finish(), which TypeScript cannot follow
   let stopped = false, nextTick = 0;
+  // Clients waiting for a connect slot (FIFO from `waitingAt`), and the connects in flight.
+  const waiting: S[] = [];
+  let waitingAt = 0;
+  const dialing = new Set<Key<S>>();
+  const ramp = pace === null;
 
   const finish = (key: Key<S>): void => {
     const session = key.data;
+    if (dialing.delete(key)) dialNext();
     options.onClose?.(session);
     loop.unregister(key);
     idle.remove(session);
@@ -122,8 +134,22 @@ export async function runClients<S extends ClientSession>(
   };
   const update = (key: Key<S>): void => loop.modify(key, key.data.interest(key));
   const open = (session: S): void => {
-    current[session.index] = loop.connect(dial(), Interest.NONE, session);
+    if (ramp && dialing.size >= MAX_DIALING) {
+      waiting.push(session);
+      return;
+    }
+    const key = loop.connect(dial(), Interest.NONE, session);
+    current[session.index] = key;
+    if (ramp) dialing.add(key);
     if (timeoutMs > 0) idle.touch(session, performance.now());
+  };
+  const dialNext = (): void => {
+    while (waitingAt < waiting.length && dialing.size < MAX_DIALING) {
+      const session = waiting[waitingAt++];
+      if (stopped) live--; // stopped before it ever connected: it is done
+      else open(session);
+    }
+    if (waitingAt === waiting.length) waiting.length = waitingAt = 0;
   };
   // Fails the connections that waited for the server too long; the idle ones that owe nothing wait on.
   const expire = (now: number): void => {
@@ -143,6 +169,8 @@ export async function runClients<S extends ClientSession>(
     const now = performance.now();
     if (!stopped && now >= stopAt) {
       stopped = true;
+      live -= waiting.length - waitingAt; // never connected: nothing to stop
+      waiting.length = waitingAt = 0;
       for (const key of current) {
         if (key === null) continue;
         if (key.data.stop(key)) finish(key);
@@ -182,6 +210,7 @@ export async function runClients<S extends ClientSession>(
       if (ev.type === "connect") {
         connected++;
         options.onOpen?.(session);
+        if (dialing.delete(key)) dialNext();
       }
       if (session.handle(ev)) finish(key);
       else update(key);

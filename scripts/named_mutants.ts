@@ -345,4 +345,12 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
     tests: ["tests/lib/frame_test.ts"],
     withinSeconds: 30,
   },
+  {
+    name: "connect dials every connection at once (issue 12)",
+    file: "client/connect.ts",
+    from: "const MAX_DIALING = 256;",
+    to: "const MAX_DIALING = 1e9;",
+    tests: ["tests/client/echo_test.ts"],
+    withinSeconds: 30,
+  },
 ];

@@ -238,3 +238,30 @@ Deno.test("echo client: a wrong first byte of a read is caught; bytes echoed bef
   });
   assert.equal(ahead.failure, "127.0.0.1:9: connection 1: got 2 bytes more than were sent");
 });
+
+Deno.test("echo client: at most 256 connects are in flight at once; every connection still runs", async () => {
+  const rand = random(5);
+  let inFlight = 0, most = 0, dials = 0;
+  const result = await runEchoClients({
+    conns: 1000,
+    depth: 1,
+    payloadFor: (i) => new PatternPayload(1, 10, i),
+    dial: () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      // Every 200th connect is refused: a failed connect frees its slot too.
+      const refuse = ++dials % 200 === 0;
+      return new Promise<Stream>((resolve, reject) =>
+        setTimeout(() => {
+          inFlight--;
+          if (refuse) {
+            reject(new Deno.errors.ConnectionRefused("Connection refused (os error 111)"));
+          } else resolve(new ServerPeer({ rand, maxRead: 10, maxWrite: 10 }));
+        }, 1)
+      );
+    },
+  });
+  assert.equal(most, 256);
+  assert.equal(result.report.messages, 995);
+  assert.equal(result.report.errors, 5);
+});
