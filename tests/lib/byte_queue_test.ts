@@ -198,3 +198,28 @@ Deno.test("byte queue: random transfers between two queues keep every byte in or
   from.transfer(to, from.length);
   assert.deepEqual(drain(to), new Uint8Array(sent));
 });
+
+Deno.test("byte queue: capacity counts the whole buffer of each chunk until it leaves", () => {
+  const pool = new BufferPool({ minSize: 64, maxSize: 8192 });
+  const q = new ByteQueue(pool), other = new ByteQueue(pool);
+  assert.equal(q.capacity, 0);
+  q.push(bytes(100)); // a chunk of at least 4096
+  assert.equal(q.capacity, 4096);
+  q.push(bytes(100)); // fits in the same chunk
+  assert.equal(q.capacity, 4096);
+  q.pushOwned(pool.take(1024), 0, 10);
+  assert.equal(q.capacity, 4096 + 1024);
+  q.pushView(bytes(50));
+  assert.equal(q.capacity, 4096 + 1024 + 50);
+  q.consume(150); // part of the first chunk: it stays whole
+  assert.equal(q.capacity, 4096 + 1024 + 50);
+  q.consume(50); // the rest of it
+  assert.equal(q.capacity, 1024 + 50);
+  q.transfer(other, 10); // the owned chunk, whole
+  assert.equal(q.capacity, 50);
+  assert.equal(other.capacity, 1024);
+  q.discard();
+  assert.equal(q.capacity, 0);
+  other.clear();
+  assert.equal(other.capacity, 0);
+});

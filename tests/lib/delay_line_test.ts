@@ -109,3 +109,14 @@ Deno.test("delay line: a large chunk let out whole is not copied; clear drops wh
   assert.equal(line.nextAt, Infinity);
   assert.equal(line.release(1e9, out), 0);
 });
+
+Deno.test("delay line: its capacity is the memory of the chunks it holds", () => {
+  const pool = new BufferPool({ minSize: 64, maxSize: 1 << 16 });
+  const line = new DelayLine(Infinity, pool);
+  assert.equal(line.capacity, 0);
+  line.queue.push(bytes(100)); // one chunk of the queue's smallest, 4096
+  assert.equal(line.capacity, 4096);
+  line.hold(0);
+  line.release(0, new ByteQueue(pool));
+  assert.equal(line.capacity, 0);
+});

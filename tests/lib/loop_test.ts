@@ -678,3 +678,29 @@ Deno.test("loop: unregister forgives a stream closed twice, not any other failur
   const broken = loop.register(stream(new TypeError("a bug")), Interest.NONE, null);
   assert.throws(() => loop.unregister(broken), TypeError);
 });
+
+Deno.test("loop: readLimit caps the buffer of new reads; outputMemory needs no queue", async () => {
+  const loop = new Loop<string>({ pool: new BufferPool({ minSize: 64, maxSize: 1 << 20 }) });
+  const sizes: number[] = [];
+  const stream: Stream = {
+    // Every read fills its buffer, so without a cap each would be four times the last.
+    read: (buf) => {
+      sizes.push(buf.length);
+      return Promise.resolve(buf.length);
+    },
+    write: (buf) => Promise.resolve(buf.length),
+    close() {},
+  };
+  const key = loop.register(stream, Interest.READ, "s");
+  assert.equal(key.outputMemory, 0);
+  loop.readLimit = 4096;
+  while (sizes.length < 6) await loop.select();
+  assert.deepEqual(sizes, [64, 256, 1024, 4096, 4096, 4096]);
+  loop.readLimit = 10; // below the pool's smallest: the smallest
+  while (sizes.length < 7) await loop.select();
+  assert.equal(sizes[6], 64);
+  key.output.push(bytes(10));
+  assert.equal(key.outputMemory, key.output.capacity);
+  assert.ok(key.outputMemory >= 10);
+  loop.unregister(key);
+});
