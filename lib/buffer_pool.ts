@@ -26,7 +26,7 @@ export class BufferPool {
 
   /** A pool of buffers from `minSize` to `maxSize` bytes (powers of two). */
   constructor(options: { minSize?: number; maxSize?: number; maxFreeBytes?: number } = {}) {
-    this.minSize = options.minSize ?? 512;
+    this.minSize = options.minSize ?? 64;
     this.maxSize = options.maxSize ?? 1 << 20;
     this.#maxFree = options.maxFreeBytes ?? 32 << 20;
     for (let size = 1; size <= this.maxSize; size *= 2) this.#free.push([]);

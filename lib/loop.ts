@@ -283,9 +283,9 @@ export class Loop<T> {
     reg.onReadError = this.#failed(reg, reg.readEvent, false);
   }
 
-  // A stream's callbacks, made once, so a read or write allocates no closure.
+  // A stream's read callbacks, made once, so a read allocates no closure.
   #bindStream(reg: Registration<T>): void {
-    const rev = reg.readEvent, wev = reg.writeEvent = new Slot(reg);
+    const rev = reg.readEvent;
     reg.onRead = (n) => {
       reg.reading = false;
       if (reg.closed) return;
@@ -302,6 +302,12 @@ export class Loop<T> {
       }
       this.#emit(rev);
     };
+    reg.onReadError = this.#failed(reg, rev, false);
+  }
+
+  // Its write callbacks, made at its first write: an idle connection never needs them.
+  #bindWrites(reg: Registration<T>): void {
+    const wev = reg.writeEvent = new Slot(reg);
     reg.onWrite = (n) => {
       reg.writing = false;
       if (reg.closed) return;
@@ -313,7 +319,6 @@ export class Loop<T> {
       wev.size = reg.pendingSize;
       this.#emit(wev);
     };
-    reg.onReadError = this.#failed(reg, rev, false);
     reg.onWriteError = this.#failed(reg, wev, true);
   }
 
@@ -399,6 +404,7 @@ export class Loop<T> {
   }
 
   #write(reg: Registration<T>): void {
+    if (reg.writeEvent === null) this.#bindWrites(reg);
     const view = reg.output.peek();
     reg.writing = true;
     reg.pendingSize = view.length;

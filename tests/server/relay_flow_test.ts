@@ -178,3 +178,14 @@ Deno.test("relay flow: bytes held when --reset-after fires are delivered before 
   assert.deepEqual(drain(dest.output), bytes(100));
   assert.equal(f.delivered(d), true);
 });
+
+Deno.test("relay flow: the memory it holds back counts whole chunks; none without a line", () => {
+  const timed = flow({ delay: 10 });
+  timed.read(bytes(100), 0);
+  assert.equal(timed.f.heldCapacity, 4096, "one chunk of the queue's smallest");
+  timed.f.release(10, timed.d);
+  assert.equal(timed.f.heldCapacity, 0);
+  const plain = flow({});
+  plain.read(bytes(100), 0);
+  assert.equal(plain.f.heldCapacity, 0);
+});

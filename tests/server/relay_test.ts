@@ -287,16 +287,21 @@ Deno.test("relay: a target that ends first still gets every byte the client send
 });
 
 Deno.test("relay: held bytes come due at the earlier of the two directions' times", () => {
-  const key = (input: Uint8Array) =>
-    ({
-      output: new ByteQueue(),
+  const key = (input: Uint8Array) => {
+    const output = new ByteQueue();
+    return {
+      output,
+      get outputMemory() {
+        return output.capacity;
+      },
       input,
       stream: null,
       forwardInput(n: number, to: ByteQueue) {
         to.push(input, 0, n);
       },
       endOutput() {},
-    }) as unknown as Key<unknown>;
+    } as unknown as Key<unknown>;
+  };
   const client = key(bytes(5)), target = key(bytes(5));
   const session = new RelaySession({
     dial: () => Promise.resolve(null as unknown as Stream),
@@ -316,6 +321,9 @@ Deno.test("relay: held bytes come due at the earlier of the two directions' time
   session.handle(event("read", client)); // up: due in 100 ms
   const due = session.wakeAt() - before;
   assert.ok(due >= 100 && due < 1000, `due in ${due} ms`);
+  assert.equal(session.held(), 2 * 4096, "a chunk held back each way");
+  client.output.push(bytes(5));
+  assert.equal(session.held(), 3 * 4096, "and what the client is owed");
 });
 
 Deno.test("relay: with --log-format json the closing line carries the target and the faults", async () => {
