@@ -81,6 +81,7 @@ export function relaySessions(spec: RelaySpec, log: Log): {
     admit: spec.refuse === 0
       ? undefined
       // A sequence of its own per connection, apart from its jitter.
+      // Stryker disable next-line EqualityOperator: a draw exactly equal to the rate has no weight
       : (number) => random(spec.seed, number, 1)() < spec.refuse ? refusal : null,
   };
 }

@@ -155,12 +155,17 @@ Deno.test({
 
 Deno.test("relay: --reset-after sends a reset after exactly that many bytes, each way", async () => {
   const echo = await cEchoServer();
-  const down = await relay(`127.0.0.1:${echo.port}`, ["--reset-after", "down:10000"]);
+  const down = await relay(`127.0.0.1:${echo.port}`, ["--reset-after", "down:10000", "--verbose"]);
   try {
     // The client sends 50,000 bytes; exactly 10,000 come back, then a reset.
     assert.equal(
       await peer("count", "127.0.0.1", String(down.port), "50000"),
       "received 10000, then reset",
+    );
+    await down.waitFor(
+      /\n#1 down: --reset-after fired at 10000 bytes\n/,
+      10_000,
+      "the fault's line",
     );
     await down.waitFor(/; faults: reset-after \(down\) \(0 open\)\n/, 10_000, "the closing line");
   } finally {
