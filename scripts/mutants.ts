@@ -58,6 +58,7 @@ export const MODULES: Record<string, string[]> = {
   "server/relay_flow.ts": ["tests/server/relay_flow_test.ts", "tests/server/relay_test.ts"],
   "server/relay.ts": ["tests/server/relay_test.ts"],
   "server/relay_config.ts": ["tests/server/relay_test.ts", "tests/relay_test.ts"],
+  "lib/buffer_budget.ts": ["tests/server/budget_test.ts"],
 };
 
 interface Counts {
