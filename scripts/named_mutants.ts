@@ -306,10 +306,10 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
     withinSeconds: 60,
   },
   {
-    name: "the server never ticks a session waiting on time (issue 11)",
+    name: "the server never schedules a tick for a session waiting on time (issue 11)",
     file: "server/serve.ts",
-    from: "      this.#fireTimers(now);\n",
-    to: "",
+    from: "    if (at < conn.wakeAt) {",
+    to: "    if (at > conn.wakeAt) {",
     tests: ["tests/server/relay_test.ts"],
     withinSeconds: 45,
   },
