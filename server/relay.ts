@@ -143,7 +143,7 @@ export class RelaySession implements Session {
 
   /** Memory of what both legs owe, and of what the faults hold back. */
   held(): number {
-    return this.#client!.outputMemory + (this.#target?.outputMemory ?? 0) +
+    return this.#client!.outputMemory + this.#target!.outputMemory +
       this.up.heldCapacity + this.down.heldCapacity;
   }
 

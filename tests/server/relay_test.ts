@@ -324,6 +324,8 @@ Deno.test("relay: held bytes come due at the earlier of the two directions' time
   assert.equal(session.held(), 2 * 4096, "a chunk held back each way");
   client.output.push(bytes(5));
   assert.equal(session.held(), 3 * 4096, "and what the client is owed");
+  target.output.push(bytes(5));
+  assert.equal(session.held(), 4 * 4096, "and the target");
 });
 
 Deno.test("relay: with --log-format json the closing line carries the target and the faults", async () => {
