@@ -66,6 +66,9 @@ export function relaySessions(spec: RelaySpec, log: Log): {
       ? connectTcp(to.host, to.port)
       : connectTls(to.host, to.port, tls);
   const refusal = `--refuse ${spec.refuse}`;
+  // A sequence of its own per connection, apart from its jitter.
+  // Stryker disable next-line EqualityOperator: a draw exactly equal to the rate has no weight
+  const refused = (number: number) => random(spec.seed, number, 1)() < spec.refuse;
   return {
     newSession: (number) =>
       new RelaySession({
@@ -75,13 +78,9 @@ export function relaySessions(spec: RelaySpec, log: Log): {
         down: spec.down,
         random: random(spec.seed, number),
         trace: log.verbose
-          ? (line) => log.debug("fault", `#${number} ${line}`, { conn: number })
+          ? (line) => log.debug("fault", `#${number} ${line}`, { conn: number, fault: line })
           : null,
       }),
-    admit: spec.refuse === 0
-      ? undefined
-      // A sequence of its own per connection, apart from its jitter.
-      // Stryker disable next-line EqualityOperator: a draw exactly equal to the rate has no weight
-      : (number) => random(spec.seed, number, 1)() < spec.refuse ? refusal : null,
+    admit: spec.refuse === 0 ? undefined : (number) => refused(number) ? refusal : null,
   };
 }

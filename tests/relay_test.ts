@@ -176,11 +176,22 @@ Deno.test("relay: --reset-after sends a reset after exactly that many bytes, eac
   const sink = new Deno.Command("python3", { args: [PEER, "sink"], stdout: "piped" }).spawn();
   const lines = sink.stdout.pipeThrough(new TextDecoderStream()).getReader();
   const port = Number((await lines.read()).value);
-  const up = await relay(`127.0.0.1:${port}`, ["--reset-after", "up:10000"]);
+  const up = await relay(`127.0.0.1:${port}`, [
+    "--reset-after",
+    "up:10000",
+    "--verbose",
+    "--log-format",
+    "json",
+  ]);
   try {
     assert.equal(
       await peer("count", "127.0.0.1", String(up.port), "50000"),
       "received 0, then reset",
+    );
+    await up.waitFor(
+      /"event":"fault","conn":1,"fault":"up: --reset-after fired at 10000 bytes"/,
+      10_000,
+      "the fault's JSON line",
     );
     let rest = "";
     for (let r = await lines.read(); !r.done; r = await lines.read()) rest += r.value;
