@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { ByteQueue } from "./byte_queue.ts";
+import { ByteQueue } from "./byte_queue.ts";
 
 /** The four header fields every message carries, and whatever else the sender added. */
 export interface FrameHeader {
@@ -84,9 +84,10 @@ export class FrameDecoder {
   #part: FramePart = "proto-header";
   #need = 2; // bytes still missing from the current part
   #header: FrameHeader | null = null;
-  // Bytes of the current part when it spans reads; unused when a part arrives whole.
-  #partial: Uint8Array | null = null;
-  #filled = 0;
+  // Bytes of the current part when it spans reads, in pooled chunks that come as
+  // bytes do: a declared length costs nothing until its bytes arrive. Unused
+  // when a part arrives whole.
+  #pieces: ByteQueue | null = null;
 
   /** A decoder refusing content longer than `maxContent` bytes. */
   constructor(maxContent: number) {
@@ -98,9 +99,9 @@ export class FrameDecoder {
     return this.#part;
   }
 
-  /** Memory held for a part that spans reads (a request's content so far, and room to grow). */
+  /** Memory held for a part that spans reads (a request's content so far). */
   get buffered(): number {
-    return this.#partial === null ? 0 : this.#partial.length;
+    return this.#pieces === null ? 0 : this.#pieces.capacity;
   }
 
   /**
@@ -119,22 +120,17 @@ export class FrameDecoder {
         const n = Math.min(this.#need, end - at);
         // A part that arrived whole is used in place; the copy below does the same, slower.
         // Stryker disable next-line ConditionalExpression,BlockStatement,LogicalOperator,EqualityOperator: a copy saved, the same bytes
-        if (this.#partial === null && n === this.#need) {
+        if ((this.#pieces === null || this.#pieces.length === 0) && n === this.#need) {
           this.#complete(buf.subarray(at, at + n));
           at += n;
           continue;
         }
-        this.#partial = this.#room(n);
-        this.#partial.set(buf.subarray(at, at + n), this.#filled);
-        this.#filled += n;
+        (this.#pieces ??= new ByteQueue()).push(buf, at, at + n);
         this.#need -= n;
         at += n;
         if (this.#need > 0) break;
       }
-      const whole = this.#partial ?? EMPTY;
-      this.#partial = null;
-      this.#filled = 0;
-      this.#complete(whole);
+      this.#complete(this.#pieces === null ? EMPTY : joined(this.#pieces));
     }
     return at;
   }
@@ -176,20 +172,7 @@ export class FrameDecoder {
 
   /** Lets go of a part held so far, for a stream that will not be decoded any further. */
   drop(): void {
-    this.#partial = null;
-    this.#filled = 0;
-  }
-
-  // Room for `n` more bytes of the part. It grows as bytes arrive, doubling,
-  // never to more than the part's size: a declared length costs nothing
-  // until its bytes come, so a peer cannot make the server allocate by lying.
-  #room(n: number): Uint8Array {
-    const partial = this.#partial, filled = this.#filled;
-    if (partial !== null && filled + n <= partial.length) return partial;
-    const size = Math.min(filled + this.#need, Math.max(filled + n, 2 * filled, MIN_PART));
-    const grown = new Uint8Array(size);
-    if (partial !== null) grown.set(partial.subarray(0, filled));
-    return grown;
+    this.#pieces?.clear();
   }
 
   #expect(part: FramePart, bytes: number): void {
@@ -241,8 +224,18 @@ function encodeHeader(contentType: string, contentEncoding: string, length: numb
 }
 
 const EMPTY = new Uint8Array(0);
-// The first buffer of a part that spans reads; it doubles from there.
-const MIN_PART = 4096;
+
+// The bytes of `pieces` in one array; the queue ends empty, its chunks back in their pool.
+function joined(pieces: ByteQueue): Uint8Array {
+  const whole = new Uint8Array(pieces.length);
+  for (let at = 0; pieces.length > 0;) {
+    const view = pieces.peek();
+    whole.set(view, at);
+    at += view.length;
+    pieces.consume(view.length);
+  }
+  return whole;
+}
 const ENCODER = new TextEncoder();
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const LENGTH = new Uint8Array(2);

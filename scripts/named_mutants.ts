@@ -340,8 +340,9 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "app content is allocated whole from the declared length (issue 12)",
     file: "lib/frame.ts",
-    from: "Math.min(filled + this.#need, Math.max(filled + n, 2 * filled, MIN_PART))",
-    to: "filled + this.#need",
+    from: "(this.#pieces ??= new ByteQueue()).push(buf, at, at + n);",
+    to:
+      "(this.#pieces ??= new ByteQueue()).push(buf, at, at + n); this.#pieces.pushView(new Uint8Array(this.#need - n));",
     tests: ["tests/lib/frame_test.ts"],
     withinSeconds: 30,
   },
