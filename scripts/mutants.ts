@@ -59,6 +59,17 @@ export const MODULES: Record<string, string[]> = {
   "server/relay.ts": ["tests/server/relay_test.ts"],
   "server/relay_config.ts": ["tests/server/relay_test.ts", "tests/relay_test.ts"],
   "lib/buffer_budget.ts": ["tests/server/budget_test.ts"],
+  "lib/buffer_pool.ts": ["tests/lib/buffer_pool_test.ts"],
+  "lib/describe_error.ts": ["tests/lib/describe_error_test.ts"],
+  "lib/connect_tls.ts": ["tests/tls_test.ts"],
+  "lib/pool_worker.ts": ["tests/server/serve_workers_test.ts"],
+  "client/tls_options.ts": ["tests/tls_test.ts"],
+  "client/pipe_command.ts": ["tests/pipe_test.ts"],
+  "client/connect_command.ts": ["tests/cli_test.ts", "tests/integration_test.ts"],
+  "client/connect_config.ts": ["tests/cli_test.ts", "tests/integration_test.ts"],
+  "server/serve_command.ts": ["tests/cli_test.ts", "tests/unix_test.ts"],
+  "server/serve_config.ts": ["tests/cli_test.ts", "tests/unix_test.ts"],
+  "server/relay_command.ts": ["tests/relay_test.ts"],
 };
 
 interface Counts {
