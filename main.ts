@@ -9,7 +9,7 @@
 import denoJson from "./deno.json" with { type: "json" };
 import { connectCommand } from "./client/connect_command.ts";
 import { mergeCommand } from "./client/merge_command.ts";
-import { UsageError } from "./lib/arguments.ts";
+import { CannotRead, UsageError } from "./lib/arguments.ts";
 import { describeError } from "./lib/describe_error.ts";
 import { relayCommand } from "./server/relay_command.ts";
 import { serveCommand } from "./server/serve_command.ts";
@@ -91,6 +91,11 @@ export async function main(args: string[]): Promise<number> {
     }
     return await run(rest);
   } catch (e) {
+    if (e instanceof CannotRead) {
+      // A file named on the command line: a runtime failure, not a usage error.
+      console.error(`sockdemo: ${e.message}`);
+      return 1;
+    }
     if (!(e instanceof UsageError)) throw e;
     const help = e.command === "" ? "sockdemo --help" : `sockdemo ${e.command} --help`;
     console.error(`sockdemo: ${e.message} (try "${help}")`);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Arguments, CannotRead } from "../lib/arguments.ts";
+import { Arguments } from "../lib/arguments.ts";
 import type { RunResult } from "./connect.ts";
 import {
   type ConnectConfig,
@@ -93,15 +93,8 @@ Options:
 /** Runs `sockdemo connect ARGS` and resolves to the exit code. */
 export async function connectCommand(args: string[]): Promise<number> {
   // A pipe is not a run of clients: its own few options, checked on their own.
-  let config: ConnectConfig | null;
-  try {
-    if (args.includes("--pipe")) return await pipeCommand(args);
-    config = parseConnect(args);
-  } catch (e) {
-    if (!(e instanceof CannotRead)) throw e;
-    console.error(`sockdemo: ${e.message}`);
-    return 1;
-  }
+  if (args.includes("--pipe")) return await pipeCommand(args);
+  const config = parseConnect(args);
   if (config === null) {
     console.log(CONNECT_HELP);
     return 0;

@@ -1,6 +1,5 @@
 import type { TlsClientOptions } from "../lib/connect_tls.ts";
-import { CannotRead } from "../lib/arguments.ts";
-import { describeError } from "../lib/describe_error.ts";
+import { readNamedFile } from "../lib/arguments.ts";
 
 /**
  * `--tls` with its `--ca FILE` (read now: its PEM travels to workers) and
@@ -19,13 +18,6 @@ export function tlsOptions(
     return null;
   }
   if (unix !== null) a.fail("--tls runs over TCP, not --unix");
-  let ca: string | null = null;
-  if (caPath !== undefined) {
-    try {
-      ca = Deno.readTextFileSync(caPath);
-    } catch (e) {
-      throw new CannotRead(`cannot read the CA certificate ${caPath}: ${describeError(e)}`);
-    }
-  }
+  const ca = caPath === undefined ? null : readNamedFile("the CA certificate", caPath);
   return { ca, serverName: serverName ?? null };
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { describeError } from "./describe_error.ts";
 
 /** A mistake in the command line: the process exits 2 with a hint to the command's help. */
 export class UsageError extends Error {
@@ -17,6 +18,18 @@ export class UsageError extends Error {
 
 /** A file the command line names cannot be read: a runtime failure (exit 1), not a usage error. */
 export class CannotRead extends Error {}
+
+/**
+ * The text of the file at `path`, which an option names as `what` (e.g. "the
+ * CA certificate"); one that cannot be read is a {@linkcode CannotRead} saying so.
+ */
+export function readNamedFile(what: string, path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (e) {
+    throw new CannotRead(`cannot read ${what} ${path}: ${describeError(e)}`);
+  }
+}
 
 /** The option table of a subcommand, as `parseArgs` takes it. */
 export type Options = NonNullable<ParseArgsConfig["options"]>;

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { Arguments, CannotRead, type Options } from "../lib/arguments.ts";
-import { describeError } from "../lib/describe_error.ts";
+import { Arguments, type Options, readNamedFile } from "../lib/arguments.ts";
 import { plural } from "../lib/plural.ts";
 import { type RelaySpec, type Target, targetName } from "./relay_config.ts";
 import { type Faults, NO_FAULTS } from "./relay_flow.ts";
@@ -69,14 +68,7 @@ Shared with serve:
 
 /** Runs `sockdemo relay ARGS` and resolves to the exit code. */
 export async function relayCommand(args: string[]): Promise<number> {
-  let config: ServeConfig | null;
-  try {
-    config = parseRelay(args);
-  } catch (e) {
-    if (!(e instanceof CannotRead)) throw e;
-    console.error(`sockdemo: ${e.message}`);
-    return 1;
-  }
+  const config = parseRelay(args);
   if (config === null) {
     console.log(RELAY_HELP);
     return 0;
@@ -182,7 +174,12 @@ function parseRelay(args: string[]): ServeConfig | null {
   const relay: RelaySpec = {
     to,
     toTls: values["to-tls"]
-      ? { ca: readCa(values["to-ca"]), serverName: values["to-server-name"] ?? null }
+      ? {
+        ca: values["to-ca"] === undefined
+          ? null
+          : readNamedFile("the CA certificate", values["to-ca"]),
+        serverName: values["to-server-name"] ?? null,
+      }
       : null,
     up,
     down,
@@ -227,15 +224,6 @@ function address(
   if (m === null) a.fail(`${flag} must be HOST:PORT, [IPv6]:PORT or unix:PATH, not "${text}"`);
   const port = a.integer(`${flag}'s port`, m[3], 0, 65535);
   return { transport: "tcp", host: m[1] ?? m[2], port };
-}
-
-function readCa(path: string | undefined): string | null {
-  if (path === undefined) return null;
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (e) {
-    throw new CannotRead(`cannot read the CA certificate ${path}: ${describeError(e)}`);
-  }
 }
 
 // The first line's account of the faults, e.g. "delay 50 ms, bandwidth 1000 B/s up".

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { Arguments, CannotRead } from "../lib/arguments.ts";
-import { describeError } from "../lib/describe_error.ts";
+import { Arguments, readNamedFile } from "../lib/arguments.ts";
 import { hostPort } from "../lib/host_port.ts";
 import { Log, type LogFields } from "../lib/log.ts";
 import { DEFAULT_APP_LIMITS } from "./app.ts";
@@ -84,14 +83,7 @@ Options:
 
 /** Runs `sockdemo serve ARGS` and resolves to the exit code. */
 export async function serveCommand(args: string[]): Promise<number> {
-  let config: ServeConfig | null;
-  try {
-    config = parseServe(args);
-  } catch (e) {
-    if (!(e instanceof CannotRead)) throw e;
-    console.error(`sockdemo: ${e.message}`);
-    return 1;
-  }
+  const config = parseServe(args);
   if (config === null) {
     console.log(SERVE_HELP);
     return 0;
@@ -329,14 +321,10 @@ export function tlsFiles(
     a.fail(`${flag}-cert and ${flag}-key go together`);
   }
   if (unix !== null) a.fail("TLS runs over TCP, not a Unix socket");
-  const read = (what: string, path: string) => {
-    try {
-      return Deno.readTextFileSync(path);
-    } catch (e) {
-      throw new CannotRead(`cannot read the TLS ${what} ${path}: ${describeError(e)}`);
-    }
+  return {
+    cert: readNamedFile("the TLS certificate", certPath),
+    key: readNamedFile("the TLS key", keyPath),
   };
-  return { cert: read("certificate", certPath), key: read("key", keyPath) };
 }
 
 /** How log lines name where a listener listens: `HOST:PORT`, `[v6]:PORT` or `unix:PATH`. */

@@ -266,6 +266,21 @@ Deno.test("relay: a refused target closes the client with a line naming the targ
       '--delay must be an integer from 0 to 9007199254740991, not "sideways:5"',
     ],
   ];
+  const unreadable = await runSockdemo([
+    "relay",
+    "--listen",
+    "a:0",
+    "--to",
+    "x:1",
+    "--to-tls",
+    "--to-ca",
+    "/nonexistent/ca.pem",
+  ]);
+  assert.equal(unreadable.code, 1);
+  assert.equal(
+    unreadable.stderr,
+    "sockdemo: cannot read the CA certificate /nonexistent/ca.pem: no such file or directory\n",
+  );
   for (const [args, message] of cases) {
     const r = await runSockdemo(["relay", ...args]);
     assert.equal(r.code, 2, args.join(" "));
