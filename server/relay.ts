@@ -105,7 +105,8 @@ export class RelaySession implements Session {
         break;
       case "read": {
         const before = flow.state;
-        flow.onRead(key, dest, event.n, performance.now());
+        // Only a timed direction needs the clock: a plain one spares each read the call.
+        flow.onRead(key, dest, event.n, flow.timed ? performance.now() : 0);
         if (flow.state !== before) {
           const fault = flow.state === "cut" ? "--reset-after" : "--stall-after";
           this.#plan.trace?.(`${flow.name}: ${fault} fired at ${flow.passed} bytes`);

@@ -73,9 +73,13 @@ export class RelayFlow {
   /** Direction `name` with `faults`; `random` draws the jitter. */
   constructor(readonly name: "up" | "down", readonly faults: Faults, random: () => number) {
     this.#random = random;
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: a line for a direction without time faults lets each read out at once, the same bytes by one more step
     const timed = faults.delay > 0 || faults.jitter > 0 || faults.bandwidth !== Infinity;
     this.#line = timed ? new DelayLine(faults.bandwidth) : null;
+  }
+
+  /** True when its faults hold bytes back for a time (a delay, a jitter or a bandwidth). */
+  get timed(): boolean {
+    return this.#line !== null;
   }
 
   /** Bytes held back by the delay or the bandwidth, not yet queued to the destination. */

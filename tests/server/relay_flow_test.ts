@@ -189,3 +189,11 @@ Deno.test("relay flow: the memory it holds back counts whole chunks; none withou
   plain.read(bytes(100), 0);
   assert.equal(plain.f.heldCapacity, 0);
 });
+
+Deno.test("relay flow: only a delay, a jitter or a bandwidth makes a direction timed", () => {
+  assert.equal(flow({}).f.timed, false);
+  assert.equal(flow({ resetAfter: 10, stallAfter: 20 }).f.timed, false);
+  assert.equal(flow({ delay: 1 }).f.timed, true);
+  assert.equal(flow({ jitter: 1 }).f.timed, true);
+  assert.equal(flow({ bandwidth: 1000 }).f.timed, true);
+});
