@@ -41,6 +41,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { hasOpenssl, makeCerts } from "../tests/certs.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
         loadgen: ["appka", "50", "2000", "0", "1"],
       },
     ];
-    const certs = await makeCerts(tools);
+    const certs = await benchCerts(tools);
     if (certs !== null) {
       const tls = ["--tls-cert", certs.cert, "--tls-key", certs.key];
       const sockdemoTls = sockdemo("echo", tls);
@@ -707,62 +708,11 @@ class Server {
   }
 }
 
-/** A CA and a server certificate for 127.0.0.1 made with openssl in `dir`, or null without openssl. */
-async function makeCerts(dir: string): Promise<{ ca: string; cert: string; key: string } | null> {
-  const run = async (args: string[]) =>
-    (await new Deno.Command("openssl", { args, stdout: "null", stderr: "null" }).output()).success;
-  try {
-    const ok = await run([
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${dir}/ca.key`,
-      "-out",
-      `${dir}/ca.pem`,
-      "-days",
-      "2",
-      "-subj",
-      "/CN=sockdemo bench CA",
-    ]) && await run([
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      `${dir}/server.key`,
-      "-out",
-      `${dir}/server.csr`,
-      "-subj",
-      "/CN=localhost",
-    ]);
-    if (!ok) return null;
-    await Deno.writeTextFile(`${dir}/ext.cnf`, "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-    const signed = await run([
-      "x509",
-      "-req",
-      "-in",
-      `${dir}/server.csr`,
-      "-CA",
-      `${dir}/ca.pem`,
-      "-CAkey",
-      `${dir}/ca.key`,
-      "-CAcreateserial",
-      "-out",
-      `${dir}/server.pem`,
-      "-days",
-      "2",
-      "-extfile",
-      `${dir}/ext.cnf`,
-    ]);
-    return signed
-      ? { ca: `${dir}/ca.pem`, cert: `${dir}/server.pem`, key: `${dir}/server.key` }
-      : null;
-  } catch {
-    return null; // no openssl
-  }
+/** A CA and a server certificate for 127.0.0.1 made with openssl in `dir` (the tests' own), or null without openssl. */
+async function benchCerts(dir: string): Promise<{ ca: string; cert: string; key: string } | null> {
+  if (!await hasOpenssl()) return null;
+  await makeCerts(dir);
+  return { ca: `${dir}/ca.pem`, cert: `${dir}/server.pem`, key: `${dir}/server.key` };
 }
 
 async function buildC(dir: string, name: string): Promise<string | null> {

@@ -141,6 +141,18 @@ export class ByteQueue {
     }
   }
 
+  /** Takes every byte out as one new array; the queue ends empty, its chunks back in the pool. */
+  takeAll(): Uint8Array {
+    const whole = new Uint8Array(this.#length);
+    for (let at = 0; this.#length > 0;) {
+      const view = this.peek();
+      whole.set(view, at);
+      at += view.length;
+      this.consume(view.length);
+    }
+    return whole;
+  }
+
   /** Empties the queue, returning its chunks to the pool. */
   clear(): void {
     while (this.#head < this.#chunks.length) this.#release(this.#chunks[this.#head]);

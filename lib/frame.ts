@@ -130,7 +130,7 @@ export class FrameDecoder {
         at += n;
         if (this.#need > 0) break;
       }
-      this.#complete(this.#pieces === null ? EMPTY : joined(this.#pieces));
+      this.#complete(this.#pieces === null ? EMPTY : this.#pieces.takeAll());
     }
     return at;
   }
@@ -225,17 +225,6 @@ function encodeHeader(contentType: string, contentEncoding: string, length: numb
 
 const EMPTY = new Uint8Array(0);
 
-// The bytes of `pieces` in one array; the queue ends empty, its chunks back in their pool.
-function joined(pieces: ByteQueue): Uint8Array {
-  const whole = new Uint8Array(pieces.length);
-  for (let at = 0; pieces.length > 0;) {
-    const view = pieces.peek();
-    whole.set(view, at);
-    at += view.length;
-    pieces.consume(view.length);
-  }
-  return whole;
-}
 const ENCODER = new TextEncoder();
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const LENGTH = new Uint8Array(2);

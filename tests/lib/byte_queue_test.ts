@@ -223,3 +223,15 @@ Deno.test("byte queue: capacity counts the whole buffer of each chunk until it l
   other.clear();
   assert.equal(other.capacity, 0);
 });
+
+Deno.test("byte queue: takeAll gives every byte, in order, as one array, and leaves the queue empty", () => {
+  const pool = new BufferPool({ minSize: 64, maxSize: 8192 });
+  const q = new ByteQueue(pool);
+  q.push(bytes(5000, 1));
+  q.pushView(bytes(30, 2));
+  q.consume(100);
+  assert.deepEqual(q.takeAll(), new Uint8Array([...bytes(5000, 1).subarray(100), ...bytes(30, 2)]));
+  assert.equal(q.length, 0);
+  assert.equal(q.capacity, 0);
+  assert.deepEqual(q.takeAll(), new Uint8Array(0));
+});
