@@ -8,7 +8,7 @@ import { Arguments, type Options, readNamedFile } from "../lib/arguments.ts";
 import { plural } from "../lib/plural.ts";
 import { type RelaySpec, type Target, targetName } from "./relay_config.ts";
 import { type Faults, NO_FAULTS } from "./relay_flow.ts";
-import { DEFAULT_MAX_BUFFER, MAX_BUFFER_LIMIT, runServer, tlsFiles } from "./serve_command.ts";
+import { runServer, SERVER_OPTIONS, serverSettings, tlsFiles } from "./serve_command.ts";
 import type { ServeConfig } from "./serve_config.ts";
 
 /** The help of `sockdemo relay`. */
@@ -118,15 +118,8 @@ function parseRelay(args: string[]): ServeConfig | null {
     "stall-after": many,
     refuse: { type: "string" },
     seed: { type: "string" },
-    "max-conns": { type: "string" },
-    "max-buffer": { type: "string", default: DEFAULT_MAX_BUFFER },
     "idle-timeout": { type: "string", default: "0" },
-    "drain-timeout": { type: "string", default: "10" },
-    workers: { type: "string", default: "1" },
-    "log-format": { type: "string", default: "text" },
-    quiet: { type: "boolean", default: false },
-    verbose: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
+    ...SERVER_OPTIONS,
   });
   const values = a.values;
   if (values.help) return null;
@@ -136,13 +129,8 @@ function parseRelay(args: string[]): ServeConfig | null {
     values.listen ?? a.fail("--listen ADDR is required (e.g. 127.0.0.1:8080)"),
   );
   const to = address(a, "--to", values.to ?? a.fail("--to ADDR is required (e.g. 127.0.0.1:80)"));
-  if (values.quiet && values.verbose) a.fail("--quiet and --verbose cannot be used together");
-  const format = a.choice("--log-format", values["log-format"], ["text", "json"]);
-  const workers = a.workers(values.workers);
   const unix = listen.transport === "unix" ? listen.path : null;
-  if (unix !== null && workers > 1) {
-    a.fail("--workers needs TCP (SO_REUSEPORT listeners); a Unix socket is served by one loop");
-  }
+  const shared = serverSettings(a, values, unix);
   if (!values["to-tls"]) {
     for (const name of ["to-ca", "to-server-name"] as const) {
       if (values[name] !== undefined) a.fail(`--${name} applies with --to-tls`);
@@ -195,15 +183,8 @@ function parseRelay(args: string[]): ServeConfig | null {
     pipe: false,
     tls: tlsFiles(a, values["listen-tls-cert"], values["listen-tls-key"], unix, "--listen-tls"),
     maxContent: 0,
-    maxConns: values["max-conns"] === undefined
-      ? Infinity
-      : a.integer("--max-conns", values["max-conns"], 1, 10_000_000),
-    maxBuffer: a.bytes("--max-buffer", values["max-buffer"], MAX_BUFFER_LIMIT),
     idleTimeout: a.seconds("--idle-timeout", values["idle-timeout"], true),
-    drainTimeout: a.seconds("--drain-timeout", values["drain-timeout"], true),
-    verbosity: values.quiet ? "quiet" : values.verbose ? "verbose" : "normal",
-    logFormat: format,
-    workers,
+    ...shared,
   };
 }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Arguments, readNamedFile } from "../lib/arguments.ts";
+import { Arguments, type Options, readNamedFile } from "../lib/arguments.ts";
 import { hostPort } from "../lib/host_port.ts";
 import { Log, type LogFields } from "../lib/log.ts";
 import { DEFAULT_APP_LIMITS } from "./app.ts";
@@ -181,6 +181,56 @@ export async function runServer(
   return signals > 1 ? 130 : 0;
 }
 
+/** The options `serve` and `relay` share. */
+export const SERVER_OPTIONS = {
+  "max-conns": { type: "string" },
+  "max-buffer": { type: "string", default: DEFAULT_MAX_BUFFER },
+  "drain-timeout": { type: "string", default: "10" },
+  workers: { type: "string", default: "1" },
+  "log-format": { type: "string", default: "text" },
+  quiet: { type: "boolean", default: false },
+  verbose: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** The values of {@linkcode SERVER_OPTIONS} as parsed. */
+interface SharedValues {
+  readonly "max-conns"?: string;
+  readonly "max-buffer": string;
+  readonly "drain-timeout": string;
+  readonly workers: string;
+  readonly "log-format": string;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+}
+
+/** The shared options, checked; `unix` is the socket path listened on, if any (no --workers there). */
+export function serverSettings(
+  a: Pick<Arguments<Options>, "fail" | "choice" | "integer" | "bytes" | "seconds" | "workers">,
+  values: SharedValues,
+  unix: string | null,
+): Pick<
+  ServeConfig,
+  "maxConns" | "maxBuffer" | "drainTimeout" | "verbosity" | "logFormat" | "workers"
+> {
+  if (values.quiet && values.verbose) a.fail("--quiet and --verbose cannot be used together");
+  const logFormat = a.choice("--log-format", values["log-format"], ["text", "json"]);
+  const workers = a.workers(values.workers);
+  if (unix !== null && workers > 1) {
+    a.fail("--workers needs TCP (SO_REUSEPORT listeners); a Unix socket is served by one loop");
+  }
+  return {
+    maxConns: values["max-conns"] === undefined
+      ? Infinity
+      : a.integer("--max-conns", values["max-conns"], 1, 10_000_000),
+    maxBuffer: a.bytes("--max-buffer", values["max-buffer"], MAX_BUFFER_LIMIT),
+    drainTimeout: a.seconds("--drain-timeout", values["drain-timeout"], true),
+    verbosity: values.quiet ? "quiet" : values.verbose ? "verbose" : "normal",
+    logFormat,
+    workers,
+  };
+}
+
 // The server the command line asks for, or null for --help.
 function parseServe(args: string[]): ServeConfig | null {
   const a = new Arguments("serve", args, {
@@ -192,31 +242,19 @@ function parseServe(args: string[]): ServeConfig | null {
     "tls-cert": { type: "string" },
     "tls-key": { type: "string" },
     "max-content": { type: "string" },
-    "max-conns": { type: "string" },
-    "max-buffer": { type: "string", default: DEFAULT_MAX_BUFFER },
     "idle-timeout": { type: "string" },
-    "drain-timeout": { type: "string", default: "10" },
-    workers: { type: "string", default: "1" },
-    "log-format": { type: "string", default: "text" },
-    quiet: { type: "boolean", default: false },
-    verbose: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
+    ...SERVER_OPTIONS,
   });
   const values = a.values;
   if (values.help) return null;
   const protocol = a.choice("--protocol", values.protocol, ["echo", "app"]);
-  if (values.quiet && values.verbose) a.fail("--quiet and --verbose cannot be used together");
-  const format = a.choice("--log-format", values["log-format"], ["text", "json"]);
   const port = a.integer("--port", values.port ?? DEFAULT_PORT, 0, 65535);
   const unix = values.unix ?? null;
   if (unix !== null && (values.host !== undefined || values.port !== undefined)) {
     a.fail("--unix takes the place of --host and --port: give one or the other");
   }
   if (unix === "") a.fail("--unix needs a path");
-  const workers = a.workers(values.workers);
-  if (unix !== null && workers > 1) {
-    a.fail("--workers needs TCP (SO_REUSEPORT listeners); a Unix socket is served by one loop");
-  }
+  const shared = serverSettings(a, values, unix);
   if (values.pipe) {
     // One connection, bytes only: nothing else applies.
     for (
@@ -233,16 +271,13 @@ function parseServe(args: string[]): ServeConfig | null {
         a.fail(`--pipe serves one connection byte for byte; --${name} does not apply`);
       }
     }
-    if (workers > 1) a.fail("--pipe serves one connection; --workers does not apply");
+    if (shared.workers > 1) a.fail("--pipe serves one connection; --workers does not apply");
   }
   let maxContent = DEFAULT_APP_LIMITS.maxContent;
   if (values["max-content"] !== undefined) {
     if (protocol !== "app") a.fail("--max-content applies to --protocol app");
     maxContent = a.integer("--max-content", values["max-content"], 0, 1 << 30);
   }
-  const maxConns = values["max-conns"] === undefined
-    ? Infinity
-    : a.integer("--max-conns", values["max-conns"], 1, 10_000_000);
   // Echo connections may sit quietly forever; an app client that stops talking is let go.
   const idleText = values["idle-timeout"] ?? (protocol === "app" ? "300" : "0");
   return {
@@ -254,13 +289,8 @@ function parseServe(args: string[]): ServeConfig | null {
     pipe: values.pipe,
     tls: tlsFiles(a, values["tls-cert"], values["tls-key"], unix),
     maxContent,
-    maxConns,
-    maxBuffer: a.bytes("--max-buffer", values["max-buffer"], MAX_BUFFER_LIMIT),
     idleTimeout: a.seconds("--idle-timeout", idleText, true),
-    drainTimeout: a.seconds("--drain-timeout", values["drain-timeout"], true),
-    verbosity: values.quiet ? "quiet" : values.verbose ? "verbose" : "normal",
-    logFormat: format,
-    workers,
+    ...shared,
   };
 }
 
