@@ -418,6 +418,8 @@ Deno.test("frame: content-length exactly at the limit is accepted; one more is r
 Deno.test("frame: content is held as it arrives, never allocated whole from the declared length", () => {
   const whole = frameBytes("binary/x", "binary", bytes(1_000_000));
   const d = new FrameDecoder(16 << 20);
+  assert.equal(d.buffered, 0, "nothing held before any byte");
+  d.drop(); // nothing to let go of: no harm
   const headerEnd = whole.length - 1_000_000;
   let at = d.feed(whole, 0, headerEnd + 100);
   assert.equal(d.part, "content");
@@ -429,4 +431,13 @@ Deno.test("frame: content is held as it arrives, never allocated whole from the 
   d.feed(whole, at, whole.length);
   assert.deepEqual(d.message!.content, bytes(1_000_000));
   assert.equal(d.buffered, 0, "nothing held once the message is out");
+});
+
+Deno.test("frame: drop lets go of a part held so far", () => {
+  const whole = frameBytes("binary/x", "binary", bytes(100_000));
+  const d = new FrameDecoder(1 << 20);
+  d.feed(whole, 0, 50_000);
+  assert.ok(d.buffered >= 40_000, `${d.buffered} held`);
+  d.drop();
+  assert.equal(d.buffered, 0);
 });
