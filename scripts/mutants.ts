@@ -37,7 +37,7 @@ export const MODULES: Record<string, string[]> = {
   "lib/frame.ts": ["tests/lib/frame_test.ts"],
   "lib/byte_queue.ts": ["tests/lib/byte_queue_test.ts"],
   "server/echo.ts": ["tests/server/echo_test.ts"],
-  "server/app.ts": ["tests/server/app_test.ts"],
+  "server/app.ts": ["tests/server/app_test.ts", "tests/server/budget_test.ts"],
   "lib/app_answer.ts": ["tests/lib/app_answer_test.ts"],
   "server/serve.ts": ["tests/server/serve_test.ts", "tests/server/echo_test.ts"],
   "server/session.ts": ["tests/server/echo_test.ts"],

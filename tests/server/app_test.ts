@@ -251,7 +251,14 @@ Deno.test("app server: after an error reply, a peer that keeps sending is cut of
 /** A key as a session sees it: bytes to read put in `input`, its output a queue. */
 function fakeKey() {
   const output = new ByteQueue();
-  return { output, input: new Uint8Array(0), endOutput() {} } as unknown as Key<unknown> & {
+  return {
+    output,
+    get outputMemory() {
+      return output.capacity;
+    },
+    input: new Uint8Array(0),
+    endOutput() {},
+  } as unknown as Key<unknown> & {
     input: Uint8Array;
   };
 }
@@ -420,4 +427,21 @@ Deno.test("app session: paused past the high-water mark, a read in flight is sti
   key.output.consume(1);
   session.handle(event("write", key, 1));
   assert.equal(session.stateName, "reading proto-header", "100 owed");
+});
+
+Deno.test("app session: overloaded mid-request: server busy and FIN; what still comes is dropped, never decoded", () => {
+  const session = new AppSession(DEFAULT_APP_LIMITS, null);
+  const key = fakeKey();
+  const big = frameBytes("binary/x", "binary", new Uint8Array(100_000));
+  read(session, key, big.subarray(0, 50_000));
+  assert.ok(session.held(key) >= 40_000, `holds ${session.held(key)} bytes of the request`);
+  assert.equal(session.overloaded(key), false, "not finished: the reply goes out first");
+  assert.equal(session.stateName, "rejecting");
+  assert.equal(session.held(key), key.output.capacity, "the request let go; the reply held");
+  const reply = drain(key.output);
+  assert.deepEqual(replies(reply), [["text/json", '{"error":"server busy"}']]);
+  // The rest of the body arrives while the reply is written: dropped, and nothing more is answered.
+  assert.equal(read(session, key, big.subarray(50_000)), false);
+  assert.equal(key.output.length, 0);
+  assert.equal(session.stateName, "rejecting");
 });
