@@ -249,8 +249,9 @@ Deno.test("echo client: at most 256 connects are in flight at once; every connec
     dial: () => {
       inFlight++;
       most = Math.max(most, inFlight);
-      // Every 200th connect is refused: a failed connect frees its slot too.
-      const refuse = ++dials % 200 === 0;
+      // Every third connect is refused: a failed connect frees its slot too, or
+      // the 333 failures would use up all 256 slots and the run would hang.
+      const refuse = ++dials % 3 === 0;
       return new Promise<Stream>((resolve, reject) =>
         setTimeout(() => {
           inFlight--;
@@ -262,6 +263,28 @@ Deno.test("echo client: at most 256 connects are in flight at once; every connec
     },
   });
   assert.equal(most, 256);
-  assert.equal(result.report.messages, 995);
-  assert.equal(result.report.errors, 5);
+  assert.equal(result.report.messages, 667);
+  assert.equal(result.report.errors, 333);
+});
+
+Deno.test("echo client: a stop while connects still wait for a slot ends the run; they are never dialed", async () => {
+  const rand = random(6);
+  let dials = 0;
+  const meter = new Meter(0);
+  const result = await runClients({
+    hostname: "127.0.0.1",
+    port: 9,
+    conns: 600,
+    meter,
+    stopAt: performance.now() + 20,
+    dial: () => {
+      dials++;
+      return new Promise<Stream>((resolve) =>
+        setTimeout(() => resolve(new ServerPeer({ rand, maxRead: 64, maxWrite: 64 })), 50)
+      );
+    },
+    first: (i) => new EchoClient(i, new PatternPayload(1000, 10, i), 1, meter, null, null),
+  });
+  assert.equal(dials, 256, "only the first slots' worth were dialed");
+  assert.equal(result.connected, 256);
 });
