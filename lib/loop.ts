@@ -391,6 +391,7 @@ export class Loop<T> {
       // Stryker disable next-line ConditionalExpression,EqualityOperator: with no read since (-1: the first, or one that failed) halving only skips a step down
       if (last >= 0) size = Math.max(pool.minSize, size / 2);
     }
+    // Stryker disable next-line EqualityOperator: a size equal to the limit stays the same either way
     if (size > this.readLimit) size = Math.max(pool.minSize, this.readLimit);
     reg.readSize = size;
     // Stryker disable next-line UnaryOperator: only a failed read leaves it unset, and then the size barely matters
@@ -404,6 +405,7 @@ export class Loop<T> {
   }
 
   #write(reg: Registration<T>): void {
+    // Stryker disable next-line ConditionalExpression: binding again at each write costs allocations only
     if (reg.writeEvent === null) this.#bindWrites(reg);
     const view = reg.output.peek();
     reg.writing = true;
