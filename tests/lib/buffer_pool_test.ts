@@ -20,6 +20,9 @@ Deno.test("buffer pool: foreign buffers and buffers past the idle limit are drop
   pool.give(new Uint8Array(8192).subarray(0, 4096)); // a view into something larger
   pool.give(new Uint8Array(64)); // below minSize
   pool.give(new Uint8Array(8192)); // above maxSize
+  const roomy = new BufferPool({ minSize: 512, maxSize: 4096, maxFreeBytes: 1 << 20 });
+  roomy.give(new Uint8Array(8192)); // above maxSize, with room to spare: still dropped
+  assert.equal(roomy.freeBytes, 0);
   assert.equal(pool.freeBytes, 0);
   const smallest = pool.take(1);
   pool.give(smallest); // exactly minSize: kept
