@@ -330,6 +330,22 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
     withinSeconds: 45,
   },
   {
+    name: "no room is kept for reads in flight: the budget binds only at the limit (issue 12)",
+    file: "lib/buffer_budget.ts",
+    from: "total > this.limit - this.#reserve",
+    to: "total > this.limit",
+    tests: ["tests/server/budget_test.ts"],
+    withinSeconds: 45,
+  },
+  {
+    name: "a bound budget lets every connection read up to its whole share (issue 12)",
+    file: "lib/buffer_budget.ts",
+    from: "held < this.share(open) / 64",
+    to: "held < this.share(open)",
+    tests: ["tests/server/budget_test.ts"],
+    withinSeconds: 45,
+  },
+  {
     name: "an app request waiting for room never hears server busy (issue 12)",
     file: "server/serve.ts",
     from: "if (session.overloaded !== undefined) this.#busyTimers.add(now + this.#busyMs, conn);",

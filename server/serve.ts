@@ -450,13 +450,11 @@ export class Server {
     }
   }
 
-  // Bounds each new read by the budget's share per connection, so that reads
-  // in flight (not yet counted) can overshoot the budget by a sixteenth at most.
+  // Sizes new reads by the budget, which keeps room for them in flight.
   #sizeReads(): void {
     const budget = this.#budget;
     if (budget === null) return;
-    const share = budget.share(this.#open.size) / 16;
-    this.#loop.readLimit = 2 ** Math.floor(Math.log2(Math.max(1, share)));
+    this.#loop.readLimit = budget.readSize(this.#open.size);
   }
 
   // Ticks every session whose time has come; stale entries (closed, rescheduled) are skipped.

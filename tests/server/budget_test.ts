@@ -16,7 +16,7 @@ import { captureLog, expectSoon, serveUntil } from "../harness.ts";
 
 const chaos = (seed: number) => ({ rand: random(seed), maxRead: 4096, maxWrite: 4096 });
 
-Deno.test("budget: bound past the limit, cleared at the low mark, with the share of each of the open", () => {
+Deno.test("budget: bound past the limit, cleared at the low mark; while bound only those holding almost nothing read", () => {
   const budget = new BufferBudget(1000);
   assert.equal(budget.low, 500);
   assert.equal(budget.charge(1000), null, "at the limit: not past it");
@@ -26,12 +26,28 @@ Deno.test("budget: bound past the limit, cleared at the low mark, with the share
   assert.equal(budget.charge(100), null);
   assert.equal(budget.share(4), 250);
   assert.equal(budget.share(0), 1000);
-  assert.equal(budget.mayRead(249, 4), true);
-  assert.equal(budget.mayRead(250, 4), false);
+  assert.equal(budget.mayRead(3, 4), true, "under a sixty-fourth of the share (3.9)");
+  assert.equal(budget.mayRead(4, 4), false);
   assert.equal(budget.charge(-600), null, "501: above the low mark");
   assert.equal(budget.charge(-1), "cleared");
   assert.equal(budget.total, 500);
   assert.equal(budget.mayRead(999_999, 4), true);
+});
+
+Deno.test("budget: reads are a sixteenth of the share, at least 8 KiB, and room is kept for them in flight", () => {
+  const big = new BufferBudget(256 << 20);
+  assert.equal(big.readSize(1000), 16384, "268,435 / 16 = 16,777, down to a power of two");
+  assert.equal(big.reserve, 16_384_000, "1,000 reads of 16 KiB in flight");
+  assert.equal(big.charge(268_435_456 - 16_384_000), null, "at the limit less the reserve");
+  assert.equal(big.charge(1), "bound");
+  const small = new BufferBudget(32 << 20);
+  assert.equal(small.readSize(1000), 8192, "2,097 is under the 8 KiB floor");
+  assert.equal(small.reserve, 8_192_000);
+  const tiny = new BufferBudget(1 << 20);
+  assert.equal(tiny.readSize(100), 8192);
+  assert.equal(tiny.reserve, 262_144, "819,200 in flight, but at most a quarter of the limit");
+  assert.equal(tiny.readSize(1), 65536, "1 MiB / 16");
+  assert.equal(tiny.reserve, 65536);
 });
 
 Deno.test("budget: peers that never read are held to it together; a good client is served meanwhile; all comes back", async () => {
