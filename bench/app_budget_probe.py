@@ -4,8 +4,9 @@ request of SIZE content bytes at once to `serve --protocol app`, then read
 their reply. Prints the server's peak RSS growth and how many heard a reply,
 how many heard {"error": "server busy"}, and how many got neither.
 
-usage: app_budget_probe.py PORT SERVER_PID [PEERS [SIZE]]
-  defaults: 100 peers, 16 MB each
+usage: app_budget_probe.py PORT SERVER_PID [PEERS [SIZE [binary|json]]]
+  defaults: 100 peers, 16 MB each, binary (the server holds 10 bytes of each;
+  json content, {"action": "search", "value": "xx..."}, is held whole)
 """
 import json
 import selectors
@@ -23,14 +24,21 @@ def rss_kib(pid):
     return 0
 
 
-def request(size):
+def request(size, kind):
+    if kind == "json":
+        frame = b'{"action": "search", "value": "'
+        content = frame + b"x" * (size - len(frame) - 2) + b'"}'
+        ctype, encoding = "text/json", "utf-8"
+    else:
+        content = bytes(size)
+        ctype, encoding = "binary/custom-client-binary-type", "binary"
     header = json.dumps({
         "byteorder": "little",
-        "content-type": "binary/custom-client-binary-type",
-        "content-encoding": "binary",
-        "content-length": size,
+        "content-type": ctype,
+        "content-encoding": encoding,
+        "content-length": len(content),
     }).encode()
-    return struct.pack(">H", len(header)) + header + bytes(size)
+    return struct.pack(">H", len(header)) + header + content
 
 
 def reply_of(buf):
@@ -49,7 +57,8 @@ def main():
     port, pid = int(sys.argv[1]), int(sys.argv[2])
     peers = int(sys.argv[3]) if len(sys.argv) > 3 else 100
     size = int(sys.argv[4]) if len(sys.argv) > 4 else 16_000_000
-    data = memoryview(request(size))
+    kind = sys.argv[5] if len(sys.argv) > 5 else "binary"
+    data = memoryview(request(size, kind))
     base = peak = rss_kib(pid)
     sel = selectors.DefaultSelector()
     conns = []
@@ -89,7 +98,7 @@ def main():
     busy = sum(1 for c in conns if c["reply"] == '{"error":"server busy"}')
     answered = sum(1 for c in conns if c["reply"] is not None) - busy
     print(
-        f"peers={peers} size={size} rss_before_mb={base / 1024:.0f} "
+        f"peers={peers} size={size} kind={kind} rss_before_mb={base / 1024:.0f} "
         f"rss_peak_mb={peak / 1024:.0f} growth_mb={(peak - base) / 1024:.0f} "
         f"answered={answered} busy={busy} neither={peers - answered - busy}"
     )

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Frame } from "./frame.ts";
+import type { Frame, FrameHeader } from "./frame.ts";
 
 /** A reply: its content type and encoding, and the content. */
 export interface Reply {
@@ -29,6 +29,8 @@ export const BINARY_REPLY_TYPE = "binary/custom-server-binary-type";
 
 const encoder = new TextEncoder();
 const BINARY_PREFIX = encoder.encode("First 10 bytes of request: ");
+// How many bytes of a binary request its reply shows.
+const ECHOED = 10;
 
 /** The `result` a search for `value` gets. */
 export function searchResult(value: unknown): string {
@@ -49,11 +51,16 @@ export function answer(request: Frame): Reply {
   return jsonReply({ result });
 }
 
+/** How much of a request's content answering it needs: all of a JSON request, 10 bytes of others. */
+export function contentNeeded(header: FrameHeader): number {
+  return header["content-type"] === "text/json" ? Infinity : ECHOED;
+}
+
 /** The binary reply: a fixed prefix and the first 10 bytes of the request's content. */
 export function binaryReply(content: Uint8Array): Reply {
-  const out = new Uint8Array(BINARY_PREFIX.length + Math.min(10, content.length));
+  const out = new Uint8Array(BINARY_PREFIX.length + Math.min(ECHOED, content.length));
   out.set(BINARY_PREFIX);
-  out.set(content.subarray(0, 10), BINARY_PREFIX.length);
+  out.set(content.subarray(0, ECHOED), BINARY_PREFIX.length);
   return { contentType: BINARY_REPLY_TYPE, contentEncoding: "binary", content: out };
 }
 

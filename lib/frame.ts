@@ -38,7 +38,10 @@ export interface FrameHeader {
 export interface Frame {
   /** The JSON header, checked. */
   readonly header: FrameHeader;
-  /** The content; it may view the bytes last fed, so use it before the next `feed()`. */
+  /**
+   * The content, or as much of its start as the decoder's `keep` asked for;
+   * it may view the bytes last fed, so use it before the next `feed()`.
+   */
   readonly content: Uint8Array;
   /** For `text/json`, the content parsed (always an object); null for binary types. */
   readonly json: Record<string, unknown> | null;
@@ -83,15 +86,22 @@ export class FrameDecoder {
   readonly #maxContent: number;
   #part: FramePart = "proto-header";
   #need = 2; // bytes still missing from the current part
+  #skip = 0; // content bytes to pass over once the kept ones are in
+  readonly #keep: (header: FrameHeader) => number;
   #header: FrameHeader | null = null;
   // Bytes of the current part when it spans reads, in pooled chunks that come as
   // bytes do: a declared length costs nothing until its bytes arrive. Unused
   // when a part arrives whole.
   #pieces: ByteQueue | null = null;
 
-  /** A decoder refusing content longer than `maxContent` bytes. */
-  constructor(maxContent: number) {
+  /**
+   * A decoder refusing content longer than `maxContent` bytes. `keep` says how
+   * much of a message's content to hold (all of it by default); the rest is
+   * read past unheld, so content nobody needs costs no memory.
+   */
+  constructor(maxContent: number, keep: (header: FrameHeader) => number = keepAll) {
     this.#maxContent = maxContent;
+    this.#keep = keep;
   }
 
   /** The part being waited for. */
@@ -119,16 +129,25 @@ export class FrameDecoder {
         if (at >= end) break;
         const n = Math.min(this.#need, end - at);
         // A part that arrived whole is used in place; the copy below does the same, slower.
-        // Stryker disable next-line ConditionalExpression,BlockStatement,LogicalOperator,EqualityOperator: a copy saved, the same bytes
-        if ((this.#pieces === null || this.#pieces.length === 0) && n === this.#need) {
-          this.#complete(buf.subarray(at, at + n));
-          at += n;
-          continue;
+        // Not content with more to pass over: its message completes at a later read.
+        if (this.#skip === 0) {
+          // Stryker disable next-line ConditionalExpression,BlockStatement,LogicalOperator,EqualityOperator: a copy saved, the same bytes
+          if ((this.#pieces === null || this.#pieces.length === 0) && n === this.#need) {
+            this.#complete(buf.subarray(at, at + n));
+            at += n;
+            continue;
+          }
         }
         (this.#pieces ??= new ByteQueue()).push(buf, at, at + n);
         this.#need -= n;
         at += n;
         if (this.#need > 0) break;
+      }
+      if (this.#skip > 0) {
+        const n = Math.min(this.#skip, end - at);
+        this.#skip -= n;
+        at += n;
+        if (this.#skip > 0) break;
       }
       this.#complete(this.#pieces === null ? EMPTY : this.#pieces.takeAll());
     }
@@ -148,7 +167,10 @@ export class FrameDecoder {
           return;
         }
         this.#header = header;
-        this.#expect("content", header["content-length"]);
+        const length = header["content-length"];
+        const kept = Math.min(length, this.#keep(header));
+        this.#expect("content", kept);
+        this.#skip = length - kept;
         return;
       }
       case "content": {
@@ -234,6 +256,10 @@ const BYTEORDER = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? "little
 // A class, not a plain object, so that a JSON value with a "kind" key is never taken for one.
 class Failure implements FrameError {
   constructor(readonly kind: FrameErrorKind, readonly reason: string) {}
+}
+
+function keepAll(): number {
+  return Infinity;
 }
 
 function fail(kind: FrameErrorKind, reason: string): Failure {

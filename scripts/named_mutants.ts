@@ -346,6 +346,23 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
     withinSeconds: 45,
   },
   {
+    name:
+      "the app server holds a binary request's whole content, not the 10 bytes it shows (issue 12)",
+    file: "server/app.ts",
+    from: "new FrameDecoder(limits.maxContent, contentNeeded)",
+    to: "new FrameDecoder(limits.maxContent)",
+    tests: ["tests/server/app_test.ts"],
+    withinSeconds: 45,
+  },
+  {
+    name: "content with more to pass over completes in place, before its end (issue 12)",
+    file: "lib/frame.ts",
+    from: "if (this.#skip === 0) {",
+    to: "if (true) {",
+    tests: ["tests/lib/frame_test.ts"],
+    withinSeconds: 45,
+  },
+  {
     name: "an app request waiting for room never hears server busy (issue 12)",
     file: "server/serve.ts",
     from: "if (session.overloaded !== undefined) this.#busyTimers.add(now + this.#busyMs, conn);",

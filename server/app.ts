@@ -1,7 +1,7 @@
 import { describeError } from "../lib/describe_error.ts";
 import { encodeFrame, type Frame, FrameDecoder } from "../lib/frame.ts";
 import { type Event, Interest, type Key } from "../lib/loop.ts";
-import { answer, errorReply, type Reply } from "../lib/app_answer.ts";
+import { answer, contentNeeded, errorReply, type Reply } from "../lib/app_answer.ts";
 import { DEFAULT_MARKS, type Marks, type Session } from "./session.ts";
 
 /** What an app connection is waiting for. */
@@ -70,7 +70,7 @@ export class AppSession implements Session {
     readonly trace: ((line: string) => void) | null,
     readonly refusal: string | null = null,
   ) {
-    this.#decoder = new FrameDecoder(limits.maxContent);
+    this.#decoder = new FrameDecoder(limits.maxContent, contentNeeded);
   }
 
   /** A refusing session queues its error reply before anything is read. */
@@ -193,7 +193,7 @@ function show(request: Frame): string {
   const type = request.header["content-type"];
   return request.json !== null
     ? `${type} ${JSON.stringify(request.json)}`
-    : `${type} ${request.content.length} bytes`;
+    : `${type} ${request.header["content-length"]} bytes`;
 }
 
 function showReply(reply: Reply): string {

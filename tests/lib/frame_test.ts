@@ -441,3 +441,34 @@ Deno.test("frame: drop lets go of a part held so far", () => {
   d.drop();
   assert.equal(d.buffered, 0);
 });
+
+Deno.test("frame decoder: keep holds only the start of a content; the message completes after all of it", () => {
+  const wire = concat([
+    frameBytes("binary/x", "binary", text.encode("abcdefgh")),
+    frameBytes("text/json", "utf-8", text.encode('{"action":"search","value":"ring"}')),
+  ]);
+  for (const step of [1, 5, wire.length]) {
+    const decoder = new FrameDecoder(
+      1 << 20,
+      (h) => h["content-type"] === "text/json" ? Infinity : 3,
+    );
+    const got: [number, string][] = [];
+    let at = 0;
+    while (at < wire.length) {
+      const end = Math.min(wire.length, at + step);
+      at = decoder.feed(wire, at, end);
+      const m = decoder.message;
+      if (m !== null) got.push([m.header["content-length"], new TextDecoder().decode(m.content)]);
+      if (at === end) continue;
+      assert.notEqual(m, null, "it stops early only at a message");
+    }
+    assert.deepEqual(got, [[8, "abc"], [34, '{"action":"search","value":"ring"}']], `step ${step}`);
+  }
+  const none = new FrameDecoder(1 << 20, () => 0);
+  const first = frameBytes("binary/x", "binary", text.encode("abcdefgh"));
+  assert.equal(none.feed(first, 0, first.length - 1), first.length - 1);
+  assert.equal(none.message, null, "one byte of content still to come");
+  none.feed(first, first.length - 1, first.length);
+  const last = none.message as { content: Uint8Array } | null;
+  assert.deepEqual(last?.content, new Uint8Array(0));
+});

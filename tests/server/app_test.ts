@@ -432,7 +432,12 @@ Deno.test("app session: paused past the high-water mark, a read in flight is sti
 Deno.test("app session: overloaded mid-request: server busy and FIN; what still comes is dropped, never decoded", () => {
   const session = new AppSession(DEFAULT_APP_LIMITS, null);
   const key = fakeKey();
-  const big = frameBytes("binary/x", "binary", new Uint8Array(100_000));
+  const value = "x".repeat(100_000);
+  const big = frameBytes(
+    "text/json",
+    "utf-8",
+    text.encode(`{"action":"search","value":"${value}"}`),
+  );
   read(session, key, big.subarray(0, 50_000));
   assert.ok(session.held(key) >= 40_000, `holds ${session.held(key)} bytes of the request`);
   assert.equal(session.overloaded(key), false, "not finished: the reply goes out first");
@@ -444,4 +449,25 @@ Deno.test("app session: overloaded mid-request: server busy and FIN; what still 
   assert.equal(read(session, key, big.subarray(50_000)), false);
   assert.equal(key.output.length, 0);
   assert.equal(session.stateName, "rejecting");
+});
+
+Deno.test("app session: a binary request holds only the 10 bytes its reply shows; the request after it is read right", () => {
+  const session = new AppSession(DEFAULT_APP_LIMITS, null);
+  const key = fakeKey();
+  const body = new Uint8Array(100_000).fill(0x79);
+  body.set(text.encode("0123456789"));
+  const wire = new Uint8Array([
+    ...frameBytes("binary/x", "binary", body),
+    ...frameBytes("text/json", "utf-8", text.encode('{"action":"search","value":"ring"}')),
+  ]);
+  for (let at = 0; at < 90_000; at += 3000) {
+    read(session, key, wire.subarray(at, at + 3000));
+    // One pooled chunk of 4 KiB at most, however much of the body has come.
+    assert.ok(session.held(key) <= 4096, `holds ${session.held(key)} bytes at ${at + 3000} read`);
+  }
+  read(session, key, wire.subarray(90_000));
+  assert.deepEqual(replies(drain(key.output)), [
+    ["binary/custom-server-binary-type", "First 10 bytes of request: 0123456789"],
+    ["text/json", '{"result":"In the caves beneath the Misty Mountains. 💍"}'],
+  ]);
 });
