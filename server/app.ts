@@ -145,7 +145,13 @@ export class AppSession implements Session {
     // One read may hold the end of one request, several whole ones and the start of another.
     while (at < n) {
       at = decoder.feed(key.input, at, n);
-      if (decoder.message !== null) this.#reply(key, decoder.message);
+      const request = decoder.message;
+      if (request !== null) {
+        // Let go of it now: a 16 MiB request must not live on while its reply is written.
+        // Stryker disable next-line all: memory only; the next feed() clears it anyway
+        decoder.message = null;
+        this.#reply(key, request);
+      }
       if (decoder.error !== null) return this.#reject(key, decoder.error.reason);
     }
     // Reads come only while reading or paused: after an error they go to #onDiscarded.
