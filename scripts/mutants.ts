@@ -59,6 +59,7 @@ export const MODULES: Record<string, string[]> = {
   "server/relay.ts": ["tests/server/relay_test.ts"],
   "server/relay_config.ts": ["tests/server/relay_test.ts", "tests/relay_test.ts"],
   "lib/buffer_budget.ts": ["tests/server/budget_test.ts"],
+  "lib/collect_garbage.ts": ["tests/lib/collect_garbage_test.ts"],
   "lib/buffer_pool.ts": ["tests/lib/buffer_pool_test.ts"],
   "lib/describe_error.ts": ["tests/lib/describe_error_test.ts"],
   "lib/connect_tls.ts": ["tests/tls_test.ts"],

@@ -1,4 +1,5 @@
 import { BufferBudget } from "../lib/buffer_budget.ts";
+import { collectGarbage } from "../lib/collect_garbage.ts";
 import type { BufferPool } from "../lib/buffer_pool.ts";
 import { ConnTally } from "../lib/conn_tally.ts";
 import { describeError } from "../lib/describe_error.ts";
@@ -59,6 +60,11 @@ export interface ServerOptions {
    * before its session is told it is overloaded (the app's `server busy`; default 5).
    */
   readonly busyTimeout?: number;
+  /**
+   * Runs a full garbage collection, once the loop has been quiet for a second
+   * after a thousand connections came or went (default: `collectGarbage`).
+   */
+  readonly collect?: () => boolean;
 }
 
 /** Totals of a server's run, for the summary line. */
@@ -168,6 +174,9 @@ export class Server {
   // When throttled connections whose sessions can say "busy" have waited long enough.
   readonly #busyTimers = new TimerHeap<Connection>();
   readonly #busyMs: number;
+  // Connections opened and closed since the last garbage collection, and when events last came.
+  #churn = 0;
+  #lastEvent = 0;
   #state: ServerState = { name: "serving" };
 
   /**
@@ -211,13 +220,18 @@ export class Server {
       if (oldest !== null) wait = Math.min(wait, oldest.lastActive + this.#idleMs - now);
       const refused = this.#lingering.oldest;
       if (refused !== null) wait = Math.min(wait, refused.lastActive + this.#lingerMs - now);
+      if (this.#churn >= TIDY_AFTER) wait = Math.min(wait, this.#lastEvent + QUIET_MS - now);
       const batch = await loop.select(Math.max(0, wait));
       const at = performance.now();
+      let events = 0;
       for (const ev of batch) {
+        events++;
         const conn = ev.key.data;
         if (conn === null) this.#onListenerEvent(ev);
         else this.#onConnectionEvent(ev, conn, at);
       }
+      if (events > 0) this.#lastEvent = at;
+      else if (this.#churn >= TIDY_AFTER && due(this.#lastEvent + QUIET_MS, at)) this.#tidy();
     }
     for (const key of this.#listeners) loop.unregister(key); // a no-op after a stop
     const cut = this.#state.name === "draining" ? "the drain timed out" : "the server stopped";
@@ -298,6 +312,7 @@ export class Server {
       return;
     }
     this.stats.accepted++;
+    this.#churn++;
     const conn = this.#register(stream, number, this.#options.newSession(number), false);
     this.#open.add(conn.key!);
     this.#sizeReads();
@@ -457,6 +472,28 @@ export class Server {
     this.#loop.readLimit = budget.readSize(this.#open.size);
   }
 
+  // After a burst, V8 leaves the garbage that outlived its young generation in
+  // the heap until the heap grows again, which a quiet server never does: a
+  // thousand connections that came or went are worth one full collection
+  // (milliseconds) once nothing happens for a second.
+  #tidy(): void {
+    const churn = this.#churn;
+    this.#churn = 0;
+    const started = performance.now();
+    if (!(this.#options.collect ?? collectGarbage)()) return;
+    // Stryker disable next-line ConditionalExpression: debug() prints nothing unless verbose; this only saves work
+    if (this.#log.verbose) {
+      const ms = Math.round(performance.now() - started);
+      this.#log.debug(
+        "collect",
+        `quiet after ${
+          plural(churn, "connection")
+        } opened or closed: full garbage collection (${ms} ms)`,
+        { churn, ms },
+      );
+    }
+  }
+
   // Ticks every session whose time has come; stale entries (closed, rescheduled) are skipped.
   #fireTimers(now: number): void {
     const timers = this.#timers;
@@ -519,6 +556,7 @@ export class Server {
       return;
     }
     this.#open.delete(key);
+    this.#churn++;
     this.#tally.closed();
     this.#idle.remove(conn);
     if (this.#budget !== null) {
@@ -621,6 +659,10 @@ function logEvent(log: Log, conn: number, leg: string | null, ev: Event<Owner>):
 }
 
 // True once the time `at` has come (both `performance.now()` readings).
+// A full garbage collection after this many connections opened or closed, once quiet for QUIET_MS.
+const TIDY_AFTER = 1000;
+const QUIET_MS = 1000;
+
 function due(at: number, now: number): boolean {
   // Stryker disable next-line EqualityOperator: no test can make two performance.now() readings equal
   return at <= now;

@@ -98,9 +98,10 @@ Deno.test("serve: a half-closed connection gets everything it sent, then EOF", a
 
 Deno.test("serve: a peer that half-closes while the server still owes it bytes gets them all, then EOF", async () => {
   // Whether anything is still owed at the FIN depends on the kernel's buffers,
-  // so it tries until the server's own log shows a FIN met with bytes owed.
+  // so it tries until the server's own log shows a FIN met with bytes owed:
+  // on this VM that took from 1 to 36 tries, so up to 100.
   let owed = 0, attempt = 0;
-  while (owed === 0 && attempt < 40) {
+  while (owed === 0 && attempt < 100) {
     attempt++;
     const server = await ServerProcess.start(["--verbose"]);
     try {
@@ -119,7 +120,7 @@ Deno.test("serve: a peer that half-closes while the server still owes it bytes g
       await server.stop();
     }
   }
-  assert.ok(owed > 0, "in 40 attempts the server never owed bytes at the FIN");
+  assert.ok(owed > 0, "in 100 attempts the server never owed bytes at the FIN");
   console.log(`the server owed ${owed} bytes at the FIN, on attempt ${attempt}`);
 });
 

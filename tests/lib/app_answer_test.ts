@@ -1,7 +1,7 @@
 /** What the app server answers, against PROTOCOL.md's own words, written out here. */
 import assert from "node:assert/strict";
-import { type Frame, frameBytes, FrameDecoder } from "../../lib/frame.ts";
-import { answer, errorReply, searchResult } from "../../lib/app_answer.ts";
+import { type Frame, frameBytes, FrameDecoder, type FrameHeader } from "../../lib/frame.ts";
+import { answer, contentNeeded, errorReply, searchResult } from "../../lib/app_answer.ts";
 
 const text = new TextEncoder();
 const untext = new TextDecoder();
@@ -86,4 +86,16 @@ Deno.test("app answer: the error reply is a text/json object with one error fiel
   assert.equal(r.contentType, "text/json");
   assert.equal(r.contentEncoding, "utf-8");
   assert.equal(untext.decode(r.content), '{"error":"JSON header lacks \\"byteorder\\""}');
+});
+
+Deno.test("app answer: a JSON request needs all its content; any other, the 10 bytes its reply shows", () => {
+  const header = (type: string): FrameHeader => ({
+    byteorder: "little",
+    "content-type": type,
+    "content-encoding": "binary",
+    "content-length": 1_000_000,
+  });
+  assert.equal(contentNeeded(header("text/json")), Infinity);
+  assert.equal(contentNeeded(header("binary/custom-client-binary-type")), 10);
+  assert.equal(contentNeeded(header("text/plain")), 10);
 });

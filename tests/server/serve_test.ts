@@ -479,3 +479,26 @@ Deno.test("serve: an accept failure is logged as a JSON event too", async () => 
     reason: "too many open files",
   });
 });
+
+Deno.test("server: one full garbage collection once quiet after 1,000 connections opened or closed; none after 998", async () => {
+  // Each peer is accepted and then closed: two of the thousand.
+  for (const [count, expected] of [[500, 1], [499, 0]]) {
+    const peers = Array.from({ length: count }, (_, i) => new ScriptedPeer(bytes(3, i), chaos(i)));
+    let collections = 0;
+    const { server } = echoServer(new FakeAcceptor([...peers], random(count)), {
+      collect: () => {
+        // A server that collected again and again would spin here: end it.
+        if (++collections > 3) throw new Error("collected again and again");
+        return true;
+      },
+    });
+    await serveUntil(server, () => peers.every((p) => p.closed), `${count} echoes`, async () => {
+      await expectSoon(() => peers.every((p) => p.closed), `${count} echoes`);
+      // Quiet for over the second it waits, then some: one collection, not one per quiet turn.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(collections, expected, `${count} connections, still serving`);
+    });
+    assert.equal(collections, expected, `${count} connections, stopped`);
+    peers.forEach((p, i) => assert.deepEqual(p.echoed, bytes(3, i)));
+  }
+});
