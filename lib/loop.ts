@@ -90,6 +90,8 @@ export interface Key<T> {
   readonly input: Uint8Array;
   /** Bytes owed to the peer; the loop writes from its head while WRITE is set. */
   readonly output: ByteQueue;
+  /** Bytes owed (`output.length`), without making a queue for a key that has none. */
+  readonly owed: number;
   /** Memory `output` takes (its capacity), without making a queue for a key that has none. */
   readonly outputMemory: number;
   /** True once unregistered; a closed key's pending events are dropped. */

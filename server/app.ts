@@ -127,7 +127,7 @@ export class AppSession implements Session {
   interest(key: Key<unknown>): Interest {
     switch (this.state.name) {
       case "reading":
-        return key.output.length > 0 ? Interest.READ_WRITE : Interest.READ;
+        return key.owed > 0 ? Interest.READ_WRITE : Interest.READ;
       case "discarding":
         return Interest.READ;
       case "paused":

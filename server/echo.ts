@@ -75,7 +75,7 @@ export class EchoSession implements Session {
   interest(key: Key<unknown>): Interest {
     switch (this.state.name) {
       case "echoing":
-        return key.output.length > 0 ? Interest.READ_WRITE : Interest.READ;
+        return key.owed > 0 ? Interest.READ_WRITE : Interest.READ;
       case "paused":
       case "draining":
         return Interest.WRITE;
@@ -99,6 +99,6 @@ export class EchoSession implements Session {
   }
 
   #onEof(key: Key<unknown>): EchoState {
-    return key.output.length === 0 ? CLOSED : DRAINING;
+    return key.owed === 0 ? CLOSED : DRAINING;
   }
 }

@@ -253,6 +253,9 @@ function fakeKey() {
   const output = new ByteQueue();
   return {
     output,
+    get owed() {
+      return output.length;
+    },
     get outputMemory() {
       return output.capacity;
     },

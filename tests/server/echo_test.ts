@@ -122,6 +122,9 @@ function fakeKey(owed = 0) {
   output.push(new Uint8Array(owed));
   const key = {
     output,
+    get owed() {
+      return output.length;
+    },
     input: new Uint8Array(1 << 16),
     forwardInput(n: number) {
       output.push(key.input, 0, n);

@@ -291,6 +291,9 @@ Deno.test("relay: held bytes come due at the earlier of the two directions' time
     const output = new ByteQueue();
     return {
       output,
+      get owed() {
+        return output.length;
+      },
       get outputMemory() {
         return output.capacity;
       },
