@@ -32,6 +32,10 @@ Deno.test("budget: bound past the limit, cleared at the low mark; while bound on
   assert.equal(budget.charge(-1), "cleared");
   assert.equal(budget.total, 500);
   assert.equal(budget.mayRead(999_999, 4), true);
+  const even = new BufferBudget(6400);
+  even.charge(6401);
+  assert.equal(even.mayRead(99, 1), true, "6,400 / 64 = 100");
+  assert.equal(even.mayRead(100, 1), false, "at a sixty-fourth: no more");
 });
 
 Deno.test("budget: reads are a sixteenth of the share, at least 8 KiB, and room is kept for them in flight", () => {
