@@ -658,11 +658,11 @@ function logEvent(log: Log, conn: number, leg: string | null, ev: Event<Owner>):
   }
 }
 
-// True once the time `at` has come (both `performance.now()` readings).
 // A full garbage collection after this many connections opened or closed, once quiet for QUIET_MS.
 const TIDY_AFTER = 1000;
 const QUIET_MS = 1000;
 
+// True once the time `at` has come (both `performance.now()` readings).
 function due(at: number, now: number): boolean {
   // Stryker disable next-line EqualityOperator: no test can make two performance.now() readings equal
   return at <= now;

@@ -485,7 +485,9 @@ Deno.test("server: one full garbage collection once quiet after 1,000 connection
   for (const [count, expected] of [[500, 1], [499, 0]]) {
     const peers = Array.from({ length: count }, (_, i) => new ScriptedPeer(bytes(3, i), chaos(i)));
     let collections = 0;
+    const { log, out } = captureLog("verbose");
     const { server } = echoServer(new FakeAcceptor([...peers], random(count)), {
+      log,
       collect: () => {
         // A server that collected again and again would spin here: end it.
         if (++collections > 3) throw new Error("collected again and again");
@@ -499,6 +501,14 @@ Deno.test("server: one full garbage collection once quiet after 1,000 connection
       assert.equal(collections, expected, `${count} connections, still serving`);
     });
     assert.equal(collections, expected, `${count} connections, stopped`);
+    const said = out.filter((l) => l.includes("garbage collection"));
+    assert.equal(said.length, expected);
+    if (expected === 1) {
+      assert.match(
+        said[0],
+        /^quiet after 1000 connections opened or closed: full garbage collection \(\d+ ms\)$/,
+      );
+    }
     peers.forEach((p, i) => assert.deepEqual(p.echoed, bytes(3, i)));
   }
 });
