@@ -39,7 +39,12 @@ export const MODULES: Record<string, string[]> = {
   "server/echo.ts": ["tests/server/echo_test.ts"],
   "server/app.ts": ["tests/server/app_test.ts", "tests/server/budget_test.ts"],
   "lib/app_answer.ts": ["tests/lib/app_answer_test.ts"],
-  "server/serve.ts": ["tests/server/serve_test.ts", "tests/server/echo_test.ts"],
+  "server/serve.ts": [
+    "tests/server/serve_test.ts",
+    "tests/server/echo_test.ts",
+    "tests/server/budget_test.ts",
+    "tests/server/relay_test.ts",
+  ],
   "server/session.ts": ["tests/server/echo_test.ts"],
   "client/session.ts": ["tests/client/session_test.ts", "tests/client/echo_test.ts"],
   "client/payload.ts": ["tests/client/payload_test.ts"],
