@@ -15,13 +15,7 @@ import struct
 import sys
 import time
 
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+from budget_probe import rss_kib  # beside this file
 
 
 def request(size, kind):

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { BufferPool } from "../../lib/buffer_pool.ts";
-import { ByteQueue } from "../../lib/byte_queue.ts";
 import { type Event, type EventType, Interest, type Key } from "../../lib/loop.ts";
 import { frameBytes, FrameDecoder } from "../../lib/frame.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "../../server/app.ts";
 import { Server } from "../../server/serve.ts";
+import { fakeKey } from "../fake_key.ts";
 import { captureLog, drain, expectSoon, serveUntil } from "../harness.ts";
 import { concat, FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";
 
@@ -247,24 +247,6 @@ Deno.test("app server: after an error reply, a peer that keeps sending is cut of
   ]]);
   assert.ok(taken > 5000 && taken <= 5000 + 100 + 4, `dropped ${taken} bytes before closing`);
 });
-
-/** A key as a session sees it: bytes to read put in `input`, its output a queue. */
-function fakeKey() {
-  const output = new ByteQueue();
-  return {
-    output,
-    get owed() {
-      return output.length;
-    },
-    get outputMemory() {
-      return output.capacity;
-    },
-    input: new Uint8Array(0),
-    endOutput() {},
-  } as unknown as Key<unknown> & {
-    input: Uint8Array;
-  };
-}
 
 function event(type: EventType, key: Key<unknown>, n = 0): Event<unknown> {
   return { type, key, n, size: n, stream: null, error: null };

@@ -4,6 +4,7 @@ import { ByteQueue } from "../../lib/byte_queue.ts";
 import { type Event, type EventType, Interest, type Key } from "../../lib/loop.ts";
 import { EchoSession } from "../../server/echo.ts";
 import { Server } from "../../server/serve.ts";
+import { fakeKey } from "../fake_key.ts";
 import { captureLog, serveUntil } from "../harness.ts";
 import { bytes, FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";
 
@@ -116,21 +117,11 @@ Deno.test("echo server: --verbose shows reads, whole and partial writes, state a
   assert.ok(!out.some((l) => /interest (\S+) -> \1$/.test(l)), "no interest 'change' to itself");
 });
 
-/** A key as a session sees it, with `owed` bytes in its output; no loop, no stream. */
-function fakeKey(owed = 0) {
+/** A key with `owed` bytes in its output, read into a 64 KiB `input`. */
+function owingKey(owed = 0) {
   const output = new ByteQueue(new BufferPool({ minSize: 1 << 16, maxSize: 1 << 16 }));
   output.push(new Uint8Array(owed));
-  const key = {
-    output,
-    get owed() {
-      return output.length;
-    },
-    input: new Uint8Array(1 << 16),
-    forwardInput(n: number) {
-      output.push(key.input, 0, n);
-    },
-  };
-  return key as unknown as Key<unknown>;
+  return fakeKey(new Uint8Array(1 << 16), output);
 }
 
 function event(type: EventType, key: Key<unknown>, n = 0): Event<unknown> {
@@ -139,7 +130,7 @@ function event(type: EventType, key: Key<unknown>, n = 0): Event<unknown> {
 
 Deno.test("echo session: the default marks pause past 1 MiB owed and resume at 512 KiB", () => {
   const session = new EchoSession();
-  const key = fakeKey((1 << 20) - 10);
+  const key = owingKey((1 << 20) - 10);
   assert.equal(session.handle(event("read", key, 10)), false);
   assert.equal(session.stateName, "echoing", "exactly 1 MiB owed: still reading");
   assert.equal(session.interest(key), Interest.READ_WRITE);
@@ -156,7 +147,7 @@ Deno.test("echo session: the default marks pause past 1 MiB owed and resume at 5
 
 Deno.test("echo session: a read in flight while paused is kept; FIN drains what is owed, then closes", () => {
   const session = new EchoSession({ highWater: 100, lowWater: 50 });
-  const key = fakeKey(0);
+  const key = owingKey(0);
   session.handle(event("read", key, 101));
   assert.equal(session.stateName, "paused");
   session.handle(event("read", key, 20));
@@ -186,5 +177,5 @@ Deno.test("echo session: a read in flight while paused is kept; FIN drains what 
   assert.equal(reset.stateName, "failed");
   assert.equal(reset.interest(key), Interest.NONE);
   const idle = new EchoSession();
-  assert.equal(idle.handle(event("eof", fakeKey(0))), true, "FIN with nothing owed: done at once");
+  assert.equal(idle.handle(event("eof", owingKey(0))), true, "FIN with nothing owed: done at once");
 });

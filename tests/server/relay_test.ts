@@ -6,13 +6,13 @@
 import assert from "node:assert/strict";
 import { BufferPool } from "../../lib/buffer_pool.ts";
 import { Log } from "../../lib/log.ts";
-import { ByteQueue } from "../../lib/byte_queue.ts";
 import type { Event, Key, Stream } from "../../lib/loop.ts";
 import { RelaySession } from "../../server/relay.ts";
 import { relaySessions, type RelaySpec, targetName } from "../../server/relay_config.ts";
 import { type Faults, NO_FAULTS } from "../../server/relay_flow.ts";
 import { Server } from "../../server/serve.ts";
 import { bytes, FakeAcceptor, random, ScriptedPeer, ServerPeer } from "../fake_stream.ts";
+import { fakeKey } from "../fake_key.ts";
 import { captureLog, expectSoon, serveUntil } from "../harness.ts";
 
 const chaos = (seed: number, max = 700) => ({ rand: random(seed), maxRead: max, maxWrite: max });
@@ -287,25 +287,7 @@ Deno.test("relay: a target that ends first still gets every byte the client send
 });
 
 Deno.test("relay: held bytes come due at the earlier of the two directions' times", () => {
-  const key = (input: Uint8Array) => {
-    const output = new ByteQueue();
-    return {
-      output,
-      get owed() {
-        return output.length;
-      },
-      get outputMemory() {
-        return output.capacity;
-      },
-      input,
-      stream: null,
-      forwardInput(n: number, to: ByteQueue) {
-        to.push(input, 0, n);
-      },
-      endOutput() {},
-    } as unknown as Key<unknown>;
-  };
-  const client = key(bytes(5)), target = key(bytes(5));
+  const client = fakeKey(bytes(5)), target = fakeKey(bytes(5));
   const session = new RelaySession({
     dial: () => Promise.resolve(null as unknown as Stream),
     target: "t",
