@@ -92,7 +92,7 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "the echo server closes at the peer's FIN while bytes are still owed",
     file: "server/echo.ts",
-    from: "return key.output.length === 0 ? CLOSED : DRAINING;",
+    from: "return key.owed === 0 ? CLOSED : DRAINING;",
     to: "return CLOSED;",
     tests: ["tests/integration_test.ts"],
     withinSeconds: 60,
