@@ -11,6 +11,7 @@ import { connectCommand } from "./client/connect_command.ts";
 import { mergeCommand } from "./client/merge_command.ts";
 import { CannotRead, UsageError } from "./lib/arguments.ts";
 import { describeError } from "./lib/describe_error.ts";
+import { FairThread } from "./lib/fair_thread.ts";
 import { relayCommand } from "./server/relay_command.ts";
 import { serveCommand } from "./server/serve_command.ts";
 
@@ -104,13 +105,15 @@ export async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // Every loop runs on a runtime that is fair to thousands of connections (lib/fair_thread.ts).
+  const elsewhere = FairThread.start(new URL(import.meta.url));
   let code: number;
   try {
-    code = await main(Deno.args);
+    code = await (elsewhere ?? main(Deno.args));
   } catch (e) {
     // A bug, not a user error: one line, still no stack trace for the user.
     console.error(`sockdemo: internal error: ${describeError(e)}`);
     code = 1;
   }
-  Deno.exit(code);
+  FairThread.exit(code);
 }

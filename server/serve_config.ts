@@ -6,6 +6,7 @@ import type { LogFormat, Verbosity } from "../lib/log.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "./app.ts";
 import { EchoSession } from "./echo.ts";
 import { relaySessions, type RelaySpec } from "./relay_config.ts";
+import { readSysctl } from "../lib/sysctl.ts";
 import { Server } from "./serve.ts";
 
 /**
@@ -153,10 +154,19 @@ export function listenOne(config: ServeConfig): Deno.Listener | ListenFailure {
   }
 }
 
+/** The kernel's cap on a listener's accept queue, or null where it cannot be read. */
+export const SOMAXCONN = Deno.build.os === "linux" ? readSysctl("net.core.somaxconn") : null;
+
+/**
+ * Each listener's accept queue: deep, so that a burst of thousands of
+ * connects waits there instead of being dropped (a dropped SYN is retried a
+ * second later); the kernel caps it at {@linkcode SOMAXCONN}.
+ */
+export const BACKLOG = Math.min(4096, SOMAXCONN ?? 4096);
+
 // A TCP listener, or a TLS one (its handshakes happen on each connection's first read).
 function tcpListener(config: ServeConfig, port: number, reusePort: boolean): Deno.TcpListener {
-  // A deep backlog so bursts of thousands of connects are not refused.
-  const options = { hostname: config.host, port, tcpBacklog: 4096, reusePort };
+  const options = { hostname: config.host, port, tcpBacklog: BACKLOG, reusePort };
   if (config.tls === null) return Deno.listen(options);
   return Deno.listenTls({ ...options, ...config.tls }) as unknown as Deno.TcpListener;
 }

@@ -15,10 +15,12 @@ export interface Outcome {
 }
 
 /**
- * The one variable Stryker's instrumented code reads (`deno task mutants`): a
- * sockdemo process started by a test needs it, so the test's mutant is active there too.
+ * The variables a sockdemo process started by a test may read: the one
+ * Stryker's instrumented code reads (`deno task mutants`), so the test's
+ * mutant is active there too, and the one sockdemo sets for a fair runtime
+ * (`lib/fair_thread.ts`), so the process runs as the tasks and binary run it.
  */
-export const MUTANT_ENV = "--allow-env=__STRYKER_ACTIVE_MUTANT__";
+export const MUTANT_ENV = "--allow-env=__STRYKER_ACTIVE_MUTANT__,DENO_TOKIO_MAX_IO_EVENTS_PER_TICK";
 
 /** The argv that runs sockdemo with `args`. */
 export function sockdemoCommand(args: string[]): [string, string[]] {

@@ -1,0 +1,60 @@
+/**
+ * Reads a Linux kernel setting (a number under `/proc/sys`).
+ *
+ * @module
+ */
+
+/**
+ * The integer value of kernel setting `name` (dotted, as `sysctl` names
+ * it: `net.core.somaxconn`), or null where it cannot be read. Deno lets
+ * `/proc/sys` be read only with `--allow-all`, so where that is missing and
+ * `--allow-ffi` is given it reads the file through libc instead.
+ *
+ * @example
+ * ```ts
+ * import { readSysctl } from "./sysctl.ts";
+ * const somaxconn = readSysctl("net.core.somaxconn") ?? "unknown";
+ * ```
+ */
+export function readSysctl(name: string): number | null {
+  const path = `/proc/sys/${name.replaceAll(".", "/")}`;
+  let text: string | null;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    text = e instanceof Deno.errors.NotCapable ? readWithLibc(path) : null;
+  }
+  const value = Number(text ?? "");
+  return text !== null && Number.isSafeInteger(value) ? value : null;
+}
+
+// The file's text through open/read/close, or null without FFI, libc or the file.
+function readWithLibc(path: string): string | null {
+  // Asked first, so that run from a terminal without --allow-ffi, Deno does not prompt.
+  if (
+    Deno.build.os !== "linux" || Deno.permissions.querySync({ name: "ffi" }).state !== "granted"
+  ) {
+    return null;
+  }
+  let lib;
+  try {
+    lib = Deno.dlopen("libc.so.6", {
+      open: { parameters: ["buffer", "i32"], result: "i32" },
+      read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+      close: { parameters: ["i32"], result: "i32" },
+    });
+  } catch {
+    // No libc.so.6 (musl): the setting stays unknown.
+    return null;
+  }
+  try {
+    const fd = lib.symbols.open(new TextEncoder().encode(`${path}\0`), 0);
+    if (fd < 0) return null;
+    const buf = new Uint8Array(64);
+    const n = Number(lib.symbols.read(fd, buf, BigInt(buf.length)));
+    lib.symbols.close(fd);
+    return n > 0 ? new TextDecoder().decode(buf.subarray(0, n)) : null;
+  } finally {
+    lib.close();
+  }
+}
