@@ -14,7 +14,12 @@
  * and a second has gone by (set-up and warm-up left out), so the rate is the
  * steady state, not a mix with the ramp up and the tail.
  * prints one line: msgs_per_s= MBps= (both directions, millions) p50_us= p99_us=
- * errors=; exits 0 only if everything was verified within TIMEOUT_S.
+ * max_us= (over the replies measured), first_p50_us= first_p99_us= first_max_us=
+ * (over the connections: from the dial to its first reply, so a connection the
+ * server starves shows; -1 when one never had a reply), with SECONDS
+ * min_served_per_s= (the fewest connections that had a reply within one whole
+ * second of the window: CONNS when every connection was served every second),
+ * and errors=; exits 0 only if everything was verified within TIMEOUT_S.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -43,6 +48,8 @@ struct client {
   unsigned char *reply; /* app: the reply being read */
   long reply_len, reply_need;
   int handshaking; /* connect() issued, not yet writable */
+  double dialed_at; /* when its first connect() was issued */
+  long served_sec;  /* the last second of the window in which it had a reply, -1: none */
 };
 
 static enum mode MODE;
@@ -61,14 +68,30 @@ static long nlat, caplat;
 /* The measured window: everything counts in fixed-count runs; with SECONDS, only inside it. */
 static int measuring = 1;
 static long warmed; /* connections that had a reply */
+static double *first_reply; /* per connection: dial to first reply, in microseconds */
+/* With SECONDS: connections that had a reply in each whole second of the window. */
+static long *served_in, window_secs;
+static double window_start;
 
 static void count_bytes(long n) {
   if (measuring) bytes_moved += n;
 }
 
+static double now_s(void);
+
 static void count_reply(struct client *c, double latency_us) {
-  if (c->done == 1) warmed++; /* called after done++ */
+  if (c->done == 1) { /* called after done++ */
+    warmed++;
+    first_reply[c->index] = (now_s() - c->dialed_at) * 1e6;
+  }
   if (!measuring) return;
+  if (served_in != NULL) {
+    long sec = (long)(now_s() - window_start);
+    if (sec < window_secs && sec != c->served_sec) {
+      c->served_sec = sec;
+      served_in[sec]++;
+    }
+  }
   if (nlat < caplat) lat[nlat++] = latency_us;
   answered++;
 }
@@ -118,6 +141,7 @@ static void dial(struct client *c) {
     perror("load_client: connect");
     exit(1);
   }
+  if (c->dialed_at == 0) c->dialed_at = now_s();
   c->out = c->in = c->conn_done = c->reply_len = 0;
   c->reply_need = 2;
   c->handshaking = 1;
@@ -299,6 +323,12 @@ int main(int argc, char **argv) {
   memcpy(request + 2 + header_len, content, strlen(content));
   caplat = seconds > 0 ? 1L << 23 : CONNS * MSGS;
   lat = malloc(sizeof *lat * caplat);
+  first_reply = malloc(sizeof *first_reply * CONNS);
+  for (long i = 0; i < CONNS; i++) first_reply[i] = -1;
+  if (seconds > 0) {
+    window_secs = (long)seconds;
+    served_in = calloc(window_secs + 1, sizeof *served_in);
+  }
   clients = calloc(CONNS, sizeof *clients);
   EP = epoll_create1(0);
   double start = now_s();
@@ -307,12 +337,12 @@ int main(int argc, char **argv) {
     c->index = (int)i;
     c->total = MSGS * SIZE;
     c->sent_at = malloc(sizeof(double) * DEPTH);
+    c->served_sec = -1;
     c->reply = malloc(4096 + 2 + 65536);
   }
   while (next_dial < CONNS && dialing < MAX_DIALING) dial(&clients[next_dial++]);
   live = CONNS;
   struct epoll_event events[1024];
-  double window_start = 0;
   while (live > 0) {
     if (seconds > 0) {
       double t = now_s();
@@ -355,8 +385,21 @@ int main(int argc, char **argv) {
   double elapsed = now_s() - (seconds > 0 ? window_start : start);
   qsort(lat, nlat, sizeof *lat, by_value);
   double p50 = nlat ? lat[(long)(nlat * 0.50)] : 0, p99 = nlat ? lat[(long)(nlat * 0.99)] : 0;
-  printf("msgs_per_s=%.0f MBps=%.2f p50_us=%.0f p99_us=%.0f messages=%ld errors=%ld\n",
-         answered / elapsed, bytes_moved / elapsed / 1e6, p50, p99, answered, errors);
+  double max = nlat ? lat[nlat - 1] : 0;
+  /* A connection never answered sorts last, as -1 printed for the slowest. */
+  for (long i = 0; i < CONNS; i++) if (first_reply[i] < 0) first_reply[i] = 1e300;
+  qsort(first_reply, CONNS, sizeof *first_reply, by_value);
+#define FIRST(q) (first_reply[(long)((CONNS - 1) * (q))] >= 1e300 ? -1 : first_reply[(long)((CONNS - 1) * (q))])
+  printf("msgs_per_s=%.0f MBps=%.2f p50_us=%.0f p99_us=%.0f max_us=%.0f first_p50_us=%.0f "
+         "first_p99_us=%.0f first_max_us=%.0f",
+         answered / elapsed, bytes_moved / elapsed / 1e6, p50, p99, max, FIRST(0.5), FIRST(0.99),
+         FIRST(1.0));
+  if (served_in != NULL) {
+    long fewest = window_secs > 0 ? CONNS : 0;
+    for (long s = 0; s < window_secs; s++) if (served_in[s] < fewest) fewest = served_in[s];
+    printf(" min_served_per_s=%ld", fewest);
+  }
+  printf(" messages=%ld errors=%ld\n", answered, errors);
   if (seconds > 0) return errors == 0 && answered > 0 ? 0 : 1;
   return errors == 0 && answered == CONNS * MSGS ? 0 : 1;
 }

@@ -138,6 +138,7 @@ export async function runClients<S extends ClientSession>(
       waiting.push(session);
       return;
     }
+    session.dialedAt = performance.now();
     const key = loop.connect(dial(), Interest.NONE, session);
     current[session.index] = key;
     if (ramp) dialing.add(key);
@@ -223,7 +224,9 @@ export async function runClients<S extends ClientSession>(
   const to = Math.max(from, Math.min(end, stopAt));
   const totals = meterTotals(meter, count, errors, from, to);
   return {
-    report: makeReport(totals, (to - from) / 1000, meter.latency, meter.handshakes),
+    report: makeReport(totals, (to - from) / 1000, meter.latency, meter.handshakes, {
+      firstReplies: meter.firstReplies,
+    }),
     latency: meter.latency,
     connected,
     failure: failureLine(failure, errors, count),

@@ -36,11 +36,14 @@ export function mergeReports(parts: readonly Report[]): Merged {
     started_at: Infinity,
     ended_at: -Infinity,
   };
-  let handshakes: Histogram | null = null;
+  let handshakes: Histogram | null = null, firstReplies: Histogram | null = null;
   for (const part of parts) {
     latency.add(Histogram.decode(part.histogram));
     if (part.handshake_histogram !== undefined) {
       (handshakes ??= new Histogram()).add(Histogram.decode(part.handshake_histogram));
+    }
+    if (part.first_reply_histogram !== undefined) {
+      (firstReplies ??= new Histogram()).add(Histogram.decode(part.first_reply_histogram));
     }
     totals.conns += part.conns;
     totals.messages += part.messages;
@@ -51,7 +54,8 @@ export function mergeReports(parts: readonly Report[]): Merged {
     totals.ended_at = Math.max(totals.ended_at, part.ended_at);
   }
   if (parts.length === 0) totals.started_at = totals.ended_at = 0;
-  return { report: makeReport(totals, unionSeconds(parts), latency, handshakes), latency };
+  const report = makeReport(totals, unionSeconds(parts), latency, handshakes, { firstReplies });
+  return { report, latency };
 }
 
 // The length of the union of the runs' windows, in seconds.

@@ -19,6 +19,12 @@ export class Meter {
   readonly latency: Histogram = new Histogram();
   /** With TLS: how long each connect took, handshake included, in microseconds; else null. */
   handshakes: Histogram | null = null;
+  /**
+   * How long each connection waited from its dial to its first verified
+   * reply, in microseconds, whatever the warm-up: the slowest shows a
+   * connection the server left waiting while it served the others.
+   */
+  readonly firstReplies: Histogram = new Histogram();
   /** Messages counted. */
   messages = 0;
   /** Bytes written to the server, verified or not. */
@@ -39,6 +45,11 @@ export class Meter {
   /** A connect (with its TLS handshake) took `ms` milliseconds; counted whatever the warm-up. */
   connected(ms: number): void {
     (this.handshakes ??= new Histogram()).record(ms * 1000);
+  }
+
+  /** A connection dialed at `dialedAt` had its first reply verified at `now`; counted whatever the warm-up. */
+  firstReply(dialedAt: number, now: number): void {
+    this.firstReplies.record((now - dialedAt) * 1000);
   }
 
   /** `sent` bytes were written and `received` read at `now`. */

@@ -50,18 +50,30 @@ export interface Report {
   handshake_us?: { count: number; p50: number; p99: number; max: number };
   /** With `--tls`: those times as an HdrHistogram, like `histogram`. */
   handshake_histogram?: string;
+  /**
+   * How long connections waited from their dial to their first verified
+   * reply, warm-up included: the slowest is the connection a server left
+   * waiting longest while it served the others. (Absent from reports made
+   * before sockdemo measured it.)
+   */
+  first_reply_us?: { count: number; p50: number; p99: number; max: number };
+  /** Those times as an HdrHistogram, like `histogram`. */
+  first_reply_histogram?: string;
 }
 
 /**
  * Derives rates and percentiles from `totals` over `seconds` measured, from
- * `latency`, and (with TLS) from the `handshakes` times.
+ * `latency`, (with TLS) from the `handshakes` times, and from the times
+ * connections waited for their `firstReplies`.
  */
 export function makeReport(
   totals: Totals,
   seconds: number,
   latency: Histogram,
   handshakes: Histogram | null = null,
+  more: { readonly firstReplies?: Histogram | null } = {},
 ): Report {
+  const firstReplies = more.firstReplies ?? null;
   const secs = Math.max(seconds, 1e-9), h = latency;
   const bytes = totals.bytes_sent + totals.bytes_received;
   return {
@@ -92,6 +104,15 @@ export function makeReport(
         max: handshakes.max,
       },
       handshake_histogram: handshakes.encode(),
+    }),
+    ...(firstReplies === null ? {} : {
+      first_reply_us: {
+        count: firstReplies.count,
+        p50: firstReplies.percentile(50),
+        p99: firstReplies.percentile(99),
+        max: firstReplies.max,
+      },
+      first_reply_histogram: firstReplies.encode(),
     }),
   };
 }
@@ -126,6 +147,11 @@ export function formatReport(r: Report, latency: Histogram): string {
     `latency p50 ${ms(l.p50)}, p90 ${ms(l.p90)}, p99 ${ms(l.p99)}, p99.9 ${ms(l.p99_9)}, max ${
       ms(l.max)
     }`,
+    ...(r.first_reply_us === undefined || r.first_reply_us.count === 0 ? [] : [
+      `first reply (from the dial) of ${plural(r.first_reply_us.count, "connection")}: p50 ${
+        ms(r.first_reply_us.p50)
+      }, p99 ${ms(r.first_reply_us.p99)}, max ${ms(r.first_reply_us.max)}`,
+    ]),
     ...(r.handshake_us === undefined ? [] : [
       `${plural(r.handshake_us.count, "TLS connect")} (handshake included): p50 ${
         ms(r.handshake_us.p50)

@@ -52,6 +52,8 @@ export abstract class ClientSession implements IdleNode {
   idleNext: IdleNode | null = null;
   /** When the client loop last saw an event of this connection. */
   lastActive = 0;
+  /** When the client loop dialed this connection (`performance.now()`). */
+  dialedAt = 0;
   /** Messages it may send: all of them, or when paced those already due. */
   #due: number;
   readonly #startedAt: Float64Array;
@@ -149,8 +151,9 @@ export abstract class ClientSession implements IdleNode {
 
   /** The reply to the oldest unanswered message is in and right. */
   protected replied(): void {
-    const started = this.#startedAt[this.verified % this.depth];
-    this.meter.record(started, performance.now());
+    const started = this.#startedAt[this.verified % this.depth], now = performance.now();
+    this.meter.record(started, now);
+    if (this.verified === 0) this.meter.firstReply(this.dialedAt, now);
     this.verified++;
   }
 

@@ -1,15 +1,9 @@
 /** A neutral peer for the tests: bench/'s C echo server, built with gcc at test time. */
-import assert from "node:assert/strict";
-import { runCommand } from "./sockdemo_process.ts";
-
-const ECHO_SERVER_C = new URL("../bench/echo_server.c", import.meta.url).pathname;
+import { buildC } from "./build_c.ts";
 
 /** The C echo server of bench/, built for the test, on a free port; `stop` kills it and cleans up. */
 export async function cEchoServer(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const dir = await Deno.makeTempDir();
-  const binary = `${dir}/echo_server`;
-  const built = await runCommand("gcc", ["-O2", "-o", binary, ECHO_SERVER_C]);
-  assert.equal(built.code, 0, built.stderr);
+  const { binary, remove } = await buildC("echo_server");
   const child = new Deno.Command(binary, { args: ["0"], stdout: "piped", stderr: "null" }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   const first = (await reader.read()).value ?? "";
@@ -20,7 +14,7 @@ export async function cEchoServer(): Promise<{ port: number; stop: () => Promise
       child.kill("SIGKILL");
       await child.status;
       await reader.cancel();
-      await Deno.remove(dir, { recursive: true });
+      await remove();
     },
   };
 }

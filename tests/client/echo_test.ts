@@ -288,3 +288,29 @@ Deno.test("echo client: a stop while connects still wait for a slot ends the run
   assert.equal(dials, 256, "only the first slots' worth were dialed");
   assert.equal(result.connected, 256);
 });
+
+Deno.test("echo client: each connection's first reply is timed from its dial, warm-up included", async () => {
+  // Everything falls inside the warm-up: no message is measured, every first reply is.
+  const meter = new Meter(performance.now() + 60_000);
+  let dials = 0;
+  const result = await runClients({
+    hostname: "127.0.0.1",
+    port: 9,
+    conns: 5,
+    meter,
+    // The third connection's server answers its connect 60 ms late.
+    dial: () => {
+      const peer = new ServerPeer({ rand: random(5), maxRead: 7, maxWrite: 5 });
+      if (++dials !== 3) return Promise.resolve(peer);
+      return new Promise((resolve) => setTimeout(() => resolve(peer), 60));
+    },
+    first: (i) => new EchoClient(i, new PatternPayload(2, 10, i), 1, meter, null, null),
+  });
+  assert.equal(result.failure, null);
+  assert.equal(result.report.messages, 0);
+  const first = result.report.first_reply_us!;
+  assert.equal(first.count, 5);
+  assert.ok(first.max >= 60_000, `slowest first reply ${first.max} us`);
+  assert.ok(first.max < 2_000_000, `slowest first reply ${first.max} us`);
+  assert.ok(first.p50 < 60_000, `median first reply ${first.p50} us`);
+});

@@ -182,3 +182,16 @@ Deno.test("merge: TLS connect times merge too, when the runs have them", () => {
   const { report: plain } = mergeReports([report([100], { conns: 1, from: T, to: T + 1000 })]);
   assert.equal(plain.handshake_us, undefined);
 });
+
+Deno.test("merge: first-reply times merge too; the slowest connection of all runs shows", () => {
+  const withFirst = (values: number[]) => {
+    const r = report([100], { conns: values.length, from: T, to: T + 1000 });
+    const h = new Histogram();
+    for (const v of values) h.record(v);
+    return { ...r, first_reply_histogram: h.encode() };
+  };
+  const { report: r } = mergeReports([withFirst([1000, 1200]), withFirst([1500, 2000])]);
+  assert.deepEqual(r.first_reply_us, { count: 4, p50: 1200, p99: 2000, max: 2000 });
+  const { report: old } = mergeReports([report([100], { conns: 1, from: T, to: T + 1000 })]);
+  assert.equal(old.first_reply_us, undefined);
+});

@@ -104,6 +104,26 @@ Deno.test("report: TLS connect times, apart from message latency, in JSON and in
   assert.doesNotMatch(formatReport(plain, new Meter(0).latency), /TLS/);
 });
 
+Deno.test("report: each connection's wait for its first reply, in JSON and in the summary", () => {
+  const meter = new Meter(0);
+  meter.record(0, 1);
+  meter.firstReply(10, 11.5); // 1500 us: below 2048, held exactly
+  meter.firstReply(10, 12);
+  meter.firstReply(20, 21);
+  const r = makeReport(totals(meter, 3, 0), 1, meter.latency, null, {
+    firstReplies: meter.firstReplies,
+  });
+  assert.deepEqual(r.first_reply_us, { count: 3, p50: 1500, p99: 2000, max: 2000 });
+  assert.equal(typeof r.first_reply_histogram, "string");
+  assert.match(
+    formatReport(r, meter.latency),
+    /\nfirst reply \(from the dial\) of 3 connections: p50 1\.50 ms, p99 2\.00 ms, max 2\.00 ms\n/,
+  );
+  const none = makeReport(totals(meter, 1, 0), 1, meter.latency);
+  assert.equal("first_reply_us" in none, false);
+  assert.doesNotMatch(formatReport(none, meter.latency), /first reply/);
+});
+
 Deno.test("report: the measured window in Unix milliseconds", () => {
   const t = meterTotals(new Meter(0), 1, 0, 1000, 3000);
   assert.equal(t.started_at, performance.timeOrigin + 1000);
