@@ -35,8 +35,12 @@
  *
  * Scenario names for `--only`: ping-pong, bulk, c10k, app, app keep-alive,
  * tls bulk, tls handshakes (when openssl can make certificates; always driven
- * by `sockdemo connect --tls`, beside Node's `tls` echo server), scaling,
- * client-scaling, idle, client.
+ * by `sockdemo connect --tls`, beside Node's `tls` echo server), fairness
+ * (1,000, 5,000 and 10,000 ping-pong connections: besides messages/s, how
+ * long connections waited for their first reply, the p99 over connections
+ * and the slowest; then 5,000 in the steady state, with the fewest
+ * connections served within one second), scaling, client-scaling, idle,
+ * client.
  *
  * @module
  */
@@ -47,6 +51,8 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;
 const C_SOURCES = `${ROOT}bench`;
 const deno = Deno.execPath();
+// Lets sockdemo run its loops on a fair runtime (lib/fair_thread.ts), as its tasks and binary do.
+const FAIR = "--allow-env=DENO_TOKIO_MAX_IO_EVENTS_PER_TICK";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -116,6 +122,7 @@ const sockdemo = (protocol: string, extra: string[] = []): ServerKind => ({
     ...RUN,
     "--allow-net",
     "--allow-read",
+    FAIR,
     MAIN,
     "serve",
     "--protocol",
@@ -223,6 +230,9 @@ async function main(): Promise<void> {
       if (ONLY && !ONLY.includes(scenario.name)) continue;
       await runScenario(scenario, loadgen);
     }
+    if ((!ONLY || ONLY.includes("fairness")) && loadgen !== null) {
+      await fairness(loadgen, echoServers);
+    }
     if ((!ONLY || ONLY.includes("scaling")) && loadgen !== null) {
       await serverScaling(loadgen, cEpoll);
     }
@@ -289,6 +299,7 @@ async function drive(server: Server, args: string[]): Promise<Sample> {
     ...RUN,
     "--allow-net",
     "--allow-read",
+    FAIR,
     MAIN,
     "connect",
     "--port",
@@ -345,6 +356,92 @@ async function sampled(
   sampling = false;
   await sampler;
   return [out, peak];
+}
+
+/**
+ * Fairness: at 1,000, 5,000 and 10,000 ping-pong connections (10 messages
+ * each, set-up included), how long the connections waited for their first
+ * reply (p99 over connections, and the slowest), besides messages/s; then
+ * 5,000 in the steady state, where a fair server serves every connection
+ * within every second.
+ */
+async function fairness(loadgen: string, kinds: ServerKind[]): Promise<void> {
+  const runs = [
+    ...[1_000, 5_000, 10_000].map((conns) => ({
+      conns,
+      args: ["10"],
+      seconds: 0,
+      timeout: CLIENT_TIMEOUT,
+    })),
+    // A server that starves some connections never reaches the steady state: 30 s tells.
+    { conns: 5_000, args: ["0"], seconds: SECONDS, timeout: Math.min(30, CLIENT_TIMEOUT) },
+  ];
+  console.log(
+    `\nfairness: ping-pong of 64 B, depth 1, driven by the C load client (median of ${ROUNDS}); ` +
+      `first reply: from a connection's dial to its first reply, over connections; served/s: ` +
+      `the fewest connections with a reply within one second of the steady state`,
+  );
+  const rows: string[][] = [];
+  for (const run of runs) {
+    const medians: [string, Record<string, number>][] = [];
+    for (const kind of kinds) {
+      const server = await Server.start(kind);
+      try {
+        const samples: Record<string, number>[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          const out = await new Deno.Command(loadgen, {
+            args: ["echo", "127.0.0.1", `${server.port}`, `${run.conns}`, ...run.args, "64", "1"]
+              .concat([`${run.timeout}`, ...(run.seconds > 0 ? [`${run.seconds}`] : [])]),
+            stdout: "piped",
+            stderr: "null",
+          }).output();
+          const text = new TextDecoder().decode(out.stdout);
+          samples.push(Object.fromEntries(
+            [...text.matchAll(/(\w+)=(-?[0-9.]+)/g)].map(([, k, v]) => [k, Number(v)]),
+          ));
+        }
+        const mid = (key: string) => middle(samples.map((s) => s[key] ?? NaN));
+        medians.push([kind.name, {
+          msgs: mid("msgs_per_s"),
+          p99: mid("p99_us"),
+          firstP99: mid("first_p99_us"),
+          // The worst of the rounds: one starved connection is the finding.
+          firstMax: Math.max(...samples.map((s) => s.first_max_us < 0 ? Infinity : s.first_max_us)),
+          served: Math.min(...samples.map((s) => s.min_served_per_s ?? NaN)),
+          errors: samples.reduce((n, s) => n + (s.errors ?? 1), 0),
+        }]);
+      } finally {
+        await server.stop();
+      }
+    }
+    const base = medians[0][1].msgs;
+    // -1: the client gave up before that connection had a reply.
+    const ms = (us: number) => us === Infinity || us < 0 ? "never" : (us / 1000).toFixed(0);
+    for (const [name, m] of medians) {
+      rows.push([
+        run.seconds > 0 ? `${run.conns} steady` : `${run.conns} x 10`,
+        name,
+        m.msgs.toFixed(0),
+        ms(m.p99),
+        ms(m.firstP99),
+        ms(m.firstMax),
+        run.seconds > 0 ? `${m.served}` : "",
+        `${m.errors}`,
+        (m.msgs / base).toFixed(2),
+      ]);
+    }
+  }
+  table([
+    "connections",
+    "server",
+    "msgs/s",
+    "p99 ms",
+    "first reply p99 ms",
+    "first reply max ms",
+    "served/s, fewest",
+    "errors",
+    "msgs/s vs sockdemo",
+  ], rows);
 }
 
 /** Server RSS growth per connection, from 0 to 10,000 idle connections. */
