@@ -80,9 +80,12 @@ Options:
   --log-format F       text (default) or json: one JSON object per line (with
                        --workers, each carries "worker")
   --quiet              no per-connection lines; errors, the address and the summary only
-  --verbose            also a line per read, write (partial writes shown), state and
-                       interest change, with app a line per request, and with
-                       --workers the connections each worker accepted
+  --verbose            also, first, the accept queue and the I/O events per turn of
+                       the runtime (what decides fairness at thousands of
+                       connections); then a line per read, write (partial writes
+                       shown), state and interest change, with app a line per
+                       request, and with --workers the connections each worker
+                       accepted
   -h, --help           show this help`;
 
 /** Runs `sockdemo serve ARGS` and resolves to the exit code. */
