@@ -61,14 +61,19 @@ export class FairThread {
    * run the program itself: it is that worker, the variable was set when
    * the process started (a user's own value is kept), or this process may
    * not set the variable or load `entry` (then Deno's default applies).
+   * In the worker, what the program cannot catch becomes one line and exit 1.
    */
   static start(entry: URL): Promise<number> | null {
-    if (inWorker() || !mayUse(entry) || Deno.env.get(EVENTS_VARIABLE) !== undefined) return null;
+    if (inWorker()) {
+      if (self.name === NAME) reportUncaught();
+      return null;
+    }
+    if (!mayUse(entry) || Deno.env.get(EVENTS_VARIABLE) !== undefined) return null;
     Deno.env.set(EVENTS_VARIABLE, String(FAIR_EVENTS_PER_TICK));
     const { promise, resolve } = Promise.withResolvers<number>();
     const worker = new Worker(entry, { type: "module", name: NAME });
     worker.onmessage = (e: MessageEvent<number>) => resolve(e.data);
-    // What the program could not catch (its own catch turns errors into a code).
+    // What the worker could not report itself, such as an error loading its module.
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
       console.error(`sockdemo: internal error: ${e.message.replace(/^Uncaught /, "")}`);
@@ -92,6 +97,23 @@ export class FairThread {
     if (value === undefined) return { source: "default" };
     return { source: inWorker() ? "sockdemo" : "user", value };
   }
+}
+
+// A bug, not a user error: one line, no stack trace for the user, as on the first thread.
+function reportUncaught(): void {
+  const fail = (cause: string) => {
+    console.error(`sockdemo: internal error: ${cause}`);
+    FairThread.exit(1);
+  };
+  addEventListener("error", (e) => {
+    e.preventDefault();
+    fail(e.message.replace(/^Uncaught /, ""));
+  });
+  addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    const reason = e.reason;
+    fail(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason));
+  });
 }
 
 function inWorker(): boolean {

@@ -27,7 +27,11 @@ const STRYKER_VERSION = "8.7.1";
 /** Each mutated module and the tests that must catch its mutants. */
 export const MODULES: Record<string, string[]> = {
   "lib/plural.ts": ["tests/client/report_test.ts", "tests/server/serve_test.ts"],
-  "client/meter.ts": ["tests/client/pace_test.ts", "tests/client/report_test.ts"],
+  "client/meter.ts": [
+    "tests/client/pace_test.ts",
+    "tests/client/report_test.ts",
+    "tests/client/echo_test.ts",
+  ],
   "client/report.ts": ["tests/client/report_test.ts"],
   "client/echo.ts": ["tests/client/echo_test.ts"],
   "client/app.ts": ["tests/client/app_test.ts"],
@@ -73,9 +77,11 @@ export const MODULES: Record<string, string[]> = {
   "client/pipe_command.ts": ["tests/pipe_test.ts"],
   "client/connect_command.ts": ["tests/cli_test.ts", "tests/integration_test.ts"],
   "client/connect_config.ts": ["tests/cli_test.ts", "tests/integration_test.ts"],
-  "server/serve_command.ts": ["tests/cli_test.ts", "tests/unix_test.ts"],
-  "server/serve_config.ts": ["tests/cli_test.ts", "tests/unix_test.ts"],
+  "server/serve_command.ts": ["tests/cli_test.ts", "tests/unix_test.ts", "tests/fairness_test.ts"],
+  "server/serve_config.ts": ["tests/cli_test.ts", "tests/unix_test.ts", "tests/fairness_test.ts"],
   "server/relay_command.ts": ["tests/relay_test.ts"],
+  "lib/fair_thread.ts": ["tests/lib/fair_thread_test.ts", "tests/fairness_test.ts"],
+  "lib/sysctl.ts": ["tests/lib/sysctl_test.ts"],
 };
 
 interface Counts {
