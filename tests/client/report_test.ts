@@ -122,6 +122,12 @@ Deno.test("report: each connection's wait for its first reply, in JSON and in th
   const none = makeReport(totals(meter, 1, 0), 1, meter.latency);
   assert.equal("first_reply_us" in none, false);
   assert.doesNotMatch(formatReport(none, meter.latency), /first reply/);
+  // Every connection failed before its first reply: nothing to show.
+  const failed = makeReport(totals(meter, 2, 2), 1, meter.latency, null, {
+    firstReplies: new Meter(0).firstReplies,
+  });
+  assert.deepEqual(failed.first_reply_us, { count: 0, p50: 0, p99: 0, max: 0 });
+  assert.doesNotMatch(formatReport(failed, meter.latency), /first reply/);
 });
 
 Deno.test("report: the measured window in Unix milliseconds", () => {

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { readSysctl } from "../../lib/sysctl.ts";
 import { runCommand } from "../sockdemo_process.ts";
 
 const MODULE = new URL("../../lib/sysctl.ts", import.meta.url).href;
@@ -34,10 +33,11 @@ async function readWith(flags: string[], name: string): Promise<string> {
   }
 }
 
+const LIBC = ["--allow-read", "--allow-ffi"];
+
 Deno.test("sysctl: a number under /proc/sys, read through libc where Deno asks for --allow-all", async () => {
-  // This suite runs with --allow-read and --allow-ffi but not --allow-all.
-  assert.equal(readSysctl("net.core.somaxconn"), await cat("net.core.somaxconn"));
-  assert.equal(readSysctl("kernel.pid_max"), await cat("kernel.pid_max"));
+  assert.equal(await readWith(LIBC, "net.core.somaxconn"), `${await cat("net.core.somaxconn")}`);
+  assert.equal(await readWith(LIBC, "kernel.pid_max"), `${await cat("kernel.pid_max")}`);
 });
 
 Deno.test("sysctl: with --allow-all Deno reads it itself; with neither, it is unknown", async () => {
@@ -48,7 +48,9 @@ Deno.test("sysctl: with --allow-all Deno reads it itself; with neither, it is un
   assert.equal(await readWith(["--allow-read"], "net.core.somaxconn"), "null");
 });
 
-Deno.test("sysctl: a setting that is not a number, or that does not exist, is null", () => {
-  assert.equal(readSysctl("kernel.ostype"), null); // "Linux"
-  assert.equal(readSysctl("net.core.no_such_setting"), null);
+Deno.test("sysctl: a setting that is not a number, or that does not exist, is null", async () => {
+  assert.equal(await readWith(LIBC, "kernel.ostype"), "null"); // "Linux"
+  assert.equal(await readWith(LIBC, "net.core.no_such_setting"), "null");
+  assert.equal(await readWith(["--allow-all"], "kernel.ostype"), "null");
+  assert.equal(await readWith(["--allow-all"], "net.core.no_such_setting"), "null");
 });
