@@ -29,7 +29,7 @@ export const EVENTS_VARIABLE = "DENO_TOKIO_MAX_IO_EVENTS_PER_TICK";
  */
 export const FAIR_EVENTS_PER_TICK = 64;
 
-// The worker's name: how the program knows it runs in the fair thread.
+// The worker's name, as Deno's own messages show it.
 const NAME = "sockdemo";
 
 /**
@@ -64,8 +64,9 @@ export class FairThread {
    * In the worker, what the program cannot catch becomes one line and exit 1.
    */
   static start(entry: URL): Promise<number> | null {
+    // Only the program's entry calls this: a worker here is the fair one.
     if (inWorker()) {
-      if (self.name === NAME) reportUncaught();
+      reportUncaught();
       return null;
     }
     if (!mayUse(entry) || Deno.env.get(EVENTS_VARIABLE) !== undefined) return null;
@@ -76,10 +77,12 @@ export class FairThread {
     // What the worker could not report itself, such as an error loading its module.
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
-      console.error(`sockdemo: internal error: ${e.message.replace(/^Uncaught /, "")}`);
+      const cause = e.message.replace(/^Uncaught (\(in promise\) )?/, "");
+      console.error(`sockdemo: internal error: ${cause}`);
       resolve(1);
     };
-    return promise.finally(() => worker.terminate());
+    // The worker ends itself once it has reported; the process ends with the report.
+    return promise;
   }
 
   /** Ends the program with exit code `code`: the process's, or the fair worker's report of it. */
@@ -107,7 +110,7 @@ function reportUncaught(): void {
   };
   addEventListener("error", (e) => {
     e.preventDefault();
-    fail(e.message.replace(/^Uncaught /, ""));
+    fail(e.message.replace("Uncaught ", ""));
   });
   addEventListener("unhandledrejection", (e) => {
     e.preventDefault();

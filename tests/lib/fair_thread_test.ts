@@ -49,8 +49,23 @@ Deno.test("fair thread: without --allow-env for it, the program runs on Deno's d
 });
 
 Deno.test("fair thread: what the program cannot catch is one line and exit 1", async () => {
-  const run = await entry(["throw"], [`--allow-env=${VARIABLE},${STRYKER}`]);
-  assert.equal(run.stdout, "worker: sockdemo 64\n");
-  assert.equal(run.stderr, "sockdemo: internal error: Error: boom\n");
+  const flags = [`--allow-env=${VARIABLE},${STRYKER}`];
+  for (
+    const [mode, line] of [
+      ["throw", "Error: boom"],
+      ["reject", "TypeError: nope"],
+      ["reject-text", "plain words"],
+    ]
+  ) {
+    const run = await entry([mode], flags);
+    assert.equal(run.stdout, "worker: sockdemo 64\n", mode);
+    assert.equal(run.stderr, `sockdemo: internal error: ${line}\n`, mode);
+    assert.equal(run.code, 1, mode);
+  }
+  // A worker that cannot even load its module: the first thread says so last
+  // (Deno's own report of it, from the worker, cannot be turned off).
+  const run = await entry(["fail-to-load"], flags);
+  assert.equal(run.stdout, "");
+  assert.match(run.stderr, /\nsockdemo: internal error: Error: cannot load\n$/);
   assert.equal(run.code, 1);
 });
