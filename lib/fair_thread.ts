@@ -77,6 +77,7 @@ export class FairThread {
     // What the worker could not report itself, such as an error loading its module.
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
+      // Stryker disable next-line Regex: Deno words a module that fails to load "Uncaught (in promise) ..."; the other forms only tidy others
       const cause = e.message.replace(/^Uncaught (\(in promise\) )?/, "");
       console.error(`sockdemo: internal error: ${cause}`);
       resolve(1);

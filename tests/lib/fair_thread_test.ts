@@ -67,5 +67,6 @@ Deno.test("fair thread: what the program cannot catch is one line and exit 1", a
   const run = await entry(["fail-to-load"], flags);
   assert.equal(run.stdout, "");
   assert.match(run.stderr, /\nsockdemo: internal error: Error: cannot load\n$/);
+  assert.match(run.stderr, /in worker "sockdemo"/);
   assert.equal(run.code, 1);
 });
