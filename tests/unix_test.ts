@@ -4,7 +4,7 @@
  * files, and the file's removal when the server stops.
  */
 import assert from "node:assert/strict";
-import { runCommand, runSockdemo, ServerProcess } from "./sockdemo_process.ts";
+import { runCommand, runSockdemo, ServerProcess, sockdemoCommand } from "./sockdemo_process.ts";
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -157,4 +157,37 @@ Deno.test("unix: connecting to a path nobody serves exits 1 naming it", async ()
       `sockdemo: cannot connect to unix:${dir}/none.sock: no such file or directory\n`,
     );
   });
+});
+
+Deno.test("unix: on Deno's default runtime (no --allow-env for the fair one) the socket file is removed at stop too", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/first-thread.sock`;
+  const [cmd, argv] = sockdemoCommand(["serve", "--unix", path, "--quiet"]);
+  // Without the fair runtime's permission the server runs on the first thread, whose
+  // exit removes nothing by itself (a worker's end happens to remove the file).
+  const args = argv.map((arg) =>
+    arg.startsWith("--allow-env=") ? "--allow-env=__STRYKER_ACTIVE_MUTANT__" : arg
+  );
+  const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "null", stdin: "null" })
+    .spawn();
+  const deadline = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  try {
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const first = (await lines.read()).value ?? "";
+    assert.match(first, /^Listening on unix:/);
+    assert.equal(await exists(path), true, "the socket file is there while it serves");
+    // One echo: the loop runs, so the stop below is heard (not Deno's default for SIGINT).
+    const conn = await Deno.connect({ transport: "unix", path });
+    await conn.write(new TextEncoder().encode("ping"));
+    const reply = new Uint8Array(4);
+    assert.equal(await conn.read(reply), 4);
+    conn.close();
+    child.kill("SIGINT");
+    await lines.cancel();
+    assert.equal((await child.status).code, 0);
+    assert.equal(await exists(path), false, "the socket file is removed");
+  } finally {
+    clearTimeout(deadline);
+    await Deno.remove(dir, { recursive: true });
+  }
 });
