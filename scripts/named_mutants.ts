@@ -414,8 +414,7 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "the program runs on Deno's default runtime, which starves connections (issue 18)",
     file: "lib/fair_thread.ts",
-    from:
-      "if (inWorker() || !mayUse(entry) || Deno.env.get(EVENTS_VARIABLE) !== undefined) return null;",
+    from: "if (!mayUse(entry) || Deno.env.get(EVENTS_VARIABLE) !== undefined) return null;",
     to: "return null;",
     tests: ["tests/fairness_test.ts"],
     withinSeconds: 60,
