@@ -7,11 +7,20 @@
  * @module
  */
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const ROOT = new URL("..", import.meta.url).pathname;
 const encoder = new TextEncoder();
 
 function sockdemo(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net=127.0.0.1", MAIN, ...args],
+    // Read (its own modules) and the variable: its fair runtime, as the tasks run it.
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      `--allow-read=${ROOT}`,
+      "--allow-env=DENO_TOKIO_MAX_IO_EVENTS_PER_TICK",
+      MAIN,
+      ...args,
+    ],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
