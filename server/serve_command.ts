@@ -10,19 +10,16 @@ import { Log, type LogFields } from "../lib/log.ts";
 import { DEFAULT_APP_LIMITS } from "./app.ts";
 import { formatStats, type ServerStats } from "./serve.ts";
 import {
-  ACCEPTORS,
-  BACKLOG,
   listen,
   listenOne,
   listenUnix,
   logListenFailure,
+  logTuning,
   newServer,
   type ServeConfig,
-  SOMAXCONN,
 } from "./serve_config.ts";
 import { ServeWorkers } from "./serve_workers.ts";
 import { runPipe, stdio } from "../lib/pipe.ts";
-import { EVENTS_VARIABLE, FairThread } from "../lib/fair_thread.ts";
 
 const DEFAULT_HOST = "127.0.0.1";
 /** `--max-buffer`'s default: what all connections together may hold, for serve and relay. */
@@ -188,30 +185,6 @@ export async function runServer(
   if (died) return 1;
   // A second signal means "now": the exit code says the drain was cut short.
   return signals > 1 ? 130 : 0;
-}
-
-// --verbose: what decides how fast a burst of connects is accepted and how fairly
-// thousands of connections are served, so a user can see why.
-function logTuning(log: Log, tcp: boolean): void {
-  const events = FairThread.eventsPerTick();
-  const eventsText = events.source === "default"
-    ? `I/O events per turn 1024 (Deno's default; --allow-env=${EVENTS_VARIABLE} lets ` +
-      `sockdemo set it, or set it yourself, for fair service at thousands of connections)`
-    : `I/O events per turn ${events.value} (set by ${
-      events.source === "user" ? "you" : "sockdemo"
-    })`;
-  const cap = SOMAXCONN === null
-    ? "unknown: Deno reads it with --allow-all or --allow-ffi"
-    : `${SOMAXCONN}`;
-  const queue = tcp
-    ? `Accept queue ${BACKLOG} per listener (net.core.somaxconn ${cap}), ` +
-      `${ACCEPTORS} listeners per loop; `
-    : "";
-  log.debug("tuning", queue + eventsText, {
-    ...(tcp ? { backlog: BACKLOG, somaxconn: SOMAXCONN, listeners: ACCEPTORS } : {}),
-    events_per_tick: events.source === "default" ? null : Number(events.value),
-    events_set_by: events.source,
-  });
 }
 
 /** The options `serve` and `relay` share. */

@@ -6,6 +6,7 @@ import type { LogFormat, Verbosity } from "../lib/log.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "./app.ts";
 import { EchoSession } from "./echo.ts";
 import { relaySessions, type RelaySpec } from "./relay_config.ts";
+import { EVENTS_VARIABLE, FairThread } from "../lib/fair_thread.ts";
 import { readSysctl } from "../lib/sysctl.ts";
 import { Server } from "./serve.ts";
 
@@ -214,5 +215,32 @@ export function logListenFailure(log: Log, failure: ListenFailure): void {
   log.error("listen_failed", `sockdemo: cannot listen on ${failure.address}: ${failure.reason}`, {
     address: failure.address,
     reason: failure.reason,
+  });
+}
+
+/**
+ * The `--verbose` line of what decides how fast a burst of connects is
+ * accepted (each listener's queue, on `tcp` listeners) and how fairly
+ * thousands of connections are served (this thread's events per turn).
+ */
+export function logTuning(log: Log, tcp: boolean): void {
+  const events = FairThread.eventsPerTick();
+  const eventsText = events.source === "default"
+    ? `I/O events per turn 1024 (Deno's default; --allow-env=${EVENTS_VARIABLE} lets ` +
+      `sockdemo set it, or set it yourself, for fair service at thousands of connections)`
+    : `I/O events per turn ${events.value} (set by ${
+      events.source === "user" ? "you" : "sockdemo"
+    })`;
+  const cap = SOMAXCONN === null
+    ? "unknown: Deno reads it with --allow-all or --allow-ffi"
+    : `${SOMAXCONN}`;
+  const queue = tcp
+    ? `Accept queue ${BACKLOG} per listener (net.core.somaxconn ${cap}), ` +
+      `${ACCEPTORS} listeners per loop; `
+    : "";
+  log.debug("tuning", queue + eventsText, {
+    ...(tcp ? { backlog: BACKLOG, somaxconn: SOMAXCONN, listeners: ACCEPTORS } : {}),
+    events_per_tick: events.source === "default" ? null : Number(events.value),
+    events_set_by: events.source,
   });
 }
