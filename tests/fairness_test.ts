@@ -30,9 +30,14 @@ Deno.test("serve: 3,000 ping-pong connections are served fairly: no reply waits 
   }
 });
 
-// `serve --verbose`'s second line, run as `deno run` with `flags` and the environment `env`.
-async function tuningLine(flags: string[], env: Record<string, string> = {}): Promise<string> {
-  const [cmd, argv] = sockdemoCommand(["serve", "--port", "0", "--verbose"]);
+// `serve --verbose`'s second line, run as `deno run` with `flags`, the environment `env`
+// and the serve options `where` (the address, and any more).
+async function tuningLine(
+  flags: string[],
+  env: Record<string, string> = {},
+  where = ["--port", "0"],
+): Promise<string> {
+  const [cmd, argv] = sockdemoCommand(["serve", ...where, "--verbose"]);
   const main = argv.findIndex((arg) => arg.endsWith("main.ts"));
   const child = new Deno.Command(cmd, {
     args: ["run", ...flags, ...argv.slice(main)],
@@ -87,4 +92,39 @@ Deno.test("serve --verbose: without --allow-env the line says how to be fair", a
     line,
     /; I\/O events per turn 1024 \(Deno's default; --allow-env=DENO_TOKIO_MAX_IO_EVENTS_PER_TICK lets sockdemo set it, or set it yourself, for fair service at thousands of connections\)$/,
   );
+});
+
+Deno.test("serve --verbose --log-format json: the same, as fields", async () => {
+  const somaxconn = Number((await runCommand("cat", ["/proc/sys/net/core/somaxconn"])).stdout);
+  const line = await tuningLine([...ALL, ENV], {}, ["--port", "0", "--log-format", "json"]);
+  const { time: _, ...fields } = JSON.parse(line);
+  assert.deepEqual(fields, {
+    level: "debug",
+    event: "tuning",
+    backlog: Math.min(4096, somaxconn),
+    somaxconn,
+    listeners: 16,
+    events_per_tick: 64,
+    events_set_by: "sockdemo",
+  });
+  const plain = await tuningLine([...ALL, NO_ENV], {}, ["--port", "0", "--log-format", "json"]);
+  const { events_per_tick, events_set_by } = JSON.parse(plain);
+  assert.deepEqual({ events_per_tick, events_set_by }, {
+    events_per_tick: null,
+    events_set_by: "default",
+  });
+});
+
+Deno.test("serve --unix --verbose: no accept queue to show, only the events per turn", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const flags = [...ALL, "--allow-write", ENV];
+    const where = ["--unix", `${dir}/tuning.sock`];
+    assert.equal(await tuningLine(flags, {}, where), "I/O events per turn 64 (set by sockdemo)");
+    const json = JSON.parse(await tuningLine(flags, {}, [...where, "--log-format", "json"]));
+    assert.equal("backlog" in json, false);
+    assert.equal(json.events_per_tick, 64);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
