@@ -224,9 +224,13 @@ export async function runClients<S extends ClientSession>(
   const to = Math.max(from, Math.min(end, stopAt));
   const totals = meterTotals(meter, count, errors, from, to);
   return {
-    report: makeReport(totals, (to - from) / 1000, meter.latency, meter.handshakes, {
-      firstReplies: meter.firstReplies,
-    }),
+    report: makeReport(
+      totals,
+      (to - from) / 1000,
+      meter.latency,
+      meter.handshakes,
+      meter.firstReplies,
+    ),
     latency: meter.latency,
     connected,
     failure: failureLine(failure, errors, count),

@@ -54,7 +54,7 @@ export function mergeReports(parts: readonly Report[]): Merged {
     totals.ended_at = Math.max(totals.ended_at, part.ended_at);
   }
   if (parts.length === 0) totals.started_at = totals.ended_at = 0;
-  const report = makeReport(totals, unionSeconds(parts), latency, handshakes, { firstReplies });
+  const report = makeReport(totals, unionSeconds(parts), latency, handshakes, firstReplies);
   return { report, latency };
 }
 

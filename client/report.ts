@@ -71,9 +71,8 @@ export function makeReport(
   seconds: number,
   latency: Histogram,
   handshakes: Histogram | null = null,
-  more: { readonly firstReplies?: Histogram | null } = {},
+  firstReplies: Histogram | null = null,
 ): Report {
-  const firstReplies = more.firstReplies ?? null;
   const secs = Math.max(seconds, 1e-9), h = latency;
   const bytes = totals.bytes_sent + totals.bytes_received;
   return {

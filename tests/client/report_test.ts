@@ -110,9 +110,7 @@ Deno.test("report: each connection's wait for its first reply, in JSON and in th
   meter.firstReply(10, 11.5); // 1500 us: below 2048, held exactly
   meter.firstReply(10, 12);
   meter.firstReply(20, 21);
-  const r = makeReport(totals(meter, 3, 0), 1, meter.latency, null, {
-    firstReplies: meter.firstReplies,
-  });
+  const r = makeReport(totals(meter, 3, 0), 1, meter.latency, null, meter.firstReplies);
   assert.deepEqual(r.first_reply_us, { count: 3, p50: 1500, p99: 2000, max: 2000 });
   assert.equal(typeof r.first_reply_histogram, "string");
   assert.match(
@@ -123,9 +121,7 @@ Deno.test("report: each connection's wait for its first reply, in JSON and in th
   assert.equal("first_reply_us" in none, false);
   assert.doesNotMatch(formatReport(none, meter.latency), /first reply/);
   // Every connection failed before its first reply: nothing to show.
-  const failed = makeReport(totals(meter, 2, 2), 1, meter.latency, null, {
-    firstReplies: new Meter(0).firstReplies,
-  });
+  const failed = makeReport(totals(meter, 2, 2), 1, meter.latency, null, new Meter(0).firstReplies);
   assert.deepEqual(failed.first_reply_us, { count: 0, p50: 0, p99: 0, max: 0 });
   assert.doesNotMatch(formatReport(failed, meter.latency), /first reply/);
 });
