@@ -9,10 +9,11 @@
 import denoJson from "./deno.json" with { type: "json" };
 import { connectCommand } from "./client/connect_command.ts";
 import { mergeCommand } from "./client/merge_command.ts";
-import { CannotRead, UsageError } from "./lib/arguments.ts";
+import { CannotRead } from "./lib/checks.ts";
+import { UsageError } from "./lib/command_line.ts";
 import { describeError } from "./lib/describe_error.ts";
 import { FairThread } from "./lib/fair_thread.ts";
-import { relayCommand } from "./server/relay_command.ts";
+import { relayCommand } from "./relay/relay_command.ts";
 import { serveCommand } from "./server/serve_command.ts";
 
 const VERSION = denoJson.version;
@@ -20,44 +21,27 @@ const VERSION = denoJson.version;
 const HELP =
   `sockdemo ${VERSION}: TCP echo and app-protocol server, client and relay on a readiness loop
 
-Usage:
-  sockdemo serve   [--protocol echo|app] [--host HOST] [--port PORT | --unix PATH] [--pipe]
-                   [--tls-cert FILE --tls-key FILE]
-                   [--max-content BYTES] [--max-conns N] [--max-buffer BYTES]
-                   [--idle-timeout S] [--drain-timeout S] [--workers N]
-                   [--log-format text|json] [--quiet | --verbose]
-  sockdemo connect [--host HOST] [--port PORT | --unix PATH] [--conns N]
-                   [--tls [--ca FILE] [--server-name NAME]]
-                   [--messages M | --duration S] [--size BYTES | MESSAGE...]
-                   [--rate R] [--warmup S] [--timeout S] [--depth D] [--workers N]
-                   [--json]
-  sockdemo connect --pipe [--host HOST] [--port PORT | --unix PATH] [--tls ...]
-                   [--verbose]
-  sockdemo connect --protocol app [search VALUE | binary TEXT] [--host HOST]
-                   [--port PORT | --unix PATH] [--conns N] [--requests M | --duration S]
-                   [--keep-alive] [--rate R]
-                   [--warmup S] [--timeout S] [--depth D] [--workers N] [--verbose]
-                   [--json]
-  sockdemo relay   --listen ADDR --to ADDR [--listen-tls-cert FILE --listen-tls-key FILE]
-                   [--to-tls [--to-ca FILE]] [--delay [DIR:]MS] [--jitter [DIR:]MS]
-                   [--bandwidth [DIR:]BYTES_PER_S] [--reset-after [DIR:]BYTES]
-                   [--stall-after [DIR:]BYTES] [--refuse RATE] [--seed N]
-                   [--max-conns N] [--max-buffer BYTES] [--idle-timeout S]
-                   [--drain-timeout S] [--workers N] [--log-format text|json]
-                   [--quiet | --verbose]
-  sockdemo merge   [--json] FILE...
-  sockdemo --help | --version
+Usage: sockdemo COMMAND [OPTION]...
+       sockdemo --help | --version
 
 Commands:
   serve     answer whoever connects: echo every byte, or the app protocol
   connect   talk to a server and verify every byte or reply that comes back
+            (or, with --pipe, join standard input and output to it, like nc)
   relay     forward connections to another address, with faults on demand
   merge     combine the "connect --json" reports of runs on many machines into one
 
-Exit codes: 0 success, 1 a runtime failure (refused, reset, timed out, a wrong
-reply, port in use), 2 a usage error, 130 serve stopped by a second signal.
+Examples:
+  sockdemo serve -p 8080
+  sockdemo connect -p 8080 --conns 100 --size 64 --duration 10
+  sockdemo relay --listen 8081 --to :8080 --delay 50
+  sockdemo merge run1.json run2.json
 
-Run "sockdemo COMMAND --help" for what each option of a command means.`;
+Exit codes: 0 success, 1 a runtime failure (refused, reset, timed out, a wrong
+reply, port in use), 2 a usage error, 130 stopped by a second signal (serve,
+relay) or an interrupted load run (connect).
+
+Run "sockdemo COMMAND --help" for every option of a command.`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,

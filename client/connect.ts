@@ -1,5 +1,3 @@
-import { connectTcp } from "../lib/connect_tcp.ts";
-import { hostPort } from "../lib/host_port.ts";
 import { IdleList } from "../lib/idle_list.ts";
 import { Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
 import type { Meter } from "./meter.ts";
@@ -10,12 +8,8 @@ import type { ClientSession } from "./session.ts";
 
 /** What a client run needs. */
 export interface ClientRunOptions<S extends ClientSession> {
-  /** Server host. */
-  readonly hostname: string;
-  /** Server port. */
-  readonly port: number;
-  /** The server as messages name it, when not `HOST:PORT` (a Unix socket's `unix:PATH`). */
-  readonly address?: string;
+  /** The server as messages name it: `HOST:PORT`, `[v6]:PORT` or `unix:PATH`. */
+  readonly address: string;
   /** Clients running at once, in all workers together. */
   readonly conns: number;
   /**
@@ -42,8 +36,8 @@ export interface ClientRunOptions<S extends ClientSession> {
   readonly timeout?: number;
   /** Called about four times a second, for a progress line. */
   readonly onTick?: (now: number) => void;
-  /** Opens one connection; defaults to `Deno.connect` with TCP_NODELAY. */
-  readonly dial?: () => Promise<Stream>;
+  /** Opens one connection to the server. */
+  readonly dial: () => Promise<Stream>;
 }
 
 /** How a run went. */
@@ -75,6 +69,7 @@ const MAX_DIALING = 256;
  *
  * @example
  * ```ts
+ * import { dial } from "../lib/address.ts";
  * import { runClients } from "./connect.ts";
  * import { EchoClient } from "./echo.ts";
  * import { Meter } from "./meter.ts";
@@ -82,7 +77,8 @@ const MAX_DIALING = 256;
  * const meter = new Meter(0);
  * const payload = new TextPayload(["Message 1 from client."]);
  * const result = await runClients({
- *   hostname: "127.0.0.1", port: 65432, conns: 2, meter,
+ *   address: "127.0.0.1:65432", conns: 2, meter,
+ *   dial: () => dial({ transport: "tcp", host: "127.0.0.1", port: 65432 }),
  *   first: (i) => new EchoClient(i, payload, 1, meter, null, null),
  * });
  * console.log(result.failure ?? "all verified");
@@ -91,10 +87,8 @@ const MAX_DIALING = 256;
 export async function runClients<S extends ClientSession>(
   options: ClientRunOptions<S>,
 ): Promise<RunResult> {
-  const { hostname, port, conns, meter, onTick } = options;
+  const { address, dial, conns, meter, onTick } = options;
   const { first: base, count } = options.share ?? { first: 0, count: conns };
-  const address = options.address ?? hostPort(hostname, port);
-  const dial = options.dial ?? (() => connectTcp(hostname, port));
   const pace = options.pace ?? null;
   const stopAt = options.stopAt ?? Infinity;
   const loop = new Loop<S>();

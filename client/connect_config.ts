@@ -1,8 +1,7 @@
-import { hostPort } from "../lib/host_port.ts";
+import { type Address, addressName, type ClientTls, dial } from "../lib/address.ts";
 import { AppClient } from "./app.ts";
 import { AppPrinter } from "./app_printer.ts";
 import { binaryRequest, searchRequest } from "./app_request.ts";
-import { connectTls, type TlsClientOptions } from "../lib/connect_tls.ts";
 import type { Stream } from "../lib/loop.ts";
 import { runClients, type RunResult } from "./connect.ts";
 import { ConversationPrinter } from "./conversation.ts";
@@ -17,12 +16,10 @@ import { PatternPayload, type Payload, TextPayload } from "./payload.ts";
  */
 export interface ConnectConfig {
   readonly protocol: "echo" | "app";
-  readonly hostname: string;
-  readonly port: number;
-  /** A Unix-domain socket's path to connect to instead of `hostname` and `port`, or null. */
-  readonly unix: string | null;
+  /** The server. */
+  readonly address: Address;
   /** TLS over the TCP connection, and how to verify the server; null for plain TCP. */
-  readonly tls: TlsClientOptions | null;
+  readonly tls: ClientTls | null;
   /** Clients at once, in all workers together. */
   readonly conns: number;
   /** Workers the clients are split across (1: this thread alone). */
@@ -35,6 +32,8 @@ export interface ConnectConfig {
   readonly timeout: number;
   readonly depth: number;
   readonly json: boolean;
+  /** No conversation and no progress line. */
+  readonly quiet: boolean;
   /** App: print each request and reply. */
   readonly verbose: boolean;
   /** App: one connection per client for all its requests. */
@@ -87,16 +86,13 @@ export function runConnect(
   onTick?: (now: number, messages: number) => void,
 ): Promise<RunResult> {
   const { conns, warmup, duration, rate, depth } = config;
-  const unix = config.unix;
-  const address = unix === null ? hostPort(config.hostname, config.port) : `unix:${unix}`;
+  const address = addressName(config.address);
   const now = performance.now();
   const meter = new Meter(warmup > 0 ? now + warmup * 1000 : 0);
   const stopAt = duration === null ? Infinity : now + (warmup + duration) * 1000;
   // Every worker keeps the whole timetable, so the sends of all of them stay evenly spread.
   const pace = rate === null ? null : new Pace(now, conns, rate);
   const common = {
-    hostname: config.hostname,
-    port: config.port,
     address,
     dial: timed(dialer(config), config.tls !== null ? meter : null),
     conns,
@@ -115,7 +111,9 @@ export function runConnect(
       payloadFor = (index) => new PatternPayload(messages, size, index);
     } else {
       const text = new TextPayload(config.texts as string[]);
-      if (!config.json) printer = new ConversationPrinter(text, address, console.log);
+      if (!config.json && !config.quiet) {
+        printer = new ConversationPrinter(text, address, console.log);
+      }
       payloadFor = () => text;
     }
     return runClients({
@@ -155,22 +153,15 @@ export function runConnect(
   });
 }
 
-/** How `config` opens a connection: a Unix socket, TLS, or (undefined) plain TCP. */
-export function dialer(
-  config: Pick<ConnectConfig, "hostname" | "port" | "unix" | "tls">,
-): (() => Promise<Stream>) | undefined {
-  const { unix, tls } = config;
-  if (unix !== null) return () => Deno.connect({ transport: "unix", path: unix });
-  if (tls !== null) return () => connectTls(config.hostname, config.port, tls);
-  return undefined;
+/** How `config` opens a connection: to its address, with its TLS; the run's timeout bounds it. */
+export function dialer(config: Pick<ConnectConfig, "address" | "tls">): () => Promise<Stream> {
+  const { address, tls } = config;
+  return () => dial(address, { tls });
 }
 
 // With TLS the connect is worth timing on its own: the handshake is most of it.
-function timed(
-  dial: (() => Promise<Stream>) | undefined,
-  meter: Meter | null,
-): (() => Promise<Stream>) | undefined {
-  if (dial === undefined || meter === null) return dial;
+function timed(dial: () => Promise<Stream>, meter: Meter | null): () => Promise<Stream> {
+  if (meter === null) return dial;
   return async () => {
     const started = performance.now();
     const stream = await dial();

@@ -4,39 +4,40 @@
  *
  * @module
  */
-import { Arguments } from "../lib/arguments.ts";
+import { type CommandSpec, helpText, parseCommand } from "../lib/command_line.ts";
 import { describeError } from "../lib/describe_error.ts";
 import { Histogram } from "../lib/histogram.ts";
 import { mergeReports } from "./merge.ts";
 import { formatReport, type Report } from "./report.ts";
 
-/** The help of `sockdemo merge`. */
-export const MERGE_HELP = `Usage: sockdemo merge [--json] FILE...
-
-Combines the reports of "sockdemo connect --json" runs made at once on many
+/** The command line of `sockdemo merge`. */
+export const MERGE_SPEC = {
+  name: "merge",
+  operands: "FILE...",
+  about: `Combines the reports of "sockdemo connect --json" runs made at once on many
 machines or processes into one: counts are summed, percentiles come from the
 merged latency histograms (never averaged), and rates are over the union of
 the runs' time windows. Each FILE holds one report per line; "-" reads
 standard input.
 
 Exits 0 when every run verified everything, 1 when a run had errors or a file
-cannot be read or is not such a report, 2 on a usage error.
-
-Options:
-  --json       print the merged report as one JSON object (with its histogram)
-  -h, --help   show this help`;
+cannot be read or is not such a report, 2 on a usage error.`,
+  options: {
+    json: {
+      short: "J",
+      help: "print the merged report as one JSON object (with its histogram)",
+    },
+  },
+} as const satisfies CommandSpec;
 
 const NUMBERS = ["conns", "messages", "bytes_sent", "bytes_received", "errors"] as const;
 const TIMES = ["started_at", "ended_at"] as const;
 
 /** Runs `sockdemo merge ARGS` and resolves to the exit code. */
 export async function mergeCommand(args: string[]): Promise<number> {
-  const a = new Arguments("merge", args, {
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  }, true);
-  if (a.values.help) {
-    console.log(MERGE_HELP);
+  const a = parseCommand(MERGE_SPEC, args);
+  if (a === null) {
+    console.log(helpText(MERGE_SPEC));
     return 0;
   }
   if (a.positionals.length === 0) a.fail('give the files of "connect --json" reports to merge');

@@ -4,42 +4,45 @@
  *
  * @module
  */
-import { Arguments } from "../lib/arguments.ts";
-import { connectTcp } from "../lib/connect_tcp.ts";
-import { hostPort } from "../lib/host_port.ts";
-import type { Stream } from "../lib/loop.ts";
-import { runPipe, stdio } from "../lib/pipe.ts";
-import { tlsOptions } from "./tls_options.ts";
-import { dialer } from "./connect_config.ts";
+import { addressName, dial } from "../lib/address.ts";
+import { runPipe, stdio } from "../relay/pipe.ts";
+import { clientTls, type ConnectLine, serverAddress } from "./connect_options.ts";
 
-/** Runs `sockdemo connect --pipe ARGS` and resolves to the exit code. */
-export async function pipeCommand(args: string[]): Promise<number> {
-  const a = new Arguments("connect", args, {
-    pipe: { type: "boolean", default: false },
-    host: { type: "string" },
-    port: { type: "string" },
-    unix: { type: "string" },
-    tls: { type: "boolean", default: false },
-    ca: { type: "string" },
-    "server-name": { type: "string" },
-    verbose: { type: "boolean", default: false },
-  });
-  const values = a.values;
-  const unix = values.unix ?? null;
-  if (unix !== null && (values.host !== undefined || values.port !== undefined)) {
-    a.fail("--unix takes the place of --host and --port: give one or the other");
+// One connection, bytes only: what a pipe takes besides the address and TLS.
+const PIPE_OPTIONS = new Set([
+  "pipe",
+  "to",
+  "host",
+  "port",
+  "unix",
+  "tls",
+  "ca",
+  "server-name",
+  "timeout",
+  "verbose",
+  "quiet",
+]);
+
+/** Runs `sockdemo connect --pipe` as `line` asks and resolves to the exit code. */
+export async function pipeCommand(line: ConnectLine): Promise<number> {
+  for (const name of Object.keys(line.values)) {
+    if (!PIPE_OPTIONS.has(name) && line.given(name as "pipe")) {
+      line.fail(
+        `--pipe joins standard input and output to one connection; --${name} does not apply`,
+      );
+    }
   }
-  const host = values.host ?? "127.0.0.1";
-  const port = a.integer("--port", values.port ?? "65432", 1, 65535);
-  const address = unix === null ? hostPort(host, port) : `unix:${unix}`;
-  const tls = tlsOptions(a, values.tls, values.ca, values["server-name"], unix);
-  const dial = dialer({ hostname: host, port, unix, tls });
-  const dialing: Promise<Stream> = dial === undefined ? connectTcp(host, port) : dial();
+  if (line.positionals.length > 0) {
+    line.fail("--pipe sends standard input: give no MESSAGE arguments");
+  }
+  const at = serverAddress(line);
+  const tls = clientTls(line, at);
   const encoder = new TextEncoder();
-  const trace = values.verbose
-    ? (line: string) => Deno.stderr.writeSync(encoder.encode(`sockdemo: ${line}\n`))
+  const trace = line.values.verbose
+    ? (text: string) => Deno.stderr.writeSync(encoder.encode(`sockdemo: ${text}\n`))
     : null;
-  const outcome = await runPipe(dialing, stdio(), address, trace);
+  const dialing = dial(at, { tls, timeout: line.values.timeout ?? 10 });
+  const outcome = await runPipe(dialing, stdio(), addressName(at), trace);
   trace?.(`${outcome.sent} bytes sent, ${outcome.received} received`);
   if (outcome.failure !== null) {
     console.error(`sockdemo: ${outcome.failure}`);

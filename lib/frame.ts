@@ -109,6 +109,11 @@ export class FrameDecoder {
     return this.#part;
   }
 
+  /** True once some of a message has come and the rest has not: a request is waiting. */
+  get started(): boolean {
+    return this.#part !== "proto-header" || this.#need < 2;
+  }
+
   /** Memory held for a part that spans reads (a request's content so far). */
   get buffered(): number {
     return this.#pieces === null ? 0 : this.#pieces.capacity;

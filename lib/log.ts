@@ -70,9 +70,14 @@ export class Log {
     if (this.verbose) this.#sink.out(this.#line("debug", event, text, fields));
   }
 
-  /** Prints a problem to standard error, whatever the level. */
+  /**
+   * Prints a problem, whatever the level: to standard error in text, and in
+   * JSON to standard output with every other line, so one `| jq` sees them all.
+   */
   error(event: string, text: string, fields: LogFields = {}): void {
-    this.#sink.err(this.#line("error", event, text, fields));
+    const line = this.#line("error", event, text, fields);
+    if (this.#json) this.#sink.out(line);
+    else this.#sink.err(line);
   }
 
   #line(level: string, event: string, text: string, fields: LogFields): string {

@@ -218,6 +218,14 @@ export class Loop<T> {
     reg.input = EMPTY;
   }
 
+  /**
+   * Connections a listener accepted that were skipped because it was
+   * unregistered before their events were handed out (a stop): each was closed.
+   */
+  get abandonedAccepts(): number {
+    return this.#batch.abandoned;
+  }
+
   /** Makes a pending or the next `select()` return, even with no event. */
   wakeup(): void {
     this.#woken = true;
@@ -238,7 +246,10 @@ export class Loop<T> {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
-        if (timeout !== Infinity) timer = setTimeout(() => this.wakeup(), timeout);
+        // A longer wait would fire at once (and spin): past it, select() just returns early.
+        if (timeout !== Infinity) {
+          timer = setTimeout(() => this.wakeup(), Math.min(timeout, MAX_WAIT_MS));
+        }
       });
       clearTimeout(timer);
     }
@@ -417,6 +428,8 @@ export class Loop<T> {
 }
 
 const EMPTY = new Uint8Array(0);
+// The longest wait `setTimeout` keeps (2^31-1 ms, about 24.8 days).
+const MAX_WAIT_MS = 2 ** 31 - 1;
 // Reads smaller than this are copied: cheap, and it packs small pieces into one chunk.
 const FORWARD_MIN = 8192;
 const noop = () => {};
@@ -514,6 +527,9 @@ class Batch<T> implements IterableIterator<Event<T>> {
   // Stryker disable next-line ObjectLiteral: iteration reads a missing done as false
   readonly #result = { done: false, value: null as unknown as Event<T> };
 
+  /** Connections accepted but skipped because their listener closed meanwhile (closed here). */
+  abandoned = 0;
+
   reset(events: Slot<T>[]): this {
     this.#events = events;
     this.#i = 0;
@@ -527,6 +543,11 @@ class Batch<T> implements IterableIterator<Event<T>> {
       if (!ev.key.closed) {
         this.#result.value = ev;
         return this.#result as IteratorResult<Event<T>>;
+      }
+      // A connection accepted before its listener closed has nobody to serve it.
+      if (ev.type === "accept") {
+        ev.stream!.close();
+        this.abandoned++;
       }
     }
     return DONE;

@@ -29,13 +29,19 @@ export function abortTcp(stream: Stream): boolean {
   const local = conn.localAddr as Deno.NetAddr; // a TCP peer means a TCP socket
   const libc = sockets();
   if (libc === null) return false;
-  const peer = ipv4(remote.hostname);
+  const peer = ipBytes(remote.hostname), own = ipBytes(local.hostname);
+  if (peer === null || own === null) return false;
   for (const fd of descriptors(libc)) {
     if (!matches(libc.getpeername, fd, remote.port, peer)) continue;
-    if (!matches(libc.getsockname, fd, local.port, null)) continue;
+    if (!matches(libc.getsockname, fd, local.port, own)) continue;
     return libc.connect(fd, UNSPEC, UNSPEC.length) === 0;
   }
   return false;
+}
+
+/** True where {@linkcode abortTcp} can send a reset (Linux, glibc, `--allow-ffi`); else it is a FIN. */
+export function canAbortTcp(): boolean {
+  return sockets() !== null;
 }
 
 // The process's open descriptors, from the names in /proc/self/fd (linux_dirent64 records).
@@ -111,24 +117,66 @@ function sockets(): Sockets | null {
   return loaded;
 }
 
-// Whether descriptor `fd` is an IP socket whose address (per `lookup`) has `port`, and `ip` if given.
-function matches(lookup: Lookup, fd: number, port: number, ip: number[] | null): boolean {
+// Whether descriptor `fd` is an IP socket whose address (per `lookup`) is `ip` and `port`.
+function matches(lookup: Lookup, fd: number, port: number, ip: Uint8Array): boolean {
   LEN[0] = ADDR.length;
   if (lookup(fd, ADDR, LEN_BYTES) !== 0) return false;
-  const family = ADDR[0] | (ADDR[1] << 8);
-  // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator: only a Unix socket whose path bytes read as the port could pass
+  return sockaddrIs(ADDR, ip, port);
+}
+
+/**
+ * Whether the `sockaddr_in` or `sockaddr_in6` in `addr` holds `ip` (16
+ * bytes, an IPv4 address mapped as `::ffff:a.b.c.d`) and `port`: the whole
+ * address, so two peers on different hosts with the same port never match alike.
+ */
+export function sockaddrIs(addr: Uint8Array, ip: Uint8Array, port: number): boolean {
+  const family = addr[0] | (addr[1] << 8);
   if (family !== AF_INET && family !== AF_INET6) return false;
-  if (((ADDR[2] << 8) | ADDR[3]) !== port) return false;
-  // Stryker disable all: only two connections with the same ports and different addresses need it, which loopback tests cannot make
-  if (ip === null || family !== AF_INET) return true;
-  return ADDR[4] === ip[0] && ADDR[5] === ip[1] && ADDR[6] === ip[2] && ADDR[7] === ip[3];
-  // Stryker restore all
+  if (((addr[2] << 8) | addr[3]) !== port) return false;
+  if (family === AF_INET) {
+    for (let i = 0; i < 10; i++) if (ip[i] !== 0) return false;
+    return ip[10] === 0xff && ip[11] === 0xff && ip[12] === addr[4] && ip[13] === addr[5] &&
+      ip[14] === addr[6] && ip[15] === addr[7];
+  }
+  // sockaddr_in6: family, port, flow info (4 bytes), then the 16-byte address.
+  for (let i = 0; i < 16; i++) if (addr[8 + i] !== ip[i]) return false;
+  return true;
 }
 
 const AF_INET = 2, AF_INET6 = 10;
 
-// The four numbers of a dotted IPv4 address; null for anything else.
-function ipv4(hostname: string): number[] | null {
-  const parts = hostname.split(".");
-  return parts.length === 4 ? parts.map(Number) : null;
+/**
+ * The 16 bytes of an IP address as Deno names it (`127.0.0.1`, `::1`,
+ * `::ffff:10.0.0.1`, `fe80::1%eth0`), IPv4 mapped into IPv6; null for anything else.
+ */
+export function ipBytes(hostname: string): Uint8Array | null {
+  const out = new Uint8Array(16);
+  const text = hostname.replace(/%.*$/, "");
+  const v4 = /^(?:(.*):)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  let head = text, tailWords = 0;
+  if (v4 !== null) {
+    const parts = v4.slice(2).map(Number);
+    if (parts.some((p) => p > 255)) return null;
+    out.set(parts, 12);
+    if (v4[1] === undefined) {
+      out[10] = out[11] = 0xff;
+      return out;
+    }
+    head = `${v4[1]}:`;
+    tailWords = 2;
+  }
+  const halves = head.split("::");
+  if (halves.length > 2) return null;
+  const words = (part: string) => part === "" ? [] : part.split(":").filter((w) => w !== "");
+  const left = words(halves[0]), right = halves.length === 2 ? words(halves[1]) : [];
+  const gap = 8 - tailWords - left.length - right.length;
+  if (gap < 0 || (halves.length === 1 && gap !== 0)) return null;
+  const all = [...left, ...new Array(gap).fill("0"), ...right];
+  for (let i = 0; i < all.length; i++) {
+    if (!/^[0-9a-f]{1,4}$/i.test(all[i])) return null;
+    const w = parseInt(all[i], 16);
+    out[i * 2] = w >> 8;
+    out[i * 2 + 1] = w & 0xff;
+  }
+  return out;
 }

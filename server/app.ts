@@ -116,8 +116,14 @@ export class AppSession implements Session {
     return key.outputMemory + this.#decoder.buffered;
   }
 
-  /** No room for this request: `{"error": "server busy"}`, then FIN, dropping what it still sends. */
+  /**
+   * No room for the request being read: `{"error": "server busy"}`, then FIN,
+   * dropping what it still sends. Only a request part-read is answered so:
+   * a connection with none waiting (replies owed to a slow reader, a peer
+   * that already sent FIN) just waits for room, and its replies stay whole.
+   */
   overloaded(key: Key<unknown>): boolean {
+    if (this.state !== READING || !this.#decoder.started) return false;
     this.#decoder.drop();
     this.state = this.#reject(key, "server busy");
     return false;

@@ -83,6 +83,8 @@ export interface ServerStats {
   idle: number;
   /** Connections still open when the drain timed out, closed then. */
   cutOff: number;
+  /** Connections accepted in the same instant as the stop, closed unserved. */
+  unserved: number;
   /** Bytes read from peers. */
   bytesIn: number;
   /** Bytes written to peers. */
@@ -151,6 +153,7 @@ export class Server {
     failed: 0,
     idle: 0,
     cutOff: 0,
+    unserved: 0,
     bytesIn: 0,
     bytesOut: 0,
   };
@@ -240,6 +243,7 @@ export class Server {
       this.#close(key, key.data!, null, cut);
     }
     this.#closeLingering(Infinity);
+    this.stats.unserved = loop.abandonedAccepts;
     return this.stats;
   }
 
@@ -606,6 +610,7 @@ export function formatStats(stats: ServerStats): string {
     stats.aborted > 0 ? `${stats.aborted} reset before accepted` : "",
     stats.idle > 0 ? `${stats.idle} closed idle` : "",
     stats.cutOff > 0 ? `${stats.cutOff} closed unfinished` : "",
+    stats.unserved > 0 ? `${stats.unserved} accepted at the stop and closed unserved` : "",
   ].filter((s) => s !== "");
   return `Stopped: ${conns} served, ${stats.bytesIn} bytes in, ${stats.bytesOut} bytes out, ` +
     `${plural(stats.failed, "error")}${extra.map((e) => `, ${e}`).join("")}`;

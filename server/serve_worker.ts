@@ -9,13 +9,15 @@ import { ConnTally } from "../lib/conn_tally.ts";
 import { Log } from "../lib/log.ts";
 import { PoolWorker } from "../lib/pool_worker.ts";
 import type { Server, ServerStats } from "./serve.ts";
-import { listen, type ListenFailure, newServer, type ServeConfig } from "./serve_config.ts";
+import type { ListenFailure } from "../lib/address.ts";
+import { listenFor, newServer } from "./host.ts";
+import { type ServerConfig, sessionsFor } from "./sessions_for.ts";
 
 /** What the coordinator posts a worker: how to start, then the stop (twice to stop now). */
 export type ServeWorkerIn =
   | {
     readonly type: "start";
-    readonly config: ServeConfig;
+    readonly config: ServerConfig;
     /** The port every worker listens on. */
     readonly port: number;
     /** The {@linkcode ConnTally} all workers share. */
@@ -39,14 +41,16 @@ new PoolWorker<ServeWorkerIn, ServeWorkerOut>(async (message, worker) => {
     return;
   }
   const { config, port, tally, index } = message;
-  const listener = listen(config, port, true);
+  if (config.address.transport !== "tcp") throw new Error("workers listen on TCP only");
+  const listener = await listenFor(config, { ...config.address, port });
   if ("reason" in listener) {
     worker.post({ type: "failed", failure: listener });
     worker.close();
     return;
   }
   const log = new Log(config.verbosity, config.logFormat, undefined, { worker: index });
-  server = newServer(config, listener, log, new ConnTally(tally, index - 1), false);
+  const sessions = sessionsFor(config, log);
+  server = newServer(config, sessions, listener, log, new ConnTally(tally, index - 1), false);
   for (let i = 0; i < stops; i++) server.stop();
   worker.post({ type: "listening" });
   const stats = await server.run();

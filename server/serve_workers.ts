@@ -4,7 +4,9 @@ import type { Log } from "../lib/log.ts";
 import { plural } from "../lib/plural.ts";
 import { WorkerPool } from "../lib/worker_pool.ts";
 import type { ServerStats } from "./serve.ts";
-import { type ListenFailure, logListenFailure, probe, type ServeConfig } from "./serve_config.ts";
+import { type ListenFailure, probe } from "../lib/address.ts";
+import { logListenFailure } from "./host.ts";
+import type { ServerConfig } from "./sessions_for.ts";
 import type { ServeWorkerIn, ServeWorkerOut } from "./serve_worker.ts";
 
 const WORKER = new URL("./serve_worker.ts", import.meta.url);
@@ -30,8 +32,8 @@ export interface WorkersOutcome {
  * ```ts
  * import { Log } from "../lib/log.ts";
  * import { ServeWorkers } from "./serve_workers.ts";
- * import type { ServeConfig } from "./serve_config.ts";
- * declare const config: ServeConfig; // workers: 4
+ * import type { ServerConfig } from "./sessions_for.ts";
+ * declare const config: ServerConfig; // workers: 4
  * const workers = new ServeWorkers(config, new Log("normal"));
  * const address = await workers.listen();
  * if (address !== null) setTimeout(() => workers.stop(), 1000);
@@ -39,7 +41,7 @@ export interface WorkersOutcome {
  * ```
  */
 export class ServeWorkers {
-  readonly #config: ServeConfig;
+  readonly #config: ServerConfig;
   readonly #log: Log;
   readonly #url: URL;
   readonly #tally: ConnTally;
@@ -53,7 +55,7 @@ export class ServeWorkers {
   #ended = Promise.withResolvers<void>();
 
   /** Workers for `config`, logging through `log`; `url` is the worker module (tests swap it). */
-  constructor(config: ServeConfig, log: Log, url: URL = WORKER) {
+  constructor(config: ServerConfig, log: Log, url: URL = WORKER) {
     this.#config = config;
     this.#log = log;
     this.#url = url;
@@ -82,12 +84,13 @@ export class ServeWorkers {
       this.#log.error("workers_failed", `sockdemo: ${cannot}`, { reason: cannot });
       return null;
     }
-    const free = probe(config);
+    if (config.address.transport !== "tcp") return null; // a usage error stops that first
+    const free = probe(config.address);
     if ("reason" in free) {
       this.#fail(free);
       return null;
     }
-    const { hostname, port } = free;
+    const { host: hostname, port } = free;
     this.#left = n;
     this.#stats = new Array(n).fill(null);
     let listening = 0;
@@ -149,6 +152,7 @@ export class ServeWorkers {
       failed: 0,
       idle: 0,
       cutOff: 0,
+      unserved: 0,
       turnedAway: 0,
       bytesIn: 0,
       bytesOut: 0,

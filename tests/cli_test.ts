@@ -60,26 +60,22 @@ const CONNECT_OPTIONS = [
 
 Deno.test("cli: the top-level and each command's --help name every option and the exit codes", async () => {
   const top = (await runSockdemo(["--help"])).stdout;
-  const [serveUsage, connectUsage] = [
-    top.slice(top.indexOf("sockdemo serve "), top.indexOf("sockdemo connect ")),
-    top.slice(top.indexOf("sockdemo connect "), top.indexOf("sockdemo --help |")),
-  ];
-  for (const option of SERVE_OPTIONS) {
-    assert.ok(serveUsage.includes(option), `top-level usage of serve lacks ${option}`);
+  for (const command of ["serve", "connect", "relay", "merge"]) {
+    assert.match(top, new RegExp(`^  ${command} {3,}\\S`, "m"), `top-level help lacks ${command}`);
   }
-  for (const option of CONNECT_OPTIONS) {
-    assert.ok(connectUsage.includes(option), `top-level usage of connect lacks ${option}`);
-  }
-  assert.match(top, /^ {2}sockdemo merge {3}\[--json\] FILE\.\.\.$/m);
   assert.match(top, /0 success, 1 a runtime failure .*2 a usage error/s);
   const serve = (await runSockdemo(["serve", "--help"])).stdout;
   for (const option of SERVE_OPTIONS) {
-    assert.match(serve, new RegExp(`^  ${option} `, "m"), `serve --help lacks ${option}`);
+    assert.match(serve, new RegExp(`^ +(-\\w, )?${option} `, "m"), `serve --help lacks ${option}`);
   }
   assert.match(serve, /2 on a usage error/);
   const connect = (await runSockdemo(["connect", "--help"])).stdout;
   for (const option of CONNECT_OPTIONS) {
-    assert.match(connect, new RegExp(`^  ${option} `, "m"), `connect --help lacks ${option}`);
+    assert.match(
+      connect,
+      new RegExp(`^ +(-\\w, )?${option} `, "m"),
+      `connect --help lacks ${option}`,
+    );
   }
   assert.match(connect, /1 on a runtime failure .*2 on a\s+usage error/s);
 });
@@ -127,7 +123,7 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
     ],
     [
       ["connect", "--duration", "soon", "--size", "10"],
-      'sockdemo: --duration must be a positive number, not "soon" (try "sockdemo connect --help")',
+      'sockdemo: --duration must be a positive number up to 1000000000, not "soon" (try "sockdemo connect --help")',
     ],
     [
       ["connect", "--protocol", "app", "--rate", "10"],
@@ -139,7 +135,7 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
     ],
     [
       ["serve", "--idle-timeout", "-3"],
-      'sockdemo: --idle-timeout must be a non-negative number, not "-3" (try "sockdemo serve --help")',
+      'sockdemo: --idle-timeout must be a non-negative number up to 1000000000, not "-3" (try "sockdemo serve --help")',
     ],
     [
       ["serve", "--max-buffer", "lots"],
@@ -151,7 +147,7 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
     ],
     [
       ["connect", "--timeout", "soon"],
-      'sockdemo: --timeout must be a non-negative number, not "soon" (try "sockdemo connect --help")',
+      'sockdemo: --timeout must be a non-negative number up to 1000000000, not "soon" (try "sockdemo connect --help")',
     ],
     [
       ["connect", "--conns", "0"],

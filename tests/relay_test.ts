@@ -254,7 +254,7 @@ Deno.test("relay: a refused target closes the client with a line naming the targ
     [["--to", "127.0.0.1:1"], "--listen ADDR is required (e.g. 127.0.0.1:8080)"],
     [
       ["--listen", "127.0.0.1", "--to", "x:1"],
-      '--listen must be HOST:PORT, [IPv6]:PORT or unix:PATH, not "127.0.0.1"',
+      '--listen must be PORT, HOST:PORT, [IPv6]:PORT or unix:PATH, not "127.0.0.1"',
     ],
     [["--listen", "a:0", "--to", "x:1", "--to-ca", "ca.pem"], "--to-ca applies with --to-tls"],
     [

@@ -63,8 +63,7 @@ function run(
   const rand = random(options.seed);
   const meter = new Meter(0);
   return runClients({
-    hostname: "127.0.0.1",
-    port: 9,
+    address: "127.0.0.1:9",
     conns: options.conns,
     meter,
     dial: () =>

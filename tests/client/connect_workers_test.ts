@@ -15,9 +15,7 @@ const FAKE = new URL("./fake_connect_worker.ts", import.meta.url);
 function config(mode: string, conns: number): ConnectConfig {
   return {
     protocol: "echo",
-    hostname: mode,
-    port: 9,
-    unix: null,
+    address: { transport: "tcp", host: mode, port: 9 },
     tls: null,
     conns,
     workers: 2,
@@ -27,6 +25,7 @@ function config(mode: string, conns: number): ConnectConfig {
     timeout: 10,
     depth: 1,
     json: true,
+    quiet: false,
     verbose: false,
     keepAlive: false,
     size: 10,

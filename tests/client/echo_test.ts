@@ -19,8 +19,7 @@ function runEchoClients(options: {
   const meter = new Meter(0);
   const printer = options.conversation ?? null;
   return runClients({
-    hostname: "127.0.0.1",
-    port: 9,
+    address: "127.0.0.1:9",
     conns: options.conns,
     meter,
     dial: options.dial,
@@ -129,8 +128,7 @@ Deno.test("echo client: with a deadline it stops sending, and every message sent
   const meter = new Meter(0);
   const clients: EchoClient[] = [];
   const result = await runClients({
-    hostname: "127.0.0.1",
-    port: 9,
+    address: "127.0.0.1:9",
     conns: 4,
     meter,
     stopAt: performance.now() + 150,
@@ -153,8 +151,7 @@ Deno.test("echo client: paced, it never sends ahead of the timetable", async () 
   const start = performance.now();
   const [conns, rate, seconds] = [4, 40, 0.3];
   const result = await runClients({
-    hostname: "127.0.0.1",
-    port: 9,
+    address: "127.0.0.1:9",
     conns,
     meter,
     pace: new Pace(start, conns, rate),
@@ -272,8 +269,7 @@ Deno.test("echo client: a stop while connects still wait for a slot ends the run
   let dials = 0;
   const meter = new Meter(0);
   const result = await runClients({
-    hostname: "127.0.0.1",
-    port: 9,
+    address: "127.0.0.1:9",
     conns: 600,
     meter,
     stopAt: performance.now() + 20,
@@ -294,8 +290,7 @@ Deno.test("echo client: each connection's first reply is timed from its dial, wa
   const meter = new Meter(performance.now() + 60_000);
   let dials = 0;
   const result = await runClients({
-    hostname: "127.0.0.1",
-    port: 9,
+    address: "127.0.0.1:9",
     conns: 5,
     meter,
     // The third connection's server answers its connect 60 ms late.

@@ -1,6 +1,6 @@
 /**
  * A stand-in for `client/connect_worker.ts` that makes no connection: what it
- * posts back is chosen by `config.hostname`, so the coordinator's merging,
+ * posts back is chosen by the host of `config.address`, so the coordinator's merging,
  * failure reporting and progress can be checked exactly.
  *
  * - `shares`: `connected` encodes the share (first * 100 + count), 3 messages each.
@@ -15,7 +15,7 @@ import { PoolWorker } from "../../lib/pool_worker.ts";
 
 new PoolWorker<ConnectWorkerStart, ConnectWorkerDone>(async (start, worker) => {
   const { config, share, progress, index } = start;
-  const mode = config.hostname;
+  const mode = config.address.transport === "tcp" ? config.address.host : "";
   if (mode === "die" && index === 2) throw new Error("worker trouble");
   if (mode === "progress") {
     progress[index - 1] = 7;

@@ -21,8 +21,7 @@ function run(
   const meter = new Meter(0);
   const clients: EchoClient[] = [];
   return runClients({
-    hostname: "127.0.0.1",
-    port: 9,
+    address: "127.0.0.1:9",
     conns: options.conns ?? 1,
     meter,
     dial,
@@ -178,8 +177,7 @@ Deno.test("client session: paced messages are timed from when they were due, not
   peer.read = (buf) => new Promise((r) => setTimeout(r, 30)).then(() => read(buf));
   const pace = new Pace(start, 1, 10);
   const result = await runClients({
-    hostname: "127.0.0.1",
-    port: 9,
+    address: "127.0.0.1:9",
     conns: 1,
     meter,
     pace,
@@ -198,8 +196,7 @@ Deno.test("client session: a paced connection waiting for its next message is no
   // 5 messages/s: 200 ms between them, against a 50 ms timeout for replies.
   const pace = new Pace(start, 1, 5);
   const result = await runClients({
-    hostname: "127.0.0.1",
-    port: 9,
+    address: "127.0.0.1:9",
     conns: 1,
     meter,
     pace,
@@ -247,8 +244,7 @@ Deno.test("client session: its states by name, from the handshake to done", asyn
     return read(buf);
   };
   const result = await runClients({
-    hostname: "127.0.0.1",
-    port: 9,
+    address: "127.0.0.1:9",
     conns: 1,
     meter,
     stopAt: performance.now() + 30,
@@ -279,8 +275,7 @@ Deno.test("client loop: a client may go on with a next connection after a clean 
     return c;
   };
   const result = await runClients({
-    hostname: "127.0.0.1",
-    port: 9,
+    address: "127.0.0.1:9",
     conns: 2,
     meter,
     dial: () => {
@@ -298,8 +293,7 @@ Deno.test("client loop: a client may go on with a next connection after a clean 
   assert.equal(result.report.messages, 6);
   let tries = 0;
   const failing = await runClients({
-    hostname: "127.0.0.1",
-    port: 9,
+    address: "127.0.0.1:9",
     conns: 1,
     meter: new Meter(0),
     dial: () => {
@@ -314,8 +308,7 @@ Deno.test("client loop: a client may go on with a next connection after a clean 
   const started = performance.now();
   let opened = 0;
   const stopped = await runClients({
-    hostname: "127.0.0.1",
-    port: 9,
+    address: "127.0.0.1:9",
     conns: 1,
     meter: new Meter(0),
     stopAt: started + 30,

@@ -47,3 +47,14 @@ Deno.test("conn tally: its buffer is the one to hand to the other sharers", () =
   const shared = new SharedArrayBuffer(ConnTally.bytes(2));
   assert.equal(new ConnTally(shared, 1).buffer, shared);
 });
+
+Deno.test("conn tally: numbers go on past 2^31 and stay exact up to 2^53", () => {
+  const shared = new SharedArrayBuffer(ConnTally.bytes(1));
+  // A soak test at 8,500 connections a second passes 2^31 in under three days.
+  new BigInt64Array(shared)[0] = 2_147_483_647n;
+  const tally = new ConnTally(shared, 0);
+  assert.equal(tally.nextNumber(), 2_147_483_648);
+  assert.equal(tally.nextNumber(), 2_147_483_649);
+  new BigInt64Array(shared)[0] = 9_007_199_254_740_990n;
+  assert.equal(tally.nextNumber(), 9_007_199_254_740_991);
+});

@@ -704,3 +704,33 @@ Deno.test("loop: readLimit caps the buffer of new reads; outputMemory needs no q
   assert.ok(key.outputMemory >= 10);
   loop.unregister(key);
 });
+
+Deno.test("loop: accepts already in the batch when their listener closes are closed and counted", async () => {
+  const closed: string[] = [];
+  const stream = (name: string): Stream => ({
+    read: () => new Promise(() => {}),
+    write: (b) => Promise.resolve(b.length),
+    close: () => closed.push(name),
+  });
+  // Settles as it is awaited, so three queued connects make one batch of three accepts.
+  const settled = (s: Stream) =>
+    ({ then: (ok: (s: Stream) => void) => ok(s) }) as unknown as Promise<Stream>;
+  const loop = new Loop<string>();
+  let n = 0;
+  const listener = loop.listen({
+    accept: () => n < 3 ? settled(stream(`conn ${++n}`)) : new Promise(() => {}),
+    close: () => closed.push("listener"),
+  }, "listener");
+  const seen: string[] = [];
+  let served: Stream | null = null;
+  for (const ev of await loop.select(LIMIT_MS)) {
+    seen.push(`${ev.type} ${ev.key.data}`);
+    served = ev.stream;
+    // A stop while the first is handled: nobody will serve the other two.
+    if (seen.length === 1) loop.unregister(listener);
+  }
+  assert.deepEqual(seen, ["accept listener"]);
+  served!.close(); // the handler's to close
+  assert.deepEqual(closed.sort(), ["conn 1", "conn 2", "conn 3", "listener"]);
+  assert.equal(loop.abandonedAccepts, 2);
+});

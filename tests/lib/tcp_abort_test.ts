@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Stream } from "../../lib/loop.ts";
-import { abortTcp } from "../../lib/tcp_abort.ts";
+import { abortTcp, ipBytes, sockaddrIs } from "../../lib/tcp_abort.ts";
 import { MUTANT_ENV, runCommand, within } from "../sockdemo_process.ts";
 
 // A connection that was not reset would leave these reads waiting: each has a deadline.
@@ -104,4 +104,52 @@ Deno.test("tcp abort: without --allow-ffi it does nothing (false), and the close
   const script = new URL("./tcp_abort_without_ffi.ts", import.meta.url).pathname;
   const r = await runCommand(Deno.execPath(), ["run", "--allow-net=127.0.0.1", MUTANT_ENV, script]);
   assert.equal(r.stdout, "false null\n", r.stderr);
+});
+
+/** A sockaddr_in6 for the 16 address bytes `ip` and `port`, as the kernel writes it. */
+function sockaddr6(ip: number[], port: number): Uint8Array {
+  const a = new Uint8Array(28);
+  a[0] = 10; // AF_INET6, little-endian
+  a[2] = port >> 8;
+  a[3] = port & 0xff;
+  a.set(ip, 8);
+  return a;
+}
+
+Deno.test("tcp abort: an IPv6 socket matches only the whole address, not just the port", () => {
+  const loop = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]; // ::1
+  const other = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7]; // 2001:db8::7
+  assert.equal(sockaddrIs(sockaddr6(loop, 40000), ipBytes("::1")!, 40000), true);
+  // Two clients from different hosts on the same ephemeral port behind [::]:P.
+  assert.equal(sockaddrIs(sockaddr6(other, 40000), ipBytes("::1")!, 40000), false);
+  assert.equal(sockaddrIs(sockaddr6(loop, 40001), ipBytes("::1")!, 40000), false);
+  // An IPv4 client on an IPv6 listener is a mapped address.
+  const mapped = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1];
+  assert.equal(sockaddrIs(sockaddr6(mapped, 5), ipBytes("10.0.0.1")!, 5), true);
+  assert.equal(sockaddrIs(sockaddr6(mapped, 5), ipBytes("10.0.0.2")!, 5), false);
+});
+
+Deno.test("tcp abort: an IPv4 socket matches its four bytes and port", () => {
+  const v4 = new Uint8Array(16);
+  v4.set([2, 0, 0x1f, 0x90, 127, 0, 0, 1]); // AF_INET, port 8080, 127.0.0.1
+  assert.equal(sockaddrIs(v4, ipBytes("127.0.0.1")!, 8080), true);
+  assert.equal(sockaddrIs(v4, ipBytes("127.0.0.2")!, 8080), false);
+  assert.equal(sockaddrIs(v4, ipBytes("::1")!, 8080), false);
+  assert.equal(sockaddrIs(v4, ipBytes("127.0.0.1")!, 8081), false);
+  const unix = new Uint8Array(16);
+  unix[0] = 1; // AF_UNIX
+  assert.equal(sockaddrIs(unix, ipBytes("127.0.0.1")!, 0), false);
+});
+
+Deno.test("tcp abort: addresses as Deno names them, written out", () => {
+  const show = (t: string) => ipBytes(t)?.join(",") ?? null;
+  assert.equal(show("127.0.0.1"), "0,0,0,0,0,0,0,0,0,0,255,255,127,0,0,1");
+  assert.equal(show("::1"), "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1");
+  assert.equal(show("::ffff:10.0.0.1"), "0,0,0,0,0,0,0,0,0,0,255,255,10,0,0,1");
+  assert.equal(show("fe80::1%eth0"), "254,128,0,0,0,0,0,0,0,0,0,0,0,0,0,1");
+  assert.equal(show("2001:db8::ff00:42:8329"), "32,1,13,184,0,0,0,0,0,0,255,0,0,66,131,41");
+  assert.equal(show("1:2:3:4:5:6:7:8"), "0,1,0,2,0,3,0,4,0,5,0,6,0,7,0,8");
+  for (const bad of ["x", "1:2:3:4:5:6:7", "256.1.1.1", "1::2::3", "12345::"]) {
+    assert.equal(show(bad), null, bad);
+  }
 });

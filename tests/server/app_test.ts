@@ -456,3 +456,27 @@ Deno.test("app session: a binary request holds only the 10 bytes its reply shows
     ["text/json", '{"result":"In the caves beneath the Misty Mountains. 💍"}'],
   ]);
 });
+
+Deno.test("app session: told overloaded with no request waiting, it keeps its replies and waits", () => {
+  const session = new AppSession(DEFAULT_APP_LIMITS, null);
+  const key = fakeKey();
+  const search = frameBytes(
+    "text/json",
+    "utf-8",
+    text.encode('{"action":"search","value":"ring"}'),
+  );
+  // Between requests: the reply is owed, nothing of a next request has come.
+  read(session, key, search);
+  assert.equal(session.overloaded(key), false);
+  assert.equal(session.stateName, "reading proto-header");
+  // The peer sent FIN with the reply still owed (it reads slowly): closing, never "busy".
+  assert.equal(session.handle(event("eof", key)), false);
+  assert.equal(session.stateName, "closing");
+  assert.equal(session.overloaded(key), false);
+  assert.equal(session.stateName, "closing");
+  assert.equal(session.interest(key), Interest.WRITE, "still writing what it owes");
+  assert.deepEqual(replies(drain(key.output)), [
+    ["text/json", '{"result":"In the caves beneath the Misty Mountains. 💍"}'],
+  ]);
+  assert.equal(session.handle(event("write", key, 1)), true, "all written after the FIN: done");
+});

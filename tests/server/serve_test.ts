@@ -250,6 +250,7 @@ Deno.test("serve: the summary line counts each kind of ending, in words", () => 
     failed: 1,
     idle: 4,
     cutOff: 5,
+    unserved: 9,
     turnedAway: 8,
     bytesIn: 6,
     bytesOut: 7,
@@ -257,7 +258,8 @@ Deno.test("serve: the summary line counts each kind of ending, in words", () => 
   assert.equal(
     formatStats(stats),
     "Stopped: 1 connection served, 6 bytes in, 7 bytes out, 1 error, 2 refused at the limit, " +
-      "8 turned away (--refuse), 3 reset before accepted, 4 closed idle, 5 closed unfinished",
+      "8 turned away (--refuse), 3 reset before accepted, 4 closed idle, 5 closed unfinished, " +
+      "9 accepted at the stop and closed unserved",
   );
   assert.equal(
     formatStats({
@@ -268,6 +270,7 @@ Deno.test("serve: the summary line counts each kind of ending, in words", () => 
       failed: 2,
       idle: 0,
       cutOff: 0,
+      unserved: 0,
       turnedAway: 0,
     }),
     "Stopped: 0 connections served, 6 bytes in, 7 bytes out, 2 errors",

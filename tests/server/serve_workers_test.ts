@@ -2,7 +2,7 @@
  * `serve --workers`: several loops on one port that behave as one server.
  */
 import assert from "node:assert/strict";
-import type { ServeConfig } from "../../server/serve_config.ts";
+import type { ServeConfig } from "../../server/serve_options.ts";
 import { ServeWorkers } from "../../server/serve_workers.ts";
 import { captureLog, waitUntil } from "../harness.ts";
 import { MUTANT_ENV, runCommand, runSockdemo, ServerProcess, within } from "../sockdemo_process.ts";
@@ -142,11 +142,9 @@ async function echo(c: Deno.TcpConn, byte: number): Promise<boolean> {
 }
 
 const CONFIG: ServeConfig = {
+  command: "serve",
   protocol: "echo",
-  relay: null,
-  host: "127.0.0.1",
-  port: 0,
-  unix: null,
+  address: { transport: "tcp", host: "127.0.0.1", port: 0 },
   pipe: false,
   tls: null,
   maxContent: 0,
@@ -179,12 +177,13 @@ Deno.test("serve --workers: a worker that dies before it listens: no server, and
 });
 
 Deno.test("serve --workers --log-format json: a worker's death is an error event naming the worker", async () => {
-  const { log, err } = captureLog("normal", "json");
+  const { log, out, err } = captureLog("normal", "json");
   const url = new URL("./dying_serve_worker.ts", import.meta.url);
   const workers = new ServeWorkers({ ...CONFIG, logFormat: "json" }, log, url);
   assert.equal(await within(workers.listen(), 30_000, "the failure"), null);
-  assert.equal(err.length, 1);
-  const { time: _, ...line } = JSON.parse(err[0]);
+  assert.deepEqual(err, [], "in JSON every line goes to standard output");
+  assert.equal(out.length, 1);
+  const { time: _, ...line } = JSON.parse(out[0]);
   assert.deepEqual(line, {
     level: "error",
     event: "worker_failed",
@@ -341,7 +340,9 @@ Deno.test("serve --workers without read access to its worker module: one line, e
     "--log-format",
     "json",
   ]);
-  const { time: _, ...line } = JSON.parse(json.stderr);
+  // JSON lines, errors included, all go to standard output.
+  assert.equal(json.stderr, "");
+  const { time: _, ...line } = JSON.parse(json.stdout);
   assert.equal(line.event, "workers_failed");
   assert.match(line.reason, /^workers need read access to /);
 });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { ByteQueue } from "../../lib/byte_queue.ts";
 import type { Key } from "../../lib/loop.ts";
-import { type Faults, NO_FAULTS, RelayFlow } from "../../server/relay_flow.ts";
+import { type Faults, NO_FAULTS, RelayFlow } from "../../relay/relay_flow.ts";
 import { bytes } from "../fake_stream.ts";
 import { drain } from "../harness.ts";
 

@@ -1,22 +1,28 @@
-import { connectTcp } from "../lib/connect_tcp.ts";
-import { connectTls, type TlsClientOptions } from "../lib/connect_tls.ts";
-import { hostPort } from "../lib/host_port.ts";
+/**
+ * What a relay serves each connection with: a session that dials the target
+ * (within `--connect-timeout`) with its faults and its own seeded jitter,
+ * and the `--refuse` decision.
+ *
+ * @module
+ */
+import { type Address, addressName, type ClientTls, dial } from "../lib/address.ts";
 import type { Log } from "../lib/log.ts";
 import type { Stream } from "../lib/loop.ts";
 import { random } from "../lib/random.ts";
+import type { Sessions } from "../server/host.ts";
+import type { HostConfig } from "../server/host_config.ts";
 import { RelaySession } from "./relay.ts";
 import type { Faults } from "./relay_flow.ts";
 
-/** Where a relay forwards to. */
-export type Target =
-  | { readonly transport: "tcp"; readonly host: string; readonly port: number }
-  | { readonly transport: "unix"; readonly path: string };
-
 /** A `relay` run as the command line asked for it: plain data, so workers can be handed it. */
-export interface RelaySpec {
-  readonly to: Target;
+export interface RelayConfig extends HostConfig {
+  readonly command: "relay";
+  /** Where to forward. */
+  readonly to: Address;
   /** TLS to the target (origination), or null for plain. */
-  readonly toTls: TlsClientOptions | null;
+  readonly toTls: ClientTls | null;
+  /** Seconds a dial to the target may take, handshake included (0: the system's limit). */
+  readonly connectTimeout: number;
   /** Faults from client to target. */
   readonly up: Faults;
   /** Faults from target to client. */
@@ -28,19 +34,6 @@ export interface RelaySpec {
 }
 
 /**
- * The target as log lines name it: `HOST:PORT`, `[v6]:PORT` or `unix:PATH`.
- *
- * @example
- * ```ts
- * import { targetName } from "./relay_config.ts";
- * console.log(targetName({ transport: "tcp", host: "::1", port: 7 })); // "[::1]:7"
- * ```
- */
-export function targetName(to: Target): string {
-  return to.transport === "tcp" ? hostPort(to.host, to.port) : `unix:${to.path}`;
-}
-
-/**
  * What a server needs to relay as `spec` says: a session per connection
  * (dialing the target, with its faults and its own seeded jitter) and the
  * `--refuse` decision, made from the seed and the connection's number so
@@ -49,22 +42,15 @@ export function targetName(to: Target): string {
  * @example
  * ```ts
  * import { Log } from "../lib/log.ts";
- * import { relaySessions, type RelaySpec } from "./relay_config.ts";
- * declare const spec: RelaySpec;
+ * import { type RelayConfig, relaySessions } from "./relay_sessions.ts";
+ * declare const spec: RelayConfig;
  * const { newSession, admit } = relaySessions(spec, new Log("normal"));
  * ```
  */
-export function relaySessions(spec: RelaySpec, log: Log): {
-  newSession: (number: number) => RelaySession;
-  admit: ((number: number) => string | null) | undefined;
-} {
-  const to = spec.to, tls = spec.toTls, target = targetName(to);
-  const dial = (): Promise<Stream> =>
-    to.transport === "unix"
-      ? Deno.connect({ transport: "unix", path: to.path })
-      : tls === null
-      ? connectTcp(to.host, to.port)
-      : connectTls(to.host, to.port, tls);
+export function relaySessions(spec: RelayConfig, log: Log): Sessions {
+  const to = spec.to, target = addressName(to);
+  const options = { tls: spec.toTls, timeout: spec.connectTimeout };
+  const dialTarget = (): Promise<Stream> => dial(to, options);
   const refusal = `--refuse ${spec.refuse}`;
   // A sequence of its own per connection, apart from its jitter.
   // Stryker disable next-line EqualityOperator: a draw exactly equal to the rate has no weight
@@ -72,7 +58,7 @@ export function relaySessions(spec: RelaySpec, log: Log): {
   return {
     newSession: (number) =>
       new RelaySession({
-        dial,
+        dial: dialTarget,
         target,
         up: spec.up,
         down: spec.down,
@@ -81,6 +67,6 @@ export function relaySessions(spec: RelaySpec, log: Log): {
           ? (line) => log.debug("fault", `#${number} ${line}`, { conn: number, fault: line })
           : null,
       }),
-    admit: spec.refuse === 0 ? undefined : (number) => refused(number) ? refusal : null,
+    ...(spec.refuse === 0 ? {} : { admit: (number: number) => refused(number) ? refusal : null }),
   };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runPipe } from "../../lib/pipe.ts";
+import { runPipe } from "../../relay/pipe.ts";
 import { random, ScriptedPeer } from "../fake_stream.ts";
 import { waitUntil } from "../harness.ts";
 

@@ -1,5 +1,5 @@
-import { describeError } from "./describe_error.ts";
-import { Interest, type Key, Loop, type Stream } from "./loop.ts";
+import { describeError } from "../lib/describe_error.ts";
+import { Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
 
 /** Which end of the pipe a key is. */
 type Side = "net" | "stdio";

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
-import { connectTcp } from "../../lib/connect_tcp.ts";
+import { dial } from "../../lib/address.ts";
 
-Deno.test("connectTcp: localhost reaches a server on ::1 alone, and one on 127.0.0.1 alone", async () => {
+const connectTcp = (host: string, port: number) =>
+  dial({ transport: "tcp", host, port }) as Promise<Deno.TcpConn>;
+
+Deno.test("address dial: localhost reaches a server on ::1 alone, and one on 127.0.0.1 alone", async () => {
   for (const loopback of ["::1", "127.0.0.1"]) {
     const listener = Deno.listen({ hostname: loopback, port: 0 });
     const accepted = listener.accept();
@@ -13,7 +16,7 @@ Deno.test("connectTcp: localhost reaches a server on ::1 alone, and one on 127.0
   }
 });
 
-Deno.test("connectTcp: nobody listening on either loopback is 'connection refused'", async () => {
+Deno.test("address dial: nobody listening on either loopback is 'connection refused'", async () => {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = l.addr.port;
   l.close();
@@ -21,7 +24,7 @@ Deno.test("connectTcp: nobody listening on either loopback is 'connection refuse
   await assert.rejects(connectTcp("127.0.0.1", port), Deno.errors.ConnectionRefused);
 });
 
-Deno.test("connectTcp: a literal address is tried alone", async () => {
+Deno.test("address dial: a literal address is tried alone", async () => {
   const listener = Deno.listen({ hostname: "::1", port: 0 });
   const accepted = listener.accept();
   const conn = await connectTcp("::1", listener.addr.port);
@@ -35,7 +38,7 @@ Deno.test("connectTcp: a literal address is tried alone", async () => {
   v4.close();
 });
 
-Deno.test("connectTcp: a name under .localhost is the loopback too; one that merely contains it is not", async () => {
+Deno.test("address dial: a name under .localhost is the loopback too; one that merely contains it is not", async () => {
   const listener = Deno.listen({ hostname: "::1", port: 0 });
   const port = listener.addr.port;
   try {

@@ -2,7 +2,7 @@ import { describeError } from "../lib/describe_error.ts";
 import { type Event, Interest, type Key, type Stream } from "../lib/loop.ts";
 import { abortTcp } from "../lib/tcp_abort.ts";
 import { type Faults, RelayFlow } from "./relay_flow.ts";
-import type { Session } from "./session.ts";
+import type { Session } from "../server/session.ts";
 
 /** What a relayed connection is waiting for. */
 export type RelayState =

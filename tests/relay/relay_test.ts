@@ -7,9 +7,10 @@ import assert from "node:assert/strict";
 import { BufferPool } from "../../lib/buffer_pool.ts";
 import { Log } from "../../lib/log.ts";
 import type { Event, Key, Stream } from "../../lib/loop.ts";
-import { RelaySession } from "../../server/relay.ts";
-import { relaySessions, type RelaySpec, targetName } from "../../server/relay_config.ts";
-import { type Faults, NO_FAULTS } from "../../server/relay_flow.ts";
+import { RelaySession } from "../../relay/relay.ts";
+import { addressName } from "../../lib/address.ts";
+import { type RelayConfig, relaySessions } from "../../relay/relay_sessions.ts";
+import { type Faults, NO_FAULTS } from "../../relay/relay_flow.ts";
 import { Server } from "../../server/serve.ts";
 import { bytes, FakeAcceptor, random, ScriptedPeer, ServerPeer } from "../fake_stream.ts";
 import { fakeKey } from "../fake_key.ts";
@@ -194,9 +195,20 @@ Deno.test("relay: with delay and jitter every byte still arrives, in order, and 
   assert.match(out[1], /; faults: delay \(up\), bandwidth \(down\) \(0 open\)$/);
 });
 
-const SPEC: RelaySpec = {
+const SPEC: RelayConfig = {
+  command: "relay",
+  address: { transport: "tcp", host: "127.0.0.1", port: 0 },
+  tls: null,
+  maxConns: Infinity,
+  maxBuffer: 0,
+  idleTimeout: 0,
+  drainTimeout: 10,
+  verbosity: "quiet",
+  logFormat: "text",
+  workers: 1,
   to: { transport: "tcp", host: "127.0.0.1", port: 9 },
   toTls: null,
+  connectTimeout: 10,
   up: NO_FAULTS,
   down: NO_FAULTS,
   refuse: 0.5,
@@ -204,7 +216,7 @@ const SPEC: RelaySpec = {
 };
 
 Deno.test("relay: --refuse turns away the same connections for the same seed, about that share of them", () => {
-  const turnedAway = (spec: RelaySpec) => {
+  const turnedAway = (spec: RelayConfig) => {
     const admit = relaySessions(spec, new Log("quiet")).admit!;
     return Array.from({ length: 200 }, (_, i) => i + 1).filter((n) => admit(n) !== null);
   };
@@ -330,7 +342,7 @@ Deno.test("relay: with --log-format json the closing line carries the target and
 });
 
 Deno.test("relay: targets are named as the command line writes them", () => {
-  assert.equal(targetName({ transport: "tcp", host: "127.0.0.1", port: 7 }), "127.0.0.1:7");
-  assert.equal(targetName({ transport: "tcp", host: "::1", port: 7 }), "[::1]:7");
-  assert.equal(targetName({ transport: "unix", path: "/run/a.sock" }), "unix:/run/a.sock");
+  assert.equal(addressName({ transport: "tcp", host: "127.0.0.1", port: 7 }), "127.0.0.1:7");
+  assert.equal(addressName({ transport: "tcp", host: "::1", port: 7 }), "[::1]:7");
+  assert.equal(addressName({ transport: "unix", path: "/run/a.sock" }), "unix:/run/a.sock");
 });

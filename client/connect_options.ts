@@ -1,0 +1,188 @@
+/**
+ * `sockdemo connect`'s option table (every mode: echo, app and `--pipe`),
+ * and the {@linkcode ConnectConfig} it parses to.
+ *
+ * @module
+ */
+import { type Address, BadAddress, type ClientTls, spelledOut } from "../lib/address.ts";
+import { address, choice, integer, readNamedFile, seconds, workers } from "../lib/checks.ts";
+import { type CommandLine, type CommandSpec, parseCommand } from "../lib/command_line.ts";
+
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = 65432;
+const ECHO = "Echo", APP = "App", LOAD = "Load runs (echo and app)";
+
+/** The command line of `sockdemo connect`. */
+export const CONNECT_SPEC = {
+  name: "connect",
+  operands: "[MESSAGE... | search VALUE | binary TEXT]",
+  about: `Echo (the default): opens N connections, sends messages on each and checks
+every byte that comes back. Without messages it sends the socket guide's
+"Message 1 from client." and "Message 2 from client." and prints the
+conversation.
+
+Pipe (--pipe, like nc): one connection; standard input goes to the socket
+and the socket to standard output, byte for byte, with backpressure both
+ways. End of input sends FIN; the peer's FIN ends the output; it exits 0 once
+both have ended (or when standard output is closed early), 1 if refused or reset.
+
+App: sends one search (default: search morpheus) or binary request and prints
+the reply; with --conns, --requests or --duration it runs N clients making M
+requests each and prints a summary. Every reply is checked.
+
+A load run stopped by SIGINT prints what it measured so far, marked as
+interrupted, and exits 130. Exits 0 when everything was verified;
+1 on a runtime failure (refused, reset, timed out, a mismatch or wrong reply,
+nothing measured after --warmup); 2 on a usage error.
+
+An ADDR is PORT, :PORT, HOST:PORT, [IPv6]:PORT or unix:PATH.`,
+  options: {
+    protocol: { value: "P", check: choice("echo", "app"), help: "echo (default) or app" },
+    pipe: { help: "standard input to the socket, the socket to standard output" },
+    to: {
+      value: "ADDR",
+      check: address({ host: DEFAULT_HOST }),
+      help: "the server, in one word (instead of --host, --port, --unix)",
+    },
+    host: { value: "HOST", help: `server address (default ${DEFAULT_HOST})` },
+    port: { value: "PORT", short: "p", help: `server port (default ${DEFAULT_PORT})` },
+    unix: { value: "PATH", help: "connect to a Unix-domain socket instead of HOST:PORT" },
+    tls: {
+      help: "speak TLS to the server (verified against the system's roots and\n" +
+        "--ca; a failed handshake is a failed connect)",
+    },
+    ca: {
+      value: "FILE",
+      help: "also trust this CA certificate (PEM): how a self-signed server is trusted",
+    },
+    "server-name": {
+      value: "NAME",
+      help: "the name the certificate must carry (default: the host)",
+    },
+    timeout: {
+      value: "S",
+      check: seconds(true),
+      help: "fail a connection whose connect and handshake, or a reply, takes\n" +
+        "over S seconds (default 10; 0 waits forever)",
+    },
+    messages: {
+      value: "M",
+      check: integer(1, Number.MAX_SAFE_INTEGER),
+      group: ECHO,
+      help: "M generated messages per connection (needs --size)",
+    },
+    size: {
+      value: "BYTES",
+      check: integer(1, 1 << 30),
+      group: ECHO,
+      help: "size of each generated message; MESSAGE... sends those texts instead",
+    },
+    requests: {
+      value: "M",
+      check: integer(1, Number.MAX_SAFE_INTEGER),
+      group: APP,
+      help: "requests per client (default 1)",
+    },
+    "keep-alive": {
+      group: APP,
+      help: "one connection per client for all its requests (default: a new\n" +
+        "connection per request, as the guide's client)",
+    },
+    conns: {
+      value: "N",
+      short: "P",
+      check: integer(1, 1_000_000),
+      group: LOAD,
+      help: "clients at once (default 2 for echo, 1 for app)",
+    },
+    duration: {
+      value: "S",
+      short: "t",
+      check: seconds(false),
+      group: LOAD,
+      help: "keep sending for S seconds instead of a fixed count",
+    },
+    rate: {
+      value: "R",
+      check: seconds(false),
+      group: LOAD,
+      help: "open loop: R messages per second per connection, each timed from\n" +
+        "when it was due, so stalls cannot hide",
+    },
+    warmup: {
+      value: "S",
+      check: seconds(true),
+      group: LOAD,
+      help: "run S seconds first and leave them out of the figures",
+    },
+    depth: {
+      value: "D",
+      check: integer(1, 1_000_000),
+      group: LOAD,
+      help: "messages or requests in flight per connection (default 1, with\n" +
+        "--rate 64; with app it needs --keep-alive)",
+    },
+    workers: {
+      value: "N",
+      check: workers,
+      group: LOAD,
+      help: "split the connections across N threads, each with a loop of its\n" +
+        "own (auto: one per CPU, at most one per connection); the figures are\n" +
+        "merged exactly (default 1)",
+    },
+    json: {
+      short: "J",
+      group: LOAD,
+      help: "print the summary as one JSON object instead, with the latency\n" +
+        'HdrHistogram and the window\'s Unix times, which "sockdemo merge"\n' +
+        "combines across runs",
+    },
+    quiet: {
+      short: "q",
+      help: "no conversation and no progress line: the summary and errors only",
+    },
+    verbose: {
+      short: "v",
+      help: "app: show the header and content of each request and reply;\n" +
+        "pipe: trace reads, writes and ends on standard error",
+    },
+  },
+} as const satisfies CommandSpec;
+
+/** The parsed command line of `connect`. */
+export type ConnectLine = CommandLine<typeof CONNECT_SPEC>;
+
+/** Parses `args`; null for `--help`, in any mode. */
+export function parseConnectLine(args: string[]): ConnectLine | null {
+  return parseCommand(CONNECT_SPEC, args);
+}
+
+/** The server `line` names: `--to ADDR`, or `--host`, `--port` and `--unix`. */
+export function serverAddress(line: ConnectLine): Address {
+  const v = line.values;
+  if (v.to !== undefined) {
+    if (line.given("host") || line.given("port") || line.given("unix")) {
+      line.fail("--to takes the place of --host, --port and --unix: give one or the other");
+    }
+    return v.to;
+  }
+  try {
+    return spelledOut(v.host, v.port, v.unix, { host: DEFAULT_HOST, port: DEFAULT_PORT });
+  } catch (e) {
+    if (e instanceof BadAddress) line.fail(e.message);
+    throw e;
+  }
+}
+
+/** `--tls` with its `--ca FILE` (read now: its PEM travels to workers) and `--server-name`. */
+export function clientTls(line: ConnectLine, at: Address): ClientTls | null {
+  const v = line.values;
+  if (!v.tls) {
+    if (v.ca !== undefined) line.fail("--ca goes with --tls");
+    if (v["server-name"] !== undefined) line.fail("--server-name goes with --tls");
+    return null;
+  }
+  if (at.transport === "unix") line.fail("--tls runs over TCP, not --unix");
+  const ca = v.ca === undefined ? null : readNamedFile("the CA certificate", v.ca);
+  return { ca, serverName: v["server-name"] ?? null };
+}

@@ -1,0 +1,66 @@
+/**
+ * `sockdemo relay`: the relaying server its options ask for, on the
+ * connection host, and the first line that says what it relays.
+ *
+ * @module
+ */
+import { addressName } from "../lib/address.ts";
+import { helpText } from "../lib/command_line.ts";
+import { plural } from "../lib/plural.ts";
+import { runServer } from "../server/run_server.ts";
+import { NO_FAULTS } from "./relay_flow.ts";
+import type { Faults } from "./relay_flow.ts";
+import { parseRelay, RELAY_SPEC } from "./relay_options.ts";
+import type { RelayConfig } from "./relay_sessions.ts";
+
+/** Runs `sockdemo relay ARGS` and resolves to the exit code. */
+export async function relayCommand(args: string[]): Promise<number> {
+  const config = parseRelay(args);
+  if (config === null) {
+    console.log(helpText(RELAY_SPEC));
+    return 0;
+  }
+  const relay = config;
+  const target = addressName(relay.to);
+  const faults = describeFaults(relay);
+  return await runServer(config, (address) => {
+    const how = [
+      config.tls === null ? "" : "TLS in",
+      relay.toTls === null ? "" : "TLS out",
+      config.workers === 1 ? "" : plural(config.workers, "worker"),
+    ].filter((s) => s !== "");
+    return {
+      text: `Listening on ${address}, relaying to ${target}` +
+        (how.length === 0 ? "" : ` (${how.join(", ")})`) +
+        (faults === "" ? "" : `; faults: ${faults}; seed ${relay.seed}`),
+      fields: {
+        address,
+        protocol: "relay",
+        target,
+        tls: config.tls !== null,
+        to_tls: relay.toTls !== null,
+        workers: config.workers,
+        faults,
+        seed: relay.seed,
+      },
+    };
+  });
+}
+
+// The first line's account of the faults, e.g. "delay 50 ms, bandwidth 1000 B/s up".
+function describeFaults(relay: RelayConfig): string {
+  const parts: string[] = [];
+  const each = (field: keyof Faults, name: string, unit: string) => {
+    const u = relay.up[field], d = relay.down[field], off = NO_FAULTS[field];
+    if (u === off && d === off) return;
+    const show = (v: number) => v === off ? "off" : `${v}${unit}`;
+    parts.push(u === d ? `${name} ${show(u)}` : `${name} ${show(u)} up, ${show(d)} down`);
+  };
+  each("delay", "delay", " ms");
+  each("jitter", "jitter", " ms");
+  each("bandwidth", "bandwidth", " B/s");
+  each("resetAfter", "reset-after", " bytes");
+  each("stallAfter", "stall-after", " bytes");
+  if (relay.refuse > 0) parts.push(`refuse ${relay.refuse}`);
+  return parts.join(", ");
+}

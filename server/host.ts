@@ -1,0 +1,131 @@
+/**
+ * The connection host's set-up: the listeners one loop keeps, the server
+ * built on them from a {@linkcode Sessions} factory, and the lines that say
+ * how it listens. serve and relay are two users of it; it knows neither.
+ *
+ * @module
+ */
+import { type Address, listen, type ListenFailure } from "../lib/address.ts";
+import type { ConnTally } from "../lib/conn_tally.ts";
+import { EVENTS_VARIABLE, FairThread } from "../lib/fair_thread.ts";
+import type { Log } from "../lib/log.ts";
+import { readSysctl } from "../lib/sysctl.ts";
+import type { HostConfig } from "./host_config.ts";
+import { Server } from "./serve.ts";
+import type { Session } from "./session.ts";
+
+/** What a host serves each connection with: the part of a server that is the command's own. */
+export interface Sessions {
+  /** The state machine of the `number`th accepted connection. */
+  readonly newSession: (number: number) => Session;
+  /** A session that tells a peer refused at `--max-conns` why; absent: closed at once. */
+  readonly refusal?: (number: number) => Session;
+  /** Why the `number`th connection is turned away at once, or null to serve it. */
+  readonly admit?: (number: number) => string | null;
+}
+
+/**
+ * The server `config` asks for, on `listeners`, with `sessions`, logging to
+ * `log`; `tally` is shared by the workers of one server.
+ *
+ * @example
+ * ```ts
+ * import { Log } from "../lib/log.ts";
+ * import { EchoSession } from "./echo.ts";
+ * import { newServer } from "./host.ts";
+ * import type { HostConfig } from "./host_config.ts";
+ * declare const config: HostConfig;
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const sessions = { newSession: () => new EchoSession() };
+ * const stats = await newServer(config, sessions, [listener], new Log("normal")).run();
+ * ```
+ */
+export function newServer(
+  config: HostConfig,
+  sessions: Sessions,
+  listeners: Deno.Listener[],
+  log: Log,
+  tally?: ConnTally,
+  announceDrain = true,
+): Server {
+  return new Server(listeners, {
+    log,
+    maxConns: config.maxConns,
+    maxBuffer: Math.floor(config.maxBuffer / config.workers),
+    idleTimeout: config.idleTimeout,
+    drainTimeout: config.drainTimeout,
+    tally,
+    announceDrain,
+    ...sessions,
+  });
+}
+
+/**
+ * Listeners one loop keeps on its port. Deno accepts one connection per
+ * listener per turn of its event loop, and under load a turn takes
+ * milliseconds, so one listener accepts a burst of connects slowly enough
+ * that the kernel's queue overflows and SYNs are dropped. Several
+ * (SO_REUSEPORT, Linux only) accept that many per turn.
+ */
+export const ACCEPTORS = Deno.build.os === "linux" ? 16 : 1;
+
+/** The kernel's cap on a listener's accept queue, or null where it cannot be read. */
+export const SOMAXCONN = Deno.build.os === "linux" ? readSysctl("net.core.somaxconn") : null;
+
+/**
+ * Each listener's accept queue: deep, so that a burst of thousands of
+ * connects waits there instead of being dropped (a dropped SYN is retried a
+ * second later); the kernel caps it at {@linkcode SOMAXCONN}.
+ */
+export const BACKLOG = Math.min(4096, SOMAXCONN ?? 4096);
+
+/**
+ * The listeners of one loop for `config` (on `at`, when a coordinator
+ * already checked the port for its workers), or why it cannot listen.
+ */
+export function listenFor(
+  config: Pick<HostConfig, "address" | "tls">,
+  at: Address = config.address,
+): Promise<Deno.Listener[] | ListenFailure> {
+  return listen(at, {
+    tls: config.tls,
+    count: at.transport === "tcp" ? ACCEPTORS : 1,
+    backlog: BACKLOG,
+    probed: at !== config.address,
+  });
+}
+
+/** Logs `failure` as the error line of a server that cannot start. */
+export function logListenFailure(log: Log, failure: ListenFailure): void {
+  log.error("listen_failed", `sockdemo: cannot listen on ${failure.address}: ${failure.reason}`, {
+    address: failure.address,
+    reason: failure.reason,
+  });
+}
+
+/**
+ * The `--verbose` line of what decides how fast a burst of connects is
+ * accepted (each listener's queue, on `tcp` listeners) and how fairly
+ * thousands of connections are served (this thread's events per turn).
+ */
+export function logTuning(log: Log, tcp: boolean): void {
+  const events = FairThread.eventsPerTick();
+  const eventsText = events.source === "default"
+    ? `I/O events per turn 1024 (Deno's default; --allow-env=${EVENTS_VARIABLE} lets ` +
+      `sockdemo set it, or set it yourself, for fair service at thousands of connections)`
+    : `I/O events per turn ${events.value} (set by ${
+      events.source === "user" ? "you" : "sockdemo"
+    })`;
+  const cap = SOMAXCONN === null
+    ? "unknown: Deno reads it with --allow-all or --allow-ffi"
+    : `${SOMAXCONN}`;
+  const queue = tcp
+    ? `Accept queue ${BACKLOG} per listener (net.core.somaxconn ${cap}), ` +
+      `${ACCEPTORS} listeners per loop; `
+    : "";
+  log.debug("tuning", queue + eventsText, {
+    ...(tcp ? { backlog: BACKLOG, somaxconn: SOMAXCONN, listeners: ACCEPTORS } : {}),
+    events_per_tick: events.source === "default" ? null : Number(events.value),
+    events_set_by: events.source,
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * Runs a server on the connection host until signalled: its listeners on
+ * this thread or on `--workers`, the first line, the drain on SIGINT or
+ * SIGTERM, and the summary. serve and relay both end up here.
+ *
+ * @module
+ */
+import { localName, removeSocket } from "../lib/address.ts";
+import { Log, type LogFields } from "../lib/log.ts";
+import { listenFor, logListenFailure, logTuning, newServer } from "./host.ts";
+import { formatStats, type ServerStats } from "./serve.ts";
+import { ServeWorkers } from "./serve_workers.ts";
+import { type ServerConfig, sessionsFor } from "./sessions_for.ts";
+
+/**
+ * Runs the server `config` asks for until signalled; `listening` words the
+ * first line once the address is known. Resolves to the exit code: 0, 1
+ * when it cannot listen or a worker died, 130 when a second signal cut the
+ * drain short.
+ */
+export async function runServer(
+  config: ServerConfig,
+  listening: (address: string) => { text: string; fields: LogFields },
+): Promise<number> {
+  const log = new Log(
+    config.verbosity,
+    config.logFormat,
+    undefined,
+    config.workers > 1 ? { worker: null } : {},
+  );
+  let stop: () => void;
+  let finished: Promise<{ stats: ServerStats; died: boolean }>;
+  if (config.workers === 1) {
+    const listeners = await listenFor(config);
+    if ("reason" in listeners) {
+      logListenFailure(log, listeners);
+      return 1;
+    }
+    const line = listening(localName(listeners[0].addr));
+    log.notice("listening", line.text, line.fields);
+    logTuning(log, config.address.transport === "tcp");
+    const server = newServer(config, sessionsFor(config, log), listeners, log);
+    stop = () => server.stop();
+    // The socket file outlives its listener: it goes when the server does.
+    finished = server.run().then((stats) => {
+      removeSocket(config.address);
+      return { stats, died: false };
+    });
+  } else {
+    const workers = new ServeWorkers(config, log);
+    const address = await workers.listen();
+    if (address === null) return 1;
+    const line = listening(address);
+    log.notice("listening", line.text, line.fields);
+    logTuning(log, true);
+    stop = () => workers.stop();
+    finished = workers.run().then((outcome) => {
+      const counts = outcome.accepted.map((n, i) => `${i + 1}: ${n ?? "died"}`).join(", ");
+      log.debug("workers", `Accepted per worker: ${counts}`, {
+        accepted: outcome.accepted.map((n) => n ?? -1).join(","),
+      });
+      return outcome;
+    });
+  }
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    stop();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  const { stats, died } = await finished;
+  Deno.removeSignalListener("SIGINT", onSignal);
+  Deno.removeSignalListener("SIGTERM", onSignal);
+  log.notice("stopped", formatStats(stats), {
+    served: stats.accepted,
+    refused: stats.refused,
+    turned_away: stats.turnedAway,
+    aborted: stats.aborted,
+    errors: stats.failed,
+    idle_closed: stats.idle,
+    cut_off: stats.cutOff,
+    unserved: stats.unserved,
+    bytes_in: stats.bytesIn,
+    bytes_out: stats.bytesOut,
+  });
+  if (died) return 1;
+  // A second signal means "now": the exit code says the drain was cut short.
+  return signals > 1 ? 130 : 0;
+}

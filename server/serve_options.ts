@@ -1,0 +1,163 @@
+/**
+ * `sockdemo serve`'s option table, and the {@linkcode ServeConfig} it parses to.
+ *
+ * @module
+ */
+import { type Address, BadAddress, type ServerTls, spelledOut } from "../lib/address.ts";
+import { address, choice, integer, readNamedFile, seconds } from "../lib/checks.ts";
+import { type CommandLine, type CommandSpec, parseCommand } from "../lib/command_line.ts";
+import { DEFAULT_APP_LIMITS } from "./app.ts";
+import { HOST_OPTIONS, type HostConfig, hostSettings } from "./host_config.ts";
+
+/** A `serve` run: the host's settings and what each connection is answered with. */
+export interface ServeConfig extends HostConfig {
+  readonly command: "serve";
+  readonly protocol: "echo" | "app";
+  /** App: the largest request content accepted. */
+  readonly maxContent: number;
+  /** Serve one connection joined to standard input and output (`nc -l`), then stop. */
+  readonly pipe: boolean;
+}
+
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = 65432;
+
+/** The command line of `sockdemo serve`. */
+export const SERVE_SPEC = {
+  name: "serve",
+  about: `Runs a server. Prints "Listening on ADDRESS" first, then a line per
+connection accepted and closed. SIGINT or SIGTERM stops accepting at once and
+lets the open connections finish (up to --drain-timeout), then prints a
+summary and exits 0; a second signal closes everything at once (exit 130).
+Exits 1 when it cannot listen (port in use, unknown host), 2 on a usage error.
+
+An ADDR is PORT, :PORT, HOST:PORT, [IPv6]:PORT or unix:PATH.`,
+  options: {
+    protocol: {
+      value: "P",
+      check: choice("echo", "app"),
+      help: "echo (default): write back every byte read;\n" +
+        "app: answer length-prefixed JSON-header requests",
+    },
+    listen: {
+      value: "ADDR",
+      check: address({ host: DEFAULT_HOST, anyPort: true }),
+      help: "where to listen, in one word (instead of --host, --port, --unix)",
+    },
+    host: { value: "HOST", help: `address to listen on (default ${DEFAULT_HOST})` },
+    port: {
+      value: "PORT",
+      short: "p",
+      help: `port to listen on, 0 for any free one (default ${DEFAULT_PORT})`,
+    },
+    unix: {
+      value: "PATH",
+      help: "listen on a Unix-domain socket instead; a stale socket file is\n" +
+        'replaced, a live one is "address already in use", and the file is\n' +
+        "removed when the server stops",
+    },
+    pipe: {
+      help: "like nc -l: serve the first connection only, joined to standard\n" +
+        "input and output (binary-safe, each direction ending on its own),\n" +
+        "refusing others; then exit. Lines go to standard error",
+    },
+    "tls-cert": { value: "FILE", help: "serve TLS with this certificate chain (PEM) and..." },
+    "tls-key": {
+      value: "FILE",
+      help: "...this private key (PEM); a failed handshake ends that connection\n" +
+        "only, with a line saying why",
+    },
+    "max-content": {
+      value: "BYTES",
+      check: integer(0, 1 << 30),
+      help: `app: largest request content accepted (default ${DEFAULT_APP_LIMITS.maxContent})`,
+    },
+    "idle-timeout": {
+      value: "S",
+      check: seconds(true),
+      help: "close a connection silent both ways for S seconds; 0 is never\n" +
+        "(default 0 for echo, 300 for app)",
+    },
+    ...HOST_OPTIONS,
+  },
+} as const satisfies CommandSpec;
+
+// One connection, bytes only: none of these apply to `--pipe`.
+const NOT_WITH_PIPE = [
+  "protocol",
+  "max-content",
+  "max-conns",
+  "max-buffer",
+  "idle-timeout",
+  "log-format",
+  "workers",
+] as const;
+
+/** The server `args` ask for, or null for `--help`. */
+export function parseServe(args: string[]): ServeConfig | null {
+  const line = parseCommand(SERVE_SPEC, args);
+  if (line === null) return null;
+  const v = line.values;
+  const protocol = v.protocol ?? "echo";
+  if (v.pipe) {
+    for (const name of NOT_WITH_PIPE) {
+      if (line.given(name)) {
+        line.fail(`--pipe serves one connection byte for byte; --${name} does not apply`);
+      }
+    }
+  }
+  if (v["max-content"] !== undefined && protocol !== "app") {
+    line.fail("--max-content applies to --protocol app");
+  }
+  const at = listenAddress(line);
+  const tls = serverTls(line, v["tls-cert"], v["tls-key"], "--tls");
+  // Echo connections may sit quietly forever; an app client that stops talking is let go.
+  const idle = v["idle-timeout"] ?? (protocol === "app" ? 300 : 0);
+  return {
+    command: "serve",
+    protocol,
+    maxContent: v["max-content"] ?? DEFAULT_APP_LIMITS.maxContent,
+    pipe: v.pipe,
+    ...hostSettings(line, at, tls, idle),
+  };
+}
+
+function listenAddress(line: CommandLine<typeof SERVE_SPEC>): Address {
+  const v = line.values;
+  if (v.listen !== undefined) {
+    if (line.given("host") || line.given("port") || line.given("unix")) {
+      line.fail("--listen takes the place of --host, --port and --unix: give one or the other");
+    }
+    return v.listen;
+  }
+  try {
+    return spelledOut(v.host, v.port, v.unix, {
+      host: DEFAULT_HOST,
+      port: DEFAULT_PORT,
+      anyPort: true,
+    });
+  } catch (e) {
+    if (e instanceof BadAddress) line.fail(e.message);
+    throw e;
+  }
+}
+
+/**
+ * `FLAG-cert FILE` and `FLAG-key FILE`, both or neither, read now (their PEM
+ * travels to workers); null for plain.
+ */
+export function serverTls(
+  line: { fail(message: string): never },
+  certPath: string | undefined,
+  keyPath: string | undefined,
+  flag: string,
+): ServerTls | null {
+  if (certPath === undefined && keyPath === undefined) return null;
+  if (certPath === undefined || keyPath === undefined) {
+    line.fail(`${flag}-cert and ${flag}-key go together`);
+  }
+  return {
+    cert: readNamedFile("the TLS certificate", certPath),
+    key: readNamedFile("the TLS key", keyPath),
+  };
+}
