@@ -38,6 +38,11 @@ export interface ClientRunOptions<S extends ClientSession> {
   readonly onTick?: (now: number) => void;
   /** Opens one connection to the server. */
   readonly dial: () => Promise<Stream>;
+  /**
+   * Ends the run at once when aborted (a SIGINT): every connection is closed
+   * where it stands, and the report covers what was measured until then.
+   */
+  readonly interrupt?: AbortSignal;
 }
 
 /** How a run went. */
@@ -52,6 +57,8 @@ export interface RunResult {
   readonly failure: string | null;
   /** The first failure alone, for merging the results of workers. */
   readonly firstFailure: string | null;
+  /** True when `interrupt` ended the run before it was done. */
+  readonly interrupted: boolean;
 }
 
 const TICK_MS = 250;
@@ -160,9 +167,19 @@ export async function runClients<S extends ClientSession>(
   };
 
   const start = performance.now();
+  const interrupt = options.interrupt;
+  let interruptedAt = Infinity;
+  const onInterrupt = () => loop.wakeup();
+  interrupt?.addEventListener("abort", onInterrupt);
   for (let i = base; i < base + count; i++) open(options.first(i));
   while (live > 0) {
     const now = performance.now();
+    if (interrupt?.aborted) {
+      // Nobody fails: what was measured stands, what was in flight is not counted.
+      interruptedAt = now;
+      for (const key of current) if (key !== null) loop.unregister(key);
+      break;
+    }
     if (!stopped && now >= stopAt) {
       stopped = true;
       live -= waiting.length - waitingAt; // never connected: nothing to stop
@@ -212,23 +229,27 @@ export async function runClients<S extends ClientSession>(
       else update(key);
     }
   }
+  interrupt?.removeEventListener("abort", onInterrupt);
   const end = performance.now();
-  // The measured window: after the warm-up, until the stop (or the last reply).
+  // The measured window: after the warm-up, until the stop, the interrupt or the last reply.
   const from = Math.max(start, meter.measureFrom);
-  const to = Math.max(from, Math.min(end, stopAt));
+  const to = Math.max(from, Math.min(end, stopAt, interruptedAt));
   const totals = meterTotals(meter, count, errors, from, to);
+  const report = makeReport(
+    totals,
+    (to - from) / 1000,
+    meter.latency,
+    meter.handshakes,
+    meter.firstReplies,
+  );
+  if (interruptedAt !== Infinity) report.interrupted = true;
   return {
-    report: makeReport(
-      totals,
-      (to - from) / 1000,
-      meter.latency,
-      meter.handshakes,
-      meter.firstReplies,
-    ),
+    report,
     latency: meter.latency,
     connected,
     failure: failureLine(failure, errors, count),
     firstFailure: failure,
+    interrupted: interruptedAt !== Infinity,
   };
 }
 

@@ -25,6 +25,8 @@ import {
 import { formatReport } from "./report.ts";
 
 const GUIDE_MESSAGES = ["Message 1 from client.", "Message 2 from client."];
+// The exit code of a run ended by SIGINT, as a shell reports a process killed by it.
+const INTERRUPTED = 130;
 
 /** Runs `sockdemo connect ARGS` and resolves to the exit code. */
 export async function connectCommand(args: string[]): Promise<number> {
@@ -50,23 +52,36 @@ export async function connectCommand(args: string[]): Promise<number> {
     )
     : null;
   const onTick = progress === null ? undefined : (now: number, n: number) => progress.tick(now, n);
+  // Ctrl-C ends the run at once, and what was measured is still reported (as iperf3 and wrk do).
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  Deno.addSignalListener("SIGINT", onSignal);
   let result: RunResult;
   try {
     result = config.workers === 1
-      ? await runConnect(config, null, onTick)
-      : await runConnectWorkers(config, onTick);
+      ? await runConnect(config, null, onTick, interrupt.signal)
+      : await runConnectWorkers(config, onTick, interrupt.signal);
   } catch (e) {
     if (!(e instanceof WorkersUnavailable)) throw e;
     console.error(`sockdemo: ${e.message}`);
     return 1;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
   }
   if (isSingleRequest(config)) {
     if (result.failure !== null) console.error(`sockdemo: ${result.failure}`);
-    return result.failure === null ? 0 : 1;
+    return result.interrupted ? INTERRUPTED : result.failure === null ? 0 : 1;
   }
   progress?.clear();
   if (config.json) console.log(JSON.stringify(result.report));
   else if (result.connected > 0) console.log(formatReport(result.report, result.latency));
+  if (result.interrupted) {
+    console.error(
+      `sockdemo: interrupted after ${result.report.seconds.toFixed(2)} s: ` +
+        `the figures cover the run until then`,
+    );
+    return INTERRUPTED;
+  }
   // A fixed count can run out inside the warm-up: then there is no figure to trust.
   const failure = result.failure ??
     (config.warmup > 0 && result.report.messages === 0

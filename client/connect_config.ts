@@ -84,6 +84,7 @@ export function runConnect(
   config: ConnectConfig,
   share: { first: number; count: number } | null,
   onTick?: (now: number, messages: number) => void,
+  interrupt?: AbortSignal,
 ): Promise<RunResult> {
   const { conns, warmup, duration, rate, depth } = config;
   const address = addressName(config.address);
@@ -101,6 +102,7 @@ export function runConnect(
     stopAt,
     pace,
     timeout: config.timeout,
+    interrupt,
     onTick: onTick && ((t: number) => onTick(t, meter.messages)),
   };
   if (config.protocol === "echo") {

@@ -8,6 +8,9 @@ import { PoolWorker } from "../lib/pool_worker.ts";
 import { type ConnectConfig, runConnect } from "./connect_config.ts";
 import type { Report } from "./report.ts";
 
+/** What the coordinator posts a worker: its share to start, then maybe an interrupt. */
+export type ConnectWorkerIn = ConnectWorkerStart | { readonly interrupt: true };
+
 /** What the coordinator posts a worker to start it. */
 export interface ConnectWorkerStart {
   readonly config: ConnectConfig;
@@ -24,11 +27,16 @@ export interface ConnectWorkerDone {
   readonly firstFailure: string | null;
 }
 
-new PoolWorker<ConnectWorkerStart, ConnectWorkerDone>(async (start, worker) => {
+const interrupt = new AbortController();
+new PoolWorker<ConnectWorkerIn, ConnectWorkerDone>(async (start, worker) => {
+  if ("interrupt" in start) {
+    interrupt.abort();
+    return;
+  }
   const { config, share, progress, index } = start;
   const result = await runConnect(config, share, (_now, messages) => {
     progress[index - 1] = messages;
-  });
+  }, interrupt.signal);
   progress[index - 1] = result.report.messages;
   worker.post({
     report: result.report,

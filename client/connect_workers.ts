@@ -1,7 +1,7 @@
 import { WorkerPool } from "../lib/worker_pool.ts";
 import { failureLine, type RunResult } from "./connect.ts";
 import type { ConnectConfig } from "./connect_config.ts";
-import type { ConnectWorkerDone, ConnectWorkerStart } from "./connect_worker.ts";
+import type { ConnectWorkerDone, ConnectWorkerIn } from "./connect_worker.ts";
 import { mergeReports } from "./merge.ts";
 
 /** Workers cannot start here: the message says why. */
@@ -28,6 +28,7 @@ const TICK_MS = 250;
 export function runConnectWorkers(
   config: ConnectConfig,
   onTick?: (now: number, messages: number) => void,
+  interrupt?: AbortSignal,
   worker: URL = WORKER,
 ): Promise<RunResult> {
   const cannot = WorkerPool.cannotStart(worker);
@@ -43,7 +44,7 @@ export function runConnectWorkers(
   };
   // Shares differ by one at most; each worker keeps its clients' numbers.
   const first = (index: number) => Math.floor(((index - 1) * config.conns) / n);
-  const pool = new WorkerPool<ConnectWorkerStart, ConnectWorkerDone>(worker, n, (index) => ({
+  const pool = new WorkerPool<ConnectWorkerIn, ConnectWorkerDone>(worker, n, (index) => ({
     config,
     share: { first: first(index), count: first(index + 1) - first(index) },
     progress,
@@ -59,6 +60,8 @@ export function runConnectWorkers(
       ended();
     },
   });
+  // Each worker ends its share at once and reports what it measured.
+  interrupt?.addEventListener("abort", () => pool.postAll({ interrupt: true }));
   const timer = onTick === undefined
     ? undefined
     : setInterval(() => onTick(performance.now(), progress.reduce((a, b) => a + b, 0)), TICK_MS);
@@ -74,6 +77,7 @@ export function runConnectWorkers(
       connected: parts.reduce((sum, d) => sum + d.connected, 0),
       failure: died ?? failureLine(firstFailure, report.errors, config.conns),
       firstFailure,
+      interrupted: report.interrupted === true,
     };
   });
 }

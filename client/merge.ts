@@ -55,6 +55,8 @@ export function mergeReports(parts: readonly Report[]): Merged {
   }
   if (parts.length === 0) totals.started_at = totals.ended_at = 0;
   const report = makeReport(totals, unionSeconds(parts), latency, handshakes, firstReplies);
+  // One interrupted part makes the whole an interrupted run.
+  if (parts.some((p) => p.interrupted === true)) report.interrupted = true;
   return { report, latency };
 }
 

@@ -59,6 +59,8 @@ export interface Report {
   first_reply_us?: { count: number; p50: number; p99: number; max: number };
   /** Those times as an HdrHistogram, like `histogram`. */
   first_reply_histogram?: string;
+  /** Present (true) when a SIGINT ended the run early: the figures cover it up to then. */
+  interrupted?: true;
 }
 
 /**
@@ -141,7 +143,7 @@ export function formatReport(r: Report, latency: Histogram): string {
   return [
     `${plural(r.conns, "connection")}, ${plural(r.messages, "message")} verified, ` +
     `${r.bytes_sent} bytes sent, ${r.bytes_received} received, ${plural(r.errors, "error")} ` +
-    `in ${r.seconds.toFixed(3)} s`,
+    `in ${r.seconds.toFixed(3)} s${r.interrupted === true ? " (interrupted)" : ""}`,
     `${r.messages_per_second.toFixed(0)} messages/s, ${r.mb_per_second.toFixed(2)} MB/s, ` +
     `latency p50 ${ms(l.p50)}, p90 ${ms(l.p90)}, p99 ${ms(l.p99)}, p99.9 ${ms(l.p99_9)}, max ${
       ms(l.max)

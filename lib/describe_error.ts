@@ -21,6 +21,10 @@ export function describeError(error: unknown): string {
     const flag = /(--allow-[a-z]+)/.exec(error.message)?.[1] ?? "--allow-net";
     return `not permitted (run with ${flag})`;
   }
+  // A deadline of our own says how long it waited.
+  if (error instanceof Deno.errors.TimedOut && error.message.startsWith("timed out after ")) {
+    return error.message;
+  }
   for (const [kind, text] of KNOWN) {
     if (error instanceof kind) return text;
   }

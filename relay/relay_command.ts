@@ -7,6 +7,7 @@
 import { addressName } from "../lib/address.ts";
 import { helpText } from "../lib/command_line.ts";
 import { plural } from "../lib/plural.ts";
+import { canAbortTcp } from "../lib/tcp_abort.ts";
 import { runServer } from "../server/run_server.ts";
 import { NO_FAULTS } from "./relay_flow.ts";
 import type { Faults } from "./relay_flow.ts";
@@ -20,28 +21,31 @@ export async function relayCommand(args: string[]): Promise<number> {
     console.log(helpText(RELAY_SPEC));
     return 0;
   }
-  const relay = config;
-  const target = addressName(relay.to);
-  const faults = describeFaults(relay);
+  const target = addressName(config.to);
+  const faults = describeFaults(config);
+  // Said at once: a test that relies on resets should not find out from a FIN.
+  const resets = canAbortTcp();
   return await runServer(config, (address) => {
     const how = [
       config.tls === null ? "" : "TLS in",
-      relay.toTls === null ? "" : "TLS out",
+      config.toTls === null ? "" : "TLS out",
       config.workers === 1 ? "" : plural(config.workers, "worker"),
     ].filter((s) => s !== "");
     return {
       text: `Listening on ${address}, relaying to ${target}` +
         (how.length === 0 ? "" : ` (${how.join(", ")})`) +
-        (faults === "" ? "" : `; faults: ${faults}; seed ${relay.seed}`),
+        (faults === "" ? "" : `; faults: ${faults}; seed ${config.seed}`) +
+        (resets ? "" : "; resets pass on as FINs (an RST needs Linux, glibc and --allow-ffi)"),
       fields: {
         address,
         protocol: "relay",
         target,
         tls: config.tls !== null,
-        to_tls: relay.toTls !== null,
+        to_tls: config.toTls !== null,
         workers: config.workers,
         faults,
-        seed: relay.seed,
+        seed: config.seed,
+        resets: resets ? "rst" : "fin",
       },
     };
   });

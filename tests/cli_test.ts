@@ -80,11 +80,21 @@ Deno.test("cli: the top-level and each command's --help name every option and th
   assert.match(connect, /1 on a runtime failure .*2 on a\s+usage error/s);
 });
 
-Deno.test("cli: --version and --help exit 0", async () => {
+Deno.test("cli: --version and --help exit 0, --help in every mode and wherever it comes", async () => {
   const version = await runSockdemo(["--version"]);
   assert.equal(version.code, 0);
   assert.equal(version.stdout, `sockdemo ${denoJson.version}\n`);
-  for (const args of [["--help"], ["serve", "--help"], ["connect", "-h"], ["merge", "--help"]]) {
+  const asked = [
+    ["--help"],
+    ["serve", "--help"],
+    ["serve", "--pipe", "-h"],
+    ["connect", "-h"],
+    ["connect", "--pipe", "--help"],
+    ["connect", "--protocol", "app", "search", "x", "--help"],
+    ["relay", "--help"],
+    ["merge", "--help"],
+  ];
+  for (const args of asked) {
     const help = await runSockdemo(args);
     assert.equal(help.code, 0, args.join(" "));
     assert.match(help.stdout, /Usage/);
@@ -113,6 +123,34 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
       'sockdemo: --port must be an integer from 0 to 65535, not "http" (try "sockdemo serve --help")',
     ],
     [["serve", "extra"], `sockdemo: unexpected argument 'extra' (try "sockdemo serve --help")`],
+    // An option's name is never taken as the value of the one before it.
+    [
+      ["connect", "--host", "--port", "7000"],
+      'sockdemo: --host needs a value (HOST) (try "sockdemo connect --help")',
+    ],
+    [
+      ["serve", "-p", "-q"],
+      'sockdemo: -p needs a value (PORT) (try "sockdemo serve --help")',
+    ],
+    [
+      ["serve", "-p", "99999"],
+      'sockdemo: --port must be an integer from 0 to 65535, not "99999" (try "sockdemo serve --help")',
+    ],
+    [
+      ["connect", "--pipe", "--conns", "3"],
+      "sockdemo: --pipe joins standard input and output to one connection; --conns does not " +
+      'apply (try "sockdemo connect --help")',
+    ],
+    [
+      ["serve", "--listen", "8080", "--port", "1"],
+      "sockdemo: --listen takes the place of --host, --port and --unix: give one or the other " +
+      '(try "sockdemo serve --help")',
+    ],
+    [
+      ["serve", "--idle-timeout", "1000000001"],
+      "sockdemo: --idle-timeout must be a non-negative number up to 1000000000, " +
+      'not "1000000001" (try "sockdemo serve --help")',
+    ],
     [
       ["connect", "--messages", "5"],
       'sockdemo: --size goes with --messages or --duration (try "sockdemo connect --help")',

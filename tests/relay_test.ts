@@ -4,9 +4,10 @@
  * the faults with their outcomes counted in bytes, and the command line.
  */
 import assert from "node:assert/strict";
+import { silentPort } from "./silent_port.ts";
 import { cEchoServer } from "./c_echo_server.ts";
 import { hasOpenssl, makeCerts } from "./certs.ts";
-import { runCommand, runSockdemo, ServerProcess } from "./sockdemo_process.ts";
+import { MUTANT_ENV, runCommand, runSockdemo, ServerProcess, within } from "./sockdemo_process.ts";
 
 const FOREIGN_CLIENT = new URL("./foreign/echo_client.py", import.meta.url).pathname;
 const PEER = new URL("./foreign/relay_peer.py", import.meta.url).pathname;
@@ -314,4 +315,71 @@ Deno.test("relay: --workers 2 shares the port as one relay; --idle-timeout close
     const workers = new Set(closed.map((l) => JSON.parse(l).worker));
     assert.deepEqual([...workers].sort(), [1, 2], "both workers relayed some");
   }
+});
+
+Deno.test("relay --connect-timeout: a target that drops SYNs closes the client at the deadline, in one line", async () => {
+  const silent = await silentPort();
+  const proxy = await relay(`127.0.0.1:${silent.port}`, ["--connect-timeout", "0.5"]);
+  try {
+    const started = performance.now();
+    assert.equal(
+      await peer("count", "127.0.0.1", String(proxy.port), "0"),
+      "received 0, then end of stream",
+    );
+    const ms = performance.now() - started;
+    assert.ok(ms >= 450 && ms < 5000, `the client was closed after ${ms} ms`);
+  } finally {
+    const out = await proxy.stop();
+    await silent.close();
+    assert.match(
+      out.stderr,
+      new RegExp(
+        `^sockdemo: #1 127\\.0\\.0\\.1:\\d+: cannot connect to 127\\.0\\.0\\.1:${silent.port}: ` +
+          `timed out after 0\\.5 s; closed after 0 bytes in, 0 out\\n$`,
+      ),
+    );
+  }
+});
+
+Deno.test("relay --listen PORT --to :PORT: the short forms of an address work as in every command", async () => {
+  const echo = await cEchoServer();
+  const proxy = await ServerProcess.start(
+    ["--listen", "0", "--to", `:${echo.port}`, "--quiet"],
+    60_000,
+    /^Listening on 127\.0\.0\.1:\d+, relaying to 127\.0\.0\.1:\d+\n/,
+    "relay",
+  );
+  try {
+    assert.equal(
+      await peer("bulk", "127.0.0.1", String(proxy.port), "100000"),
+      "verified 100000 bytes",
+    );
+  } finally {
+    await proxy.stop();
+    await echo.stop();
+  }
+});
+
+Deno.test("relay without --allow-ffi says at start that resets pass on as FINs", async () => {
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const plain = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", MUTANT_ENV, main, "relay", "--listen", "0", "--to", "1"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = plain.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const first = await within(reader.read(), 30_000, "the first line");
+  plain.kill("SIGTERM");
+  reader.releaseLock();
+  await plain.stdout.cancel().catch(() => {});
+  await plain.stderr.cancel();
+  await plain.status;
+  assert.match(
+    first.value ?? "",
+    /^Listening on 127\.0\.0\.1:\d+, relaying to 127\.0\.0\.1:1; resets pass on as FINs \(an RST needs Linux, glibc and --allow-ffi\)\n/,
+  );
+  // With FFI (as every other relay here runs) the line says nothing of it.
+  const proxy = await relay("127.0.0.1:1");
+  const out = await proxy.stop();
+  assert.doesNotMatch(out.stdout, /FINs/);
 });

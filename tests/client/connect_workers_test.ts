@@ -37,7 +37,7 @@ function config(mode: string, conns: number): ConnectConfig {
 }
 
 Deno.test("connect workers: shares split the clients in order; counts and connections add up", async () => {
-  const result = await runConnectWorkers(config("shares", 11), undefined, FAKE);
+  const result = await runConnectWorkers(config("shares", 11), undefined, undefined, FAKE);
   // Worker 1 takes clients 0..4 (first 0, 5 of them), worker 2 clients 5..10.
   assert.equal(result.connected, 0 * 100 + 5 + 5 * 100 + 6);
   assert.equal(result.report.conns, 11);
@@ -50,14 +50,14 @@ Deno.test("connect workers: shares split the clients in order; counts and connec
 });
 
 Deno.test("connect workers: a worker's failure is the run's, with how many of all connections failed", async () => {
-  const result = await runConnectWorkers(config("fail", 10), undefined, FAKE);
+  const result = await runConnectWorkers(config("fail", 10), undefined, undefined, FAKE);
   assert.equal(result.report.errors, 2);
   assert.equal(result.firstFailure, "127.0.0.1:9: connection 6: boom");
   assert.equal(result.failure, "127.0.0.1:9: connection 6: boom (2 of 10 connections failed)");
 });
 
 Deno.test("connect workers: a worker that dies fails the run naming it; the others' figures stay", async () => {
-  const result = await runConnectWorkers(config("die", 10), undefined, FAKE);
+  const result = await runConnectWorkers(config("die", 10), undefined, undefined, FAKE);
   assert.equal(result.failure, "worker 2 failed: Error: worker trouble");
   assert.equal(result.firstFailure, "worker 2 failed: Error: worker trouble");
   assert.equal(result.report.messages, 3);
@@ -66,7 +66,12 @@ Deno.test("connect workers: a worker that dies fails the run naming it; the othe
 
 Deno.test("connect workers: the progress line hears the messages of all workers together", async () => {
   const ticks: number[] = [];
-  await runConnectWorkers(config("progress", 10), (_now, messages) => ticks.push(messages), FAKE);
+  await runConnectWorkers(
+    config("progress", 10),
+    (_now, messages) => ticks.push(messages),
+    undefined,
+    FAKE,
+  );
   assert.ok(ticks.length > 0, "ticked");
   assert.equal(Math.max(...ticks), 14);
 });
@@ -189,6 +194,6 @@ Deno.test({
 });
 
 Deno.test("connect workers: without a progress line nothing ticks, however long the run", async () => {
-  const result = await runConnectWorkers(config("progress", 10), undefined, FAKE);
+  const result = await runConnectWorkers(config("progress", 10), undefined, undefined, FAKE);
   assert.equal(result.report.messages, 6);
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { dial } from "../../lib/address.ts";
+import { silentPort } from "../silent_port.ts";
+import { addressName, BadAddress, dial, parseAddress, spelledOut } from "../../lib/address.ts";
 
 const connectTcp = (host: string, port: number) =>
   dial({ transport: "tcp", host, port }) as Promise<Deno.TcpConn>;
@@ -57,4 +58,82 @@ Deno.test("address dial: a name under .localhost is the loopback too; one that m
   } finally {
     listener.close();
   }
+});
+
+Deno.test("address dial: a host that drops SYNs is 'timed out' at the deadline, not minutes later", async () => {
+  const silent = await silentPort();
+  try {
+    const started = performance.now();
+    await assert.rejects(
+      dial({ transport: "tcp", host: "127.0.0.1", port: silent.port }, { timeout: 0.5 }),
+      (e: Error) => e instanceof Deno.errors.TimedOut && e.message === "timed out after 0.5 s",
+    );
+    const ms = performance.now() - started;
+    assert.ok(ms >= 490 && ms < 3000, `gave up after ${ms} ms`);
+  } finally {
+    await silent.close();
+  }
+});
+
+Deno.test("address parse: every form a user types, the same in every command", () => {
+  const d = { host: "127.0.0.1" };
+  assert.deepEqual(parseAddress("8080", d), { transport: "tcp", host: "127.0.0.1", port: 8080 });
+  assert.deepEqual(parseAddress(":8080", d), { transport: "tcp", host: "127.0.0.1", port: 8080 });
+  assert.deepEqual(parseAddress("example.org:80", d), {
+    transport: "tcp",
+    host: "example.org",
+    port: 80,
+  });
+  assert.deepEqual(parseAddress("[::1]:7", d), { transport: "tcp", host: "::1", port: 7 });
+  assert.deepEqual(parseAddress("unix:/run/s.sock", d), { transport: "unix", path: "/run/s.sock" });
+  assert.deepEqual(parseAddress("0", { ...d, anyPort: true }), {
+    transport: "tcp",
+    host: "127.0.0.1",
+    port: 0,
+  });
+  const bad: [string, string][] = [
+    ["", 'must be PORT, HOST:PORT, [IPv6]:PORT or unix:PATH, not ""'],
+    ["localhost", 'must be PORT, HOST:PORT, [IPv6]:PORT or unix:PATH, not "localhost"'],
+    ["::1", 'must be PORT, HOST:PORT, [IPv6]:PORT or unix:PATH, not "::1"'],
+    ["[::1]", 'must be PORT, HOST:PORT, [IPv6]:PORT or unix:PATH, not "[::1]"'],
+    ["unix:", "unix: needs a path"],
+    ["h:0", 'the port must be an integer from 1 to 65535, not "0"'],
+    ["h:65536", 'the port must be an integer from 1 to 65535, not "65536"'],
+    [":-1", 'the port must be an integer from 1 to 65535, not "-1"'],
+  ];
+  for (const [text, message] of bad) {
+    assert.throws(() => parseAddress(text, d), (e: Error) => {
+      assert.ok(e instanceof BadAddress, text);
+      assert.equal(e.message, message);
+      return true;
+    });
+  }
+});
+
+Deno.test("address spelled out: --host, --port and --unix", () => {
+  const d = { host: "127.0.0.1", port: 65432 };
+  assert.deepEqual(spelledOut(undefined, undefined, undefined, d), {
+    transport: "tcp",
+    host: "127.0.0.1",
+    port: 65432,
+  });
+  assert.deepEqual(spelledOut("::1", "7", undefined, d), {
+    transport: "tcp",
+    host: "::1",
+    port: 7,
+  });
+  assert.deepEqual(spelledOut(undefined, undefined, "/s", d), { transport: "unix", path: "/s" });
+  assert.throws(() => spelledOut("h", undefined, "/s", d), /--unix takes the place of --host/);
+  assert.throws(() => spelledOut(undefined, undefined, "", d), /--unix needs a path/);
+  assert.throws(() => spelledOut("", undefined, undefined, d), /--host needs a name/);
+  assert.throws(
+    () => spelledOut(undefined, "0", undefined, d),
+    /^Error: --port must be an integer from 1 to 65535, not "0"$/,
+  );
+});
+
+Deno.test("address names: as log lines write them", () => {
+  assert.equal(addressName({ transport: "tcp", host: "127.0.0.1", port: 7 }), "127.0.0.1:7");
+  assert.equal(addressName({ transport: "tcp", host: "::1", port: 7 }), "[::1]:7");
+  assert.equal(addressName({ transport: "unix", path: "/run/a.sock" }), "unix:/run/a.sock");
 });
