@@ -32,89 +32,17 @@
  * @module
  */
 import { BufferPool } from "./buffer_pool.ts";
-import { ByteQueue } from "./byte_queue.ts";
+import { type Acceptor, type Event, Interest, type Key, type Stream } from "./loop_types.ts";
+import { Batch, EMPTY, Registration, Slot } from "./registration.ts";
 
-/** The byte stream the loop drives: what it needs of a `Deno.Conn`. */
-export interface Stream {
-  /** Reads into `buf`; resolves to the count, or `null` at end of stream. */
-  read(buf: Uint8Array): Promise<number | null>;
-  /** Writes some prefix of `buf`; resolves to how much was taken. */
-  write(buf: Uint8Array): Promise<number>;
-  /** Frees the stream; settles whatever it had pending. */
-  close(): void;
-  /** Sends FIN: the peer reads end of stream once it has read what was written. */
-  closeWrite?(): Promise<void>;
-}
-
-/** The listener the loop drives: what it needs of a `Deno.Listener`. */
-export interface Acceptor {
-  /** Resolves to the next incoming stream. */
-  accept(): Promise<Stream>;
-  /** Stops listening; settles the pending accept. */
-  close(): void;
-}
-
-/** What a key asks the loop to do for it, like mio's `Interest`. */
-export const Interest = { NONE: 0, READ: 1, WRITE: 2, READ_WRITE: 3 } as const;
-/** One of {@linkcode Interest}'s values: a bit set of READ and WRITE. */
-export type Interest = typeof Interest[keyof typeof Interest];
-
-/** Which pending operation settled, and how. */
-export type EventType = "accept" | "connect" | "read" | "eof" | "write" | "error";
-
-/** One settled operation, handed out by {@linkcode Loop.select}. */
-export interface Event<T> {
-  /** What happened. */
-  readonly type: EventType;
-  /** Whose operation it was. */
-  readonly key: Key<T>;
-  /** `read`: bytes now in `key.input[0..n)`. `write`: bytes that left `key.output`. */
-  readonly n: number;
-  /** `read`: the buffer's size. `write`: the bytes offered, so `n < size` was a partial write. */
-  readonly size: number;
-  /** `accept`: the new stream, not yet registered. */
-  readonly stream: Stream | null;
-  /** `error`: the cause (a reset, a broken pipe, a refused connect...). */
-  readonly error: unknown;
-}
-
-/** A registration: the stream, what it wants, and the caller's data. */
-export interface Key<T> {
-  /** The caller's data: in sockdemo, the connection's state machine. */
-  readonly data: T;
-  /** The current interest; change it with {@linkcode Loop.modify}. */
-  readonly interest: Interest;
-  /** The stream; `null` for a listener and while a connect is pending. */
-  readonly stream: Stream | null;
-  /** The buffer the last read filled; valid until the next `select()`. */
-  readonly input: Uint8Array;
-  /** Bytes owed to the peer; the loop writes from its head while WRITE is set. */
-  readonly output: ByteQueue;
-  /** Bytes owed (`output.length`), without making a queue for a key that has none. */
-  readonly owed: number;
-  /** Memory `output` takes (its capacity), without making a queue for a key that has none. */
-  readonly outputMemory: number;
-  /** True once unregistered; a closed key's pending events are dropped. */
-  readonly closed: boolean;
-  /** Bytes read from the stream so far. */
-  readonly bytesRead: number;
-  /** Bytes written to the stream so far. */
-  readonly bytesWritten: number;
-  /**
-   * Queues the `n` bytes of the last read as output: this key's own (an
-   * echo), or `to`, another key's of the same loop (a pipe, a proxy). A
-   * well-filled read buffer is handed over whole instead of copied (the
-   * next read gets a fresh one), so bulk data moves without a copy.
-   */
-  forwardInput(n: number, to?: ByteQueue): void;
-  /**
-   * Declares that nothing will be queued after what `output` holds: once it
-   * is written, the loop half-closes the stream (FIN), so the peer reads all
-   * of it and then end of stream, while this side can still read.
-   */
-  endOutput(): void;
-}
-
+export {
+  type Acceptor,
+  type Event,
+  type EventType,
+  Interest,
+  type Key,
+  type Stream,
+} from "./loop_types.ts";
 /**
  * A selector over promise-based streams.
  *
@@ -427,135 +355,5 @@ export class Loop<T> {
   }
 }
 
-const EMPTY = new Uint8Array(0);
 // The longest wait `setTimeout` keeps (2^31-1 ms, about 24.8 days).
 const MAX_WAIT_MS = 2 ** 31 - 1;
-// Reads smaller than this are copied: cheap, and it packs small pieces into one chunk.
-const FORWARD_MIN = 8192;
-const noop = () => {};
-
-/** The loop's own view of a key: the public fields plus the pending-operation flags. */
-class Registration<T> implements Key<T> {
-  #output: ByteQueue | null = null;
-  input: Uint8Array = EMPTY;
-  readSize: number;
-  // Stryker disable next-line UnaryOperator: a first read is the smallest either way
-  lastRead = -1;
-  readonly readEvent: Slot<T>;
-  writeEvent: Slot<T> | null = null;
-  closed = false;
-  eof = false;
-  reading = false;
-  writing = false;
-  dirty = false;
-  pendingSize = 0;
-  bytesRead = 0;
-  bytesWritten = 0;
-  onRead: (n: number | null) => void = noop;
-  onReadError: (error: unknown) => void = noop;
-  onWrite: (n: number) => void = noop;
-  onWriteError: (error: unknown) => void = noop;
-  onAccept: (stream: Stream) => void = noop;
-  #outputEnded = false;
-
-  constructor(
-    readonly data: T,
-    public interest: Interest,
-    public stream: Stream | null,
-    readonly acceptor: Acceptor | null,
-    readonly pool: BufferPool,
-  ) {
-    this.readSize = pool.minSize;
-    this.readEvent = new Slot(this);
-  }
-
-  // Made on first use: a listener, or a connection that never sends, needs none.
-  get output(): ByteQueue {
-    return this.#output ??= new ByteQueue(this.pool);
-  }
-
-  /** Bytes owed, without making a queue to ask. */
-  get owed(): number {
-    return this.#output === null ? 0 : this.#output.length;
-  }
-
-  get outputMemory(): number {
-    return this.#output === null ? 0 : this.#output.capacity;
-  }
-
-  forwardInput(n: number, to: ByteQueue = this.output): void {
-    const buf = this.input;
-    if (n >= FORWARD_MIN && n * 2 >= buf.length) {
-      to.pushOwned(buf, 0, n);
-      this.input = EMPTY;
-    } else {
-      to.push(buf, 0, n);
-    }
-  }
-
-  endOutput(): void {
-    this.#outputEnded = true;
-    this.shutdownWhenWritten();
-  }
-
-  shutdownWhenWritten(): void {
-    if (!this.#outputEnded || this.writing || this.owed > 0) return;
-    // Stryker disable next-line BooleanLiteral: nothing is written after the FIN, so no later write asks again
-    this.#outputEnded = false; // once
-    // A peer that already reset makes this fail; its read or write reports that.
-    this.stream?.closeWrite?.().catch(noop);
-  }
-}
-
-/** A reusable event record: each key owns one for its read side and one for its write side. */
-class Slot<T> implements Event<T> {
-  // Stryker disable next-line StringLiteral: set before each use
-  type: EventType = "read";
-  n = 0;
-  size = 0;
-  stream: Stream | null = null;
-  error: unknown = null;
-  queued = false;
-  constructor(readonly key: Registration<T>) {}
-}
-
-/** Iterates a batch without allocating, skipping keys closed meanwhile. */
-class Batch<T> implements IterableIterator<Event<T>> {
-  // Stryker disable next-line ArrayDeclaration: replaced before its first use
-  #events: Slot<T>[] = [];
-  #i = 0;
-  // Stryker disable next-line ObjectLiteral: iteration reads a missing done as false
-  readonly #result = { done: false, value: null as unknown as Event<T> };
-
-  /** Connections accepted but skipped because their listener closed meanwhile (closed here). */
-  abandoned = 0;
-
-  reset(events: Slot<T>[]): this {
-    this.#events = events;
-    this.#i = 0;
-    return this;
-  }
-
-  next(): IteratorResult<Event<T>> {
-    const events = this.#events;
-    while (this.#i < events.length) {
-      const ev = events[this.#i++];
-      if (!ev.key.closed) {
-        this.#result.value = ev;
-        return this.#result as IteratorResult<Event<T>>;
-      }
-      // A connection accepted before its listener closed has nobody to serve it.
-      if (ev.type === "accept") {
-        ev.stream!.close();
-        this.abandoned++;
-      }
-    }
-    return DONE;
-  }
-
-  [Symbol.iterator](): this {
-    return this;
-  }
-}
-
-const DONE: IteratorResult<never> = { done: true, value: undefined };

@@ -11,7 +11,7 @@ import { EVENTS_VARIABLE, FairThread } from "../lib/fair_thread.ts";
 import type { Log } from "../lib/log.ts";
 import { readSysctl } from "../lib/sysctl.ts";
 import type { HostConfig } from "./host_config.ts";
-import { Server } from "./serve.ts";
+import { Server } from "./server.ts";
 import type { Session } from "./session.ts";
 
 /** What a host serves each connection with: the part of a server that is the command's own. */

@@ -8,7 +8,7 @@
 import { localName, removeSocket } from "../lib/address.ts";
 import { Log, type LogFields } from "../lib/log.ts";
 import { listenFor, logListenFailure, logTuning, newServer } from "./host.ts";
-import { formatStats, type ServerStats } from "./serve.ts";
+import { formatStats, type ServerStats } from "./server_stats.ts";
 import { ServeWorkers } from "./serve_workers.ts";
 import { type ServerConfig, sessionsFor } from "./sessions_for.ts";
 

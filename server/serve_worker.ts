@@ -8,7 +8,8 @@
 import { ConnTally } from "../lib/conn_tally.ts";
 import { Log } from "../lib/log.ts";
 import { PoolWorker } from "../lib/pool_worker.ts";
-import type { Server, ServerStats } from "./serve.ts";
+import type { Server } from "./server.ts";
+import type { ServerStats } from "./server_stats.ts";
 import type { ListenFailure } from "../lib/address.ts";
 import { listenFor, newServer } from "./host.ts";
 import { type ServerConfig, sessionsFor } from "./sessions_for.ts";

@@ -3,7 +3,7 @@ import { hostPort } from "../lib/host_port.ts";
 import type { Log } from "../lib/log.ts";
 import { plural } from "../lib/plural.ts";
 import { WorkerPool } from "../lib/worker_pool.ts";
-import type { ServerStats } from "./serve.ts";
+import { emptyStats, type ServerStats } from "./server_stats.ts";
 import { type ListenFailure, probe } from "../lib/address.ts";
 import { logListenFailure } from "./host.ts";
 import type { ServerConfig } from "./sessions_for.ts";
@@ -145,18 +145,7 @@ export class ServeWorkers {
     await this.#ended.promise;
     // Stryker disable next-line OptionalChaining: run() comes after a successful listen(), which made the pool
     this.#pool?.terminate();
-    const stats: ServerStats = {
-      accepted: 0,
-      refused: 0,
-      aborted: 0,
-      failed: 0,
-      idle: 0,
-      cutOff: 0,
-      unserved: 0,
-      turnedAway: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-    };
+    const stats = emptyStats();
     for (const part of this.#stats) {
       if (part === null) continue;
       for (const name of Object.keys(stats) as (keyof ServerStats)[]) stats[name] += part[name];

@@ -14,7 +14,7 @@ import { frameBytes, FrameDecoder } from "../lib/frame.ts";
 import { Log } from "../lib/log.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "../server/app.ts";
 import { EchoSession } from "../server/echo.ts";
-import { Server } from "../server/serve.ts";
+import { Server } from "../server/server.ts";
 import type { Session } from "../server/session.ts";
 import { concat, FakeAcceptor, random, ScriptedPeer } from "./fake_stream.ts";
 

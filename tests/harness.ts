@@ -1,7 +1,7 @@
 /** Helpers shared by the in-process tests: a capturing log, a server run, a queue drained. */
 import type { ByteQueue } from "../lib/byte_queue.ts";
 import { Log, type LogFormat, type Verbosity } from "../lib/log.ts";
-import type { Server } from "../server/serve.ts";
+import type { Server } from "../server/server.ts";
 
 /** A Log that keeps its lines in memory, for assertions. */
 export function captureLog(

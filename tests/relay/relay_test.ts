@@ -11,7 +11,7 @@ import { RelaySession } from "../../relay/relay.ts";
 import { addressName } from "../../lib/address.ts";
 import { type RelayConfig, relaySessions } from "../../relay/relay_sessions.ts";
 import { type Faults, NO_FAULTS } from "../../relay/relay_flow.ts";
-import { Server } from "../../server/serve.ts";
+import { Server } from "../../server/server.ts";
 import { bytes, FakeAcceptor, random, ScriptedPeer, ServerPeer } from "../fake_stream.ts";
 import { fakeKey } from "../fake_key.ts";
 import { captureLog, expectSoon, serveUntil } from "../harness.ts";

@@ -3,7 +3,7 @@ import { BufferPool } from "../../lib/buffer_pool.ts";
 import { type Event, type EventType, Interest, type Key } from "../../lib/loop.ts";
 import { frameBytes, FrameDecoder } from "../../lib/frame.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "../../server/app.ts";
-import { Server } from "../../server/serve.ts";
+import { Server } from "../../server/server.ts";
 import { fakeKey } from "../fake_key.ts";
 import { captureLog, drain, expectSoon, serveUntil } from "../harness.ts";
 import { concat, FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";

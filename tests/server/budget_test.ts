@@ -10,7 +10,7 @@ import { BufferPool } from "../../lib/buffer_pool.ts";
 import { frameBytes, FrameDecoder } from "../../lib/frame.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "../../server/app.ts";
 import { EchoSession } from "../../server/echo.ts";
-import { Server } from "../../server/serve.ts";
+import { Server } from "../../server/server.ts";
 import { bytes, FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";
 import { captureLog, expectSoon, serveUntil } from "../harness.ts";
 

@@ -3,7 +3,7 @@ import { BufferPool } from "../../lib/buffer_pool.ts";
 import { ByteQueue } from "../../lib/byte_queue.ts";
 import { type Event, type EventType, Interest, type Key } from "../../lib/loop.ts";
 import { EchoSession } from "../../server/echo.ts";
-import { Server } from "../../server/serve.ts";
+import { Server } from "../../server/server.ts";
 import { fakeKey } from "../fake_key.ts";
 import { captureLog, serveUntil } from "../harness.ts";
 import { bytes, FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";

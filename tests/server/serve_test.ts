@@ -9,7 +9,8 @@ import { Log } from "../../lib/log.ts";
 import { frameBytes, FrameDecoder } from "../../lib/frame.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "../../server/app.ts";
 import { EchoSession } from "../../server/echo.ts";
-import { formatStats, Server, type ServerOptions } from "../../server/serve.ts";
+import { Server, type ServerOptions } from "../../server/server.ts";
+import { formatStats } from "../../server/server_stats.ts";
 import { bytes, FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";
 import { captureLog, expectSoon, serveUntil } from "../harness.ts";
 

@@ -1,0 +1,73 @@
+/**
+ * A connection as the server's parts see it: its number, its state
+ * machine, its keys, and the fields each part keeps on it (the connection
+ * table's idle links, the budget's charge, the timers' entries).
+ *
+ * @module
+ */
+import type { IdleNode } from "../lib/idle_list.ts";
+import type { Key } from "../lib/loop.ts";
+import type { Session } from "./session.ts";
+
+/** What a key of the server's loop carries: its connection; null for a listener. */
+export type Owner = Connection | null;
+
+/** An entry of the server's one timer heap: what is due, and for whom. */
+export type Due =
+  /** A session's tick (a relay's held bytes come due). */
+  | { readonly kind: "tick"; readonly conn: Connection }
+  /** A throttled connection has waited its time for room in the budget. */
+  | { readonly kind: "busy"; readonly conn: Connection }
+  /** The oldest idle connection may have been idle too long. */
+  | { readonly kind: "idle" }
+  /** The oldest refused connection may have lingered long enough. */
+  | { readonly kind: "linger" }
+  /** The drain's time is up. */
+  | { readonly kind: "drain" }
+  /** The loop may have been quiet long enough to tidy the heap. */
+  | { readonly kind: "tidy" };
+
+/** One accepted connection. */
+export interface Connection extends IdleNode {
+  /** 1 for the first connection accepted, and so on: the `#N` of the log lines. */
+  readonly number: number;
+  readonly session: Session;
+  /**
+   * Refused at the limit: its session only says so. It never counts against
+   * the limit, and lingers (by refusal time) instead of sitting among the idle.
+   */
+  readonly refused: boolean;
+  /** Its registration, set right after registering. */
+  key: Key<Owner> | null;
+  /** The stream its session dialed (a relay's target), if any: its events come here too. */
+  dialed: Key<Owner> | null;
+  /** When its session's next tick is scheduled; `Infinity`: none. */
+  wakeAt: number;
+  /** Bytes it holds, as last charged to the buffer budget. */
+  held: number;
+  /** Since when the buffer budget has stopped its reads; null while it may read. */
+  throttledSince: number | null;
+  /** Its entries in the timer heap, made once so scheduling allocates nothing. */
+  readonly tickDue: Due;
+  readonly busyDue: Due;
+}
+
+/** A new connection numbered `number` with `session`, not yet registered. */
+export function newConnection(number: number, session: Session, refused: boolean): Connection {
+  const conn = {
+    number,
+    session,
+    refused,
+    key: null,
+    dialed: null,
+    wakeAt: Infinity,
+    held: 0,
+    throttledSince: null,
+    idlePrev: null,
+    idleNext: null,
+    lastActive: 0,
+  } as unknown as { -readonly [K in keyof Connection]: Connection[K] };
+  conn.tickDue = { kind: "tick", conn };
+  conn.busyDue = { kind: "busy", conn };
+  return conn;
+}

@@ -1,0 +1,397 @@
+/**
+ * The connection host's loop: a dispatcher over small parts. It accepts on
+ * its listeners, asks the {@linkcode Admission} who gets in, hands each
+ * event to the connection's {@linkcode Session}, charges the
+ * {@linkcode BudgetGovernor}, keeps the {@linkcode ConnectionTable}, writes
+ * through the {@linkcode Tracer}, and takes everything time-bound (ticks,
+ * idle and linger deadlines, `server busy`, the drain, tidying) from one
+ * timer heap.
+ *
+ * @module
+ */
+import { collectGarbage } from "../lib/collect_garbage.ts";
+import { describeError } from "../lib/describe_error.ts";
+import { type Acceptor, type Event, Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
+import { plural } from "../lib/plural.ts";
+import { TimerHeap } from "../lib/timer_heap.ts";
+import { Admission } from "./admission.ts";
+import { BudgetGovernor } from "./budget_governor.ts";
+import { type Connection, type Due, newConnection, type Owner } from "./connection.ts";
+import { ConnectionTable } from "./connection_table.ts";
+import type { ServerOptions } from "./server_options.ts";
+import { emptyStats, type ServerStats } from "./server_stats.ts";
+import type { Session } from "./session.ts";
+import { peerOf, Tracer } from "./tracer.ts";
+
+export type { ServerOptions } from "./server_options.ts";
+
+/** What the server as a whole is doing. */
+type ServerState =
+  /** Accepting and serving. */
+  | { readonly name: "serving" }
+  /** Asked to stop: no longer accepting; serving the open connections until `deadline`. */
+  | { readonly name: "draining"; readonly deadline: number }
+  /** Stopping now: closing whatever is open, which the close lines give `cut` as the reason for. */
+  | { readonly name: "stopping"; readonly cut: string };
+
+// The entries of the timer heap that are the server's own, made once.
+const IDLE: Due = { kind: "idle" }, LINGER: Due = { kind: "linger" };
+const DRAIN: Due = { kind: "drain" }, TIDY: Due = { kind: "tidy" };
+
+/**
+ * A server: one readiness loop that accepts connections and dispatches each
+ * event to the connection's {@linkcode Session}, as in mio's `tcp_server.rs`.
+ * It stops in two steps: {@linkcode Server.stop} drains, a second call
+ * closes at once.
+ *
+ * @example
+ * ```ts
+ * import { Log } from "../lib/log.ts";
+ * import { EchoSession } from "./echo.ts";
+ * import { Server } from "./server.ts";
+ * import { formatStats } from "./server_stats.ts";
+ * declare const listener: Deno.Listener; // from lib/address.ts
+ * const server = new Server(listener, { log: new Log("normal"), newSession: () => new EchoSession() });
+ * setTimeout(() => server.stop(), 1000);
+ * console.log(formatStats(await server.run()));
+ * ```
+ */
+export class Server {
+  /** Running totals; final once `run()` resolves. */
+  readonly stats: ServerStats = emptyStats();
+  readonly #loop: Loop<Owner>;
+  readonly #listeners: Key<Owner>[];
+  readonly #options: ServerOptions;
+  readonly #table: ConnectionTable;
+  readonly #door: Admission;
+  readonly #governor: BudgetGovernor | null;
+  readonly #tracer: Tracer;
+  readonly #timers = new TimerHeap<Due>();
+  // When each of the server's own deadlines is in the heap (Infinity: it is not).
+  readonly #armed = { idle: Infinity, linger: Infinity, tidy: Infinity };
+  // Connections opened and closed since the last garbage collection, and when events last came.
+  #churn = 0;
+  #lastEvent = 0;
+  #state: ServerState = { name: "serving" };
+
+  /**
+   * A server on an already listening acceptor, or on several sharing one
+   * port (each accepts one connection per turn of Deno's event loop); nothing
+   * runs until `run()`.
+   */
+  constructor(listener: Acceptor | readonly Acceptor[], options: ServerOptions) {
+    this.#loop = new Loop<Owner>({ pool: options.pool });
+    const listeners = Array.isArray(listener) ? listener : [listener];
+    this.#listeners = listeners.map((l) => this.#loop.listen(l, null));
+    this.#options = options;
+    this.#table = new ConnectionTable((options.idleTimeout ?? 0) * 1000);
+    this.#door = new Admission(options);
+    this.#tracer = new Tracer(options.log);
+    const maxBuffer = options.maxBuffer ?? 0;
+    this.#governor = maxBuffer <= 0 ? null : new BudgetGovernor(
+      maxBuffer,
+      (options.busyTimeout ?? 5) * 1000,
+      options.log,
+      {
+        waiting: (conn, at) => this.#timers.add(at, conn.busyDue),
+        cleared: (conns) => conns.forEach((conn) => this.#update(conn)),
+      },
+    );
+  }
+
+  /** Serves until stopped; then closes what is left and resolves with the totals. */
+  async run(): Promise<ServerStats> {
+    const loop = this.#loop;
+    for (;;) {
+      const state = this.#state;
+      if (state.name === "stopping") break;
+      if (state.name === "draining" && this.#table.size === 0) break;
+      this.#fireDue(performance.now());
+      if (this.#state !== state) continue; // the drain ran out
+      const batch = await loop.select(Math.max(0, this.#timers.nextAt - performance.now()));
+      const at = performance.now();
+      let events = 0;
+      for (const ev of batch) {
+        events++;
+        const conn = ev.key.data;
+        if (conn === null) this.#onListenerEvent(ev);
+        else this.#onConnectionEvent(ev, conn, at);
+      }
+      if (events > 0) this.#lastEvent = at;
+    }
+    for (const key of this.#listeners) loop.unregister(key); // a no-op after a stop
+    const cut = this.#state.name === "stopping" ? this.#state.cut : "";
+    for (const conn of [...this.#table]) {
+      this.stats.cutOff++;
+      this.#close(conn, null, cut);
+    }
+    for (let c = this.#door.expired(Infinity); c !== null; c = this.#door.expired(Infinity)) {
+      this.#close(c, null, null);
+    }
+    this.stats.unserved = loop.abandonedAccepts;
+    return this.stats;
+  }
+
+  /**
+   * First call: stop accepting at once and let the open connections finish,
+   * for up to the drain timeout. A second call: close everything now.
+   */
+  stop(): void {
+    if (this.#state.name === "serving") {
+      const seconds = this.#options.drainTimeout ?? 10;
+      const deadline = performance.now() + seconds * 1000;
+      this.#state = { name: "draining", deadline };
+      this.#timers.add(deadline, DRAIN);
+      for (const key of this.#listeners) this.#loop.unregister(key);
+      const open = this.#table.size;
+      if (open > 0 && this.#options.announceDrain !== false) {
+        this.#options.log.notice(
+          "draining",
+          `Draining ${plural(open, "open connection")} for up to ${seconds} s ` +
+            `(interrupt again to stop now)`,
+          { open, seconds },
+        );
+      }
+    } else {
+      this.#state = { name: "stopping", cut: "the server stopped" };
+    }
+    this.#loop.wakeup();
+  }
+
+  // Everything whose time has come, earliest first; entries made stale since are skipped.
+  #fireDue(now: number): void {
+    const timers = this.#timers;
+    // Stryker disable next-line EqualityOperator: no test can make two performance.now() readings equal
+    while (timers.nextAt <= now) {
+      const at = timers.nextAt, due = timers.take();
+      switch (due.kind) {
+        case "tick":
+          this.#tick(due.conn, at, now);
+          break;
+        case "busy":
+          this.#busy(due.conn, now);
+          break;
+        case "idle":
+          this.#armed.idle = Infinity;
+          for (let c = this.#table.expired(now); c !== null; c = this.#table.expired(now)) {
+            this.stats.idle++;
+            this.#close(c, null, `idle for ${this.#table.idleMs / 1000} s`);
+          }
+          break;
+        case "linger":
+          this.#armed.linger = Infinity;
+          for (let c = this.#door.expired(now); c !== null; c = this.#door.expired(now)) {
+            this.#close(c, null, null);
+          }
+          break;
+        case "drain":
+          if (this.#state.name === "draining") {
+            this.#state = { name: "stopping", cut: "the drain timed out" };
+          }
+          break;
+        case "tidy":
+          this.#armed.tidy = Infinity;
+          this.#tidy(now);
+          break;
+      }
+    }
+    this.#arm();
+  }
+
+  // Puts the server's own next deadlines in the heap, each once: touches only
+  // ever push them later, so one that fires early just looks again.
+  #arm(): void {
+    const armed = this.#armed, timers = this.#timers;
+    const idle = this.#table.idleDeadline, linger = this.#door.lingerDeadline;
+    if (idle < armed.idle) timers.add(armed.idle = idle, IDLE);
+    if (linger < armed.linger) timers.add(armed.linger = linger, LINGER);
+    if (this.#churn >= TIDY_AFTER && armed.tidy === Infinity) {
+      timers.add(armed.tidy = this.#lastEvent + QUIET_MS, TIDY);
+    }
+  }
+
+  #onListenerEvent(ev: Event<Owner>): void {
+    if (ev.type === "accept") {
+      this.#accept(ev.stream!);
+      return;
+    }
+    const cause = describeError(ev.error);
+    if (ABORTED.some((kind) => ev.error instanceof kind)) {
+      // That one connection is gone (reset while queued); the next may be fine.
+      this.stats.aborted++;
+      this.#tracer.aborted(cause);
+      return;
+    }
+    // Typically out of file descriptors: pause accepting briefly rather than spin.
+    this.#tracer.acceptFailed(cause);
+    const key = ev.key;
+    this.#loop.modify(key, Interest.NONE);
+    // After a stop this touches a closed key, which the loop ignores.
+    setTimeout(() => {
+      this.#loop.modify(key, Interest.READ);
+      this.#loop.wakeup();
+    }, 100);
+  }
+
+  #accept(stream: Stream): void {
+    (stream as Partial<Deno.TcpConn>).setNoDelay?.(true);
+    const door = this.#door, tracer = this.#tracer;
+    const number = door.nextNumber();
+    const turnAway = door.turnAway(number);
+    if (turnAway !== null) {
+      this.stats.turnedAway++;
+      tracer.turnedAway(number, peerOf(stream), turnAway);
+      stream.close();
+      return;
+    }
+    if (!door.tryOpen()) {
+      // Past the limit: the peer hears why (app) and gets a FIN, or is closed at
+      // once; either way it never holds a place among the open connections.
+      this.stats.refused++;
+      tracer.refused(number, peerOf(stream), door.open);
+      const refusal = door.refusal(number);
+      if (refusal === null) stream.close();
+      else door.linger(this.#register(stream, number, refusal, true), performance.now());
+      return;
+    }
+    this.stats.accepted++;
+    this.#churn++;
+    const conn = this.#register(stream, number, this.#options.newSession(number), false);
+    this.#table.add(conn, performance.now());
+    this.#sizeReads();
+    // Stryker disable next-line ConditionalExpression: info() prints nothing when quiet; this only saves building the line
+    if (tracer.normal) tracer.accepted(number, peerOf(stream), door.open);
+  }
+
+  #register(stream: Stream, number: number, session: Session, refused: boolean): Connection {
+    const conn = newConnection(number, session, refused);
+    const key = conn.key = this.#loop.register(stream, Interest.NONE, conn);
+    session.start?.(
+      key,
+      (dialing) => conn.dialed = this.#loop.connect(dialing, Interest.NONE, conn),
+    );
+    this.#update(conn);
+    return conn;
+  }
+
+  // Asks the session what each of its keys wants now, and when it next needs a
+  // tick; charges what it holds to the budget, which may stop its reads.
+  // After an event (`traced`), --verbose shows each change of interest.
+  #update(conn: Connection, traced = false): void {
+    const session = conn.session, key = conn.key!, dialed = conn.dialed;
+    const mask = this.#governor === null || conn.refused || this.#mayRead(conn)
+      ? Interest.READ_WRITE
+      : Interest.WRITE;
+    this.#want(conn, key, (session.interest(key) & mask) as Interest, traced);
+    if (dialed !== null) {
+      this.#want(conn, dialed, (session.interest(dialed) & mask) as Interest, traced);
+    }
+    const at = session.wakeAt?.() ?? Infinity;
+    // An earlier entry already in the heap will do: its tick asks again.
+    if (at < conn.wakeAt) {
+      conn.wakeAt = at;
+      this.#timers.add(at, conn.tickDue);
+    }
+  }
+
+  #want(conn: Connection, key: Key<Owner>, want: Interest, traced: boolean): void {
+    // Stryker disable next-line ConditionalExpression: debug() prints nothing unless verbose; this only saves work
+    if (traced && this.#tracer.verbose && want !== key.interest) {
+      this.#tracer.interest(conn, key, want);
+    }
+    this.#loop.modify(key, want);
+  }
+
+  #mayRead(conn: Connection): boolean {
+    const session = conn.session, key = conn.key!;
+    const held = session.held?.(key) ?? key.outputMemory + (conn.dialed?.outputMemory ?? 0);
+    return this.#governor!.mayRead(conn, held, this.#table.size, performance.now());
+  }
+
+  // A session's tick, unless stale (closed, or rescheduled since).
+  #tick(conn: Connection, at: number, now: number): void {
+    if (conn.key!.closed || at !== conn.wakeAt) return;
+    conn.wakeAt = Infinity;
+    if (conn.session.tick!(now)) this.#close(conn, conn.session.failure, null);
+    else this.#update(conn);
+  }
+
+  // Tells a session that has waited too long for room that it is overloaded (`server busy`).
+  #busy(conn: Connection, now: number): void {
+    const governor = this.#governor!;
+    // Stale: closed, let read again, or stopped again later (its own entry is pending).
+    if (!governor.overdue(conn, now)) return;
+    this.#tracer.busy(conn, governor.busyMs / 1000);
+    if (conn.session.overloaded!(conn.key!)) this.#close(conn, null, "server busy");
+    else this.#update(conn);
+  }
+
+  // Sizes new reads by the budget, which keeps room for them in flight.
+  #sizeReads(): void {
+    if (this.#governor === null) return;
+    this.#loop.readLimit = this.#governor.readSize(this.#table.size);
+  }
+
+  // After a burst, V8 leaves the garbage that outlived its young generation in
+  // the heap until the heap grows again, which a quiet server never does: a
+  // thousand connections that came or went are worth one full collection
+  // (milliseconds) once nothing happens for a second.
+  #tidy(now: number): void {
+    // Stryker disable next-line EqualityOperator: no test can make two performance.now() readings equal
+    if (this.#lastEvent + QUIET_MS > now) return; // not quiet yet: #arm() looks again
+    const churn = this.#churn;
+    this.#churn = 0;
+    const started = performance.now();
+    if (!(this.#options.collect ?? collectGarbage)()) return;
+    this.#tracer.collected(churn, Math.round(performance.now() - started));
+  }
+
+  #onConnectionEvent(ev: Event<Owner>, conn: Connection, now: number): void {
+    const session = conn.session, tracer = this.#tracer;
+    if (!conn.refused) this.#table.touch(conn, now);
+    // Stryker disable next-line all: debug() prints nothing unless verbose; these only save work
+    const before = tracer.verbose ? session.stateName : "";
+    // Stryker disable next-line ConditionalExpression: as above
+    if (tracer.verbose) tracer.event(conn, ev);
+    if (session.handle(ev)) {
+      this.#close(conn, session.failure, null);
+      return;
+    }
+    // Stryker disable next-line ConditionalExpression: as above
+    if (tracer.verbose && session.stateName !== before) tracer.state(conn, before);
+    this.#update(conn, true);
+  }
+
+  // `failure` is a peer's fault (an error line); `note` a closing of our own choosing.
+  #close(conn: Connection, failure: string | null, note: string | null): void {
+    const key = conn.key!;
+    this.#loop.unregister(key);
+    if (conn.dialed !== null) this.#loop.unregister(conn.dialed);
+    if (conn.refused) {
+      this.#door.unlinger(conn);
+      return;
+    }
+    this.#table.remove(conn);
+    this.#churn++;
+    this.#door.closed();
+    if (this.#governor !== null) {
+      this.#governor.release(conn, this.#table.size);
+      this.#sizeReads();
+    }
+    this.stats.bytesIn += key.bytesRead;
+    this.stats.bytesOut += key.bytesWritten;
+    if (failure !== null) this.stats.failed++;
+    this.#tracer.closed(conn, key, failure, note, this.#door.open);
+  }
+}
+
+// Accept errors that belong to one incoming connection, not to the listener.
+const ABORTED = [
+  Deno.errors.NotConnected,
+  Deno.errors.ConnectionAborted,
+  Deno.errors.ConnectionReset,
+];
+
+// A full garbage collection after this many connections opened or closed, once quiet for QUIET_MS.
+const TIDY_AFTER = 1000;
+const QUIET_MS = 1000;
