@@ -45,7 +45,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { hasOpenssl, makeCerts } from "../tests/certs.ts";
+import { hasOpenssl, makeCerts } from "../scripts/certs.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;

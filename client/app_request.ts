@@ -1,5 +1,5 @@
 import { type Frame, frameBytes } from "../lib/frame.ts";
-import { BINARY_REPLY_TYPE, binaryReply, searchResult } from "../lib/app_answer.ts";
+import { BINARY_REPLY_TYPE, binaryReply, searchResult } from "../server/app_answer.ts";
 
 /** One app request, encoded once, and how to judge and show its reply. */
 export interface AppRequest {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Address, BadAddress, type ClientTls, spelledOut } from "../lib/address.ts";
+import { type Address, chosenAddress, type ClientTls } from "../lib/address.ts";
 import { address, choice, integer, readNamedFile, seconds, workers } from "../lib/checks.ts";
 import { type CommandLine, type CommandSpec, parseCommand } from "../lib/command_line.ts";
 
@@ -159,19 +159,9 @@ export function parseConnectLine(args: string[]): ConnectLine | null {
 
 /** The server `line` names: `--to ADDR`, or `--host`, `--port` and `--unix`. */
 export function serverAddress(line: ConnectLine): Address {
-  const v = line.values;
-  if (v.to !== undefined) {
-    if (line.given("host") || line.given("port") || line.given("unix")) {
-      line.fail("--to takes the place of --host, --port and --unix: give one or the other");
-    }
-    return v.to;
-  }
-  try {
-    return spelledOut(v.host, v.port, v.unix, { host: DEFAULT_HOST, port: DEFAULT_PORT });
-  } catch (e) {
-    if (e instanceof BadAddress) line.fail(e.message);
-    throw e;
-  }
+  const v = line.values, word = { flag: "--to", address: v.to };
+  const defaults = { host: DEFAULT_HOST, port: DEFAULT_PORT };
+  return chosenAddress({ word, host: v.host, port: v.port, unix: v.unix }, defaults, line.fail);
 }
 
 /** `--tls` with its `--ca FILE` (read now: its PEM travels to workers) and `--server-name`. */

@@ -92,25 +92,47 @@ export function parseAddress(text: string, defaults: AddressDefaults): Address {
   return { transport: "tcp", host: m[1] ?? m[2] ?? defaults.host, port: port(m[3], defaults) };
 }
 
+/** The options that name an address: one word (`--listen`, `--to`) or spelled out. */
+export interface AddressOptions {
+  /** The one-word option's flag (`--to`) and its parsed address, if given. */
+  readonly word: { readonly flag: string; readonly address: Address | undefined };
+  readonly host: string | undefined;
+  readonly port: string | undefined;
+  readonly unix: string | undefined;
+}
+
 /**
- * The address of `--host`, `--port` and `--unix`, the spelled-out form of
- * {@linkcode parseAddress}'s: `--unix` stands alone.
+ * The address `options` name: the one-word form, or `--host`, `--port` and
+ * `--unix` (the spelled-out form, where `--unix` stands alone), with
+ * `defaults` for what is left out. A mistake goes to `fail`, as a usage error.
  */
-export function spelledOut(
-  host: string | undefined,
-  portText: string | undefined,
-  unix: string | undefined,
+export function chosenAddress(
+  options: AddressOptions,
   defaults: AddressDefaults & { readonly port: number },
+  fail: (message: string) => never,
 ): Address {
+  const { word, host, port: portText, unix } = options;
+  const spelled = host !== undefined || portText !== undefined || unix !== undefined;
+  if (word.address !== undefined) {
+    if (spelled) {
+      fail(`${word.flag} takes the place of --host, --port and --unix: give one or the other`);
+    }
+    return word.address;
+  }
   if (unix !== undefined) {
     if (host !== undefined || portText !== undefined) {
-      throw new BadAddress("--unix takes the place of --host and --port: give one or the other");
+      fail("--unix takes the place of --host and --port: give one or the other");
     }
-    if (unix === "") throw new BadAddress("--unix needs a path");
+    if (unix === "") fail("--unix needs a path");
     return { transport: "unix", path: unix };
   }
-  if (host === "") throw new BadAddress("--host needs a name or an address");
-  const p = portText === undefined ? defaults.port : port(portText, defaults, "--port ");
+  if (host === "") fail("--host needs a name or an address");
+  let p = defaults.port;
+  try {
+    if (portText !== undefined) p = port(portText, defaults, "--port ");
+  } catch (e) {
+    fail((e as Error).message);
+  }
   return { transport: "tcp", host: host ?? defaults.host, port: p };
 }
 

@@ -1,23 +1,15 @@
-import { describeError } from "../lib/describe_error.ts";
-import { Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
-
-/** Which end of the pipe a key is. */
-type Side = "net" | "stdio";
-
 /**
- * What one direction of the pipe is waiting for: more bytes to read, or
- * (after end of stream on its source) the last of them to be written and
- * the end passed on.
+ * `--pipe`, sockdemo's `nc`: one connection joined to standard input and
+ * output, run by the relay's own engine ({@linkcode RelaySession}) with
+ * standard input and output as the client leg and the socket as the target:
+ * one implementation of half-close and backpressure for both.
+ *
+ * @module
  */
-type Flow = "flowing" | "ended";
-
-// Stryker disable StringLiteral: compared by identity, two distinct names are all that matters
-const FLOWING: Flow = "flowing";
-const ENDED: Flow = "ended";
-// Stryker restore StringLiteral
-
-/** Past this many bytes owed to one side, the other side is not read (backpressure). */
-const HIGH_WATER = 1 << 20;
+import { describeError } from "../lib/describe_error.ts";
+import { type Event, Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
+import { RelaySession } from "./relay.ts";
+import { NO_FAULTS } from "./relay_flow.ts";
 
 /** How a pipe ended. */
 export interface PipeOutcome {
@@ -30,92 +22,88 @@ export interface PipeOutcome {
 }
 
 /**
- * `connect --pipe`, sockdemo's `nc`: one connection, standard input to the
- * socket and the socket to standard output, both driven by one readiness
- * loop with backpressure each way. The two directions end on their own:
- * end of input sends FIN, the peer's FIN ends the output, and the pipe is
- * done once both have. A peer's reset or a refused connect is a failure;
- * standard output closed early (`| head -c 10`) ends it quietly.
+ * Joins `local` (standard input and output) to the socket `net` will be,
+ * naming it `address`, on one readiness loop with backpressure each way.
+ * The two directions end on their own: end of input sends FIN, the peer's
+ * FIN ends the output, and the pipe is done once both have. A peer's reset
+ * or a refused connect is a failure; standard output closed early (`| head
+ * -c 10`) ends it quietly. `trace` hears each read, write and end.
  *
  * @example
  * ```ts
+ * import { dial } from "../lib/address.ts";
  * import { runPipe, stdio } from "./pipe.ts";
- * const outcome = await runPipe(Deno.connect({ hostname: "127.0.0.1", port: 7 }), stdio(), "127.0.0.1:7", null);
+ * const at = { transport: "tcp", host: "127.0.0.1", port: 7 } as const;
+ * const outcome = await runPipe(dial(at), stdio(), "127.0.0.1:7", null);
  * if (outcome.failure !== null) console.error(outcome.failure);
  * ```
  */
 export async function runPipe(
-  dialing: Promise<Stream>,
+  net: Promise<Stream>,
   local: Stream,
   address: string,
   trace: ((line: string) => void) | null,
 ): Promise<PipeOutcome> {
-  const loop = new Loop<Side>();
-  const net = loop.connect(dialing, Interest.NONE, "net");
-  let io: Key<Side> | null = null;
-  let up = FLOWING, down = FLOWING; // up: input to the peer; down: the peer to output
-  let failure: string | null = null, connected = false;
-  const other = (key: Key<Side>) => key === net ? io! : net;
-  const update = () => {
-    const ioKey = io!;
-    // Stryker disable next-line ConditionalExpression: the loop never reads past an end of stream anyway
-    const netOpen = down === FLOWING, ioOpen = up === FLOWING;
-    // Stryker disable next-line EqualityOperator: exactly 1 MiB owed cannot be told from a byte less
-    const netRoom = ioKey.output.length < HIGH_WATER, ioRoom = net.output.length < HIGH_WATER;
-    const readNet = netOpen && netRoom, readIo = ioOpen && ioRoom;
-    loop.modify(net, readNet ? Interest.READ_WRITE : Interest.WRITE);
-    loop.modify(ioKey, readIo ? Interest.READ_WRITE : Interest.WRITE);
-  };
-  const done = () =>
-    up === ENDED && down === ENDED && net.output.length === 0 && io!.output.length === 0;
-  for (;;) {
-    if (failure !== null || (connected && done())) break;
-    for (const ev of await loop.select()) {
-      const key = ev.key, side = key.data;
-      switch (ev.type) {
-        case "connect":
-          connected = true;
-          io = loop.register(local, Interest.NONE, "stdio");
-          trace?.(`connected to ${address}`);
-          break;
-        case "read":
-          trace?.(`${side === "net" ? "peer" : "input"}: read ${ev.n} bytes`);
-          key.forwardInput(ev.n, other(key).output);
-          break;
-        case "eof":
-          trace?.(
-            side === "net" ? "peer: end of stream (FIN)" : "input: end of input; sending FIN",
-          );
-          if (side === "net") down = ENDED;
-          else up = ENDED;
-          other(key).endOutput();
-          break;
-        case "write":
-          trace?.(`${side === "net" ? "peer" : "output"}: wrote ${ev.n} bytes`);
-          break;
-        case "error":
-          if (side === "stdio" && ev.error instanceof Deno.errors.BrokenPipe) {
-            // Whoever reads our output stopped (`| head`): nothing left to do, and no fault.
-            trace?.("output: closed by its reader; stopping");
-            up = down = ENDED;
-            net.output.clear();
-            io!.output.clear();
-            break;
-          }
-          failure = !connected
-            ? `cannot connect to ${address}: ${describeError(ev.error)}`
-            : side === "net"
-            ? `${address}: ${describeError(ev.error)}`
-            : `standard input or output: ${describeError(ev.error)}`;
-          break;
+  const loop = new Loop<null>();
+  const session = new RelaySession({
+    dial: () => net,
+    target: address,
+    up: NO_FAULTS,
+    down: NO_FAULTS,
+    random: Math.random,
+    trace: null,
+    names: { client: "standard input or output", target: address },
+    // Whoever reads our output stopped (`| head`): nothing left to do, and no fault.
+    quietEnd: (error, fromClient) => fromClient && error instanceof Deno.errors.BrokenPipe,
+  });
+  const io = loop.register(local, Interest.NONE, null);
+  let peer: Key<null> | null = null;
+  session.start(io, (dialing) => peer = loop.connect(dialing, Interest.NONE, null));
+  const socket = peer!;
+  let finished = false;
+  while (!finished) {
+    loop.modify(io, session.interest(io));
+    loop.modify(socket, session.interest(socket));
+    const wait = session.wakeAt() - performance.now();
+    const batch = await loop.select(Math.max(0, wait));
+    for (const ev of batch) {
+      trace?.(line(ev, session.isClient(ev.key), address));
+      if (session.handle(ev)) {
+        finished = true;
+        break;
       }
     }
-    if (failure === null && connected && !done()) update();
+    // Stryker disable next-line ConditionalExpression: without faults nothing is ever held for a time
+    if (!finished && session.wakeAt() <= performance.now()) {
+      finished = session.tick(performance.now());
+    }
   }
-  const outcome = { failure, sent: net.bytesWritten, received: net.bytesRead };
-  loop.unregister(net);
-  if (io !== null) loop.unregister(io);
+  const outcome = {
+    failure: session.failure,
+    sent: socket.bytesWritten,
+    received: socket.bytesRead,
+  };
+  loop.unregister(socket);
+  loop.unregister(io);
   return outcome;
+}
+
+// What --verbose says of one event: "input" and "output" are ours, "peer" the socket.
+function line(ev: Event<null>, local: boolean, address: string): string {
+  switch (ev.type) {
+    case "connect":
+      return `connected to ${address}`;
+    case "read":
+      return `${local ? "input" : "peer"}: read ${ev.n} bytes`;
+    case "write":
+      return `${local ? "output" : "peer"}: wrote ${ev.n} bytes`;
+    case "eof":
+      return local ? "input: end of input; sending FIN" : "peer: end of stream (FIN)";
+    default:
+      return local && ev.error instanceof Deno.errors.BrokenPipe
+        ? "output: closed by its reader; stopping"
+        : `${local ? "standard input or output" : "peer"}: ${describeError(ev.error)}`;
+  }
 }
 
 /**

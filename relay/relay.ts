@@ -37,6 +37,17 @@ export interface RelayPlan {
   readonly trace: ((line: string) => void) | null;
   /** Resets a TCP leg (RST); false where it cannot, and the close then sends FIN. */
   readonly abort?: (stream: Stream) => boolean;
+  /**
+   * What lines and failures call each leg (default "client", and "target"
+   * with the target's name): a pipe's are standard input or output and the peer.
+   */
+  readonly names?: { readonly client: string; readonly target: string };
+  /**
+   * Whether an error on one leg ends the relay cleanly, dropping what is
+   * still owed (a pipe's standard output closed by its reader, `| head`);
+   * default: none does.
+   */
+  readonly quietEnd?: (error: unknown, fromClient: boolean) => boolean;
 }
 
 /**
@@ -165,6 +176,11 @@ export class RelaySession implements Session {
     return key === this.#client ? "client" : "target";
   }
 
+  /** True when `key` is the client's leg (the one registered first). */
+  isClient(key: Key<unknown>): boolean {
+    return key === this.#client;
+  }
+
   /** The target leg's totals and the faults that fired, for the closing line; null if it never connected. */
   summary(): { text: string; fields: Record<string, string | number> } | null {
     const target = this.#target!, plan = this.#plan;
@@ -187,19 +203,22 @@ export class RelaySession implements Session {
   }
 
   #onError(fromClient: boolean, error: unknown): RelayState {
-    const cause = describeError(error);
+    const cause = describeError(error), plan = this.#plan;
     if (this.state === DIALING) {
-      return { name: "failed", reason: `cannot connect to ${this.#plan.target}: ${cause}` };
+      return { name: "failed", reason: `cannot connect to ${plan.target}: ${cause}` };
+    }
+    if (plan.quietEnd?.(error, fromClient) === true) {
+      this.#client!.output.clear();
+      this.#target!.output.clear();
+      return CLOSED;
     }
     // A leg reset (or gone, for a write): the other hears a reset too, not a clean end.
     // Anything else (a TLS peer that left without close_notify) closes it as usual.
     if (error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe) {
       this.#abort(fromClient ? this.#target! : this.#client!);
     }
-    return {
-      name: "failed",
-      reason: fromClient ? `client: ${cause}` : `target ${this.#plan.target}: ${cause}`,
-    };
+    const names = plan.names ?? { client: "client", target: `target ${plan.target}` };
+    return { name: "failed", reason: `${fromClient ? names.client : names.target}: ${cause}` };
   }
 
   // After any event: finish a reset whose bytes are out, or a relay whose directions both ended.

@@ -1,5 +1,6 @@
 import { DelayLine } from "../lib/delay_line.ts";
 import type { Key } from "../lib/loop.ts";
+import { DEFAULT_MARKS } from "../lib/marks.ts";
 
 /** The faults one direction of a relay injects; each is off by default. */
 export interface Faults {
@@ -43,7 +44,7 @@ export type FlowState =
 export type Fired = "delay" | "bandwidth" | "stall-after" | "reset-after";
 
 /** Past this many bytes owed to a destination (held or queued), its source is not read. */
-export const HIGH_WATER = 1 << 20;
+const HIGH_WATER = DEFAULT_MARKS.highWater;
 
 /**
  * One direction of a relay (`up`: client to target, `down`: back), from the

@@ -1,8 +1,9 @@
 import { describeError } from "../lib/describe_error.ts";
 import { encodeFrame, type Frame, FrameDecoder } from "../lib/frame.ts";
 import { type Event, Interest, type Key } from "../lib/loop.ts";
-import { answer, contentNeeded, errorReply, type Reply } from "../lib/app_answer.ts";
-import { DEFAULT_MARKS, type Marks, type Session } from "./session.ts";
+import { answer, contentNeeded, errorReply, type Reply } from "./app_answer.ts";
+import { DEFAULT_MARKS, type Marks } from "../lib/marks.ts";
+import type { Session } from "./session.ts";
 
 /** What an app connection is waiting for. */
 export type AppState =

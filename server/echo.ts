@@ -1,6 +1,7 @@
 import { describeError } from "../lib/describe_error.ts";
 import { type Event, Interest, type Key } from "../lib/loop.ts";
-import { DEFAULT_MARKS, type Marks, type Session } from "./session.ts";
+import { DEFAULT_MARKS, type Marks } from "../lib/marks.ts";
+import type { Session } from "./session.ts";
 
 /** What an echo connection is waiting for. */
 export type EchoState =

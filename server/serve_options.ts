@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type Address, BadAddress, type ServerTls, spelledOut } from "../lib/address.ts";
+import { type Address, chosenAddress, type ServerTls } from "../lib/address.ts";
 import { address, choice, integer, readNamedFile, seconds } from "../lib/checks.ts";
 import { type CommandLine, type CommandSpec, parseCommand } from "../lib/command_line.ts";
 import { DEFAULT_APP_LIMITS } from "./app.ts";
@@ -123,23 +123,9 @@ export function parseServe(args: string[]): ServeConfig | null {
 }
 
 function listenAddress(line: CommandLine<typeof SERVE_SPEC>): Address {
-  const v = line.values;
-  if (v.listen !== undefined) {
-    if (line.given("host") || line.given("port") || line.given("unix")) {
-      line.fail("--listen takes the place of --host, --port and --unix: give one or the other");
-    }
-    return v.listen;
-  }
-  try {
-    return spelledOut(v.host, v.port, v.unix, {
-      host: DEFAULT_HOST,
-      port: DEFAULT_PORT,
-      anyPort: true,
-    });
-  } catch (e) {
-    if (e instanceof BadAddress) line.fail(e.message);
-    throw e;
-  }
+  const v = line.values, word = { flag: "--listen", address: v.listen };
+  const defaults = { host: DEFAULT_HOST, port: DEFAULT_PORT, anyPort: true };
+  return chosenAddress({ word, host: v.host, port: v.port, unix: v.unix }, defaults, line.fail);
 }
 
 /**

@@ -1,17 +1,6 @@
 import type { LogFields } from "../lib/log.ts";
 import type { Event, Interest, Key, Stream } from "../lib/loop.ts";
 
-/** Backpressure thresholds, in bytes owed to one peer, that every protocol's session keeps. */
-export interface Marks {
-  /** Stop reading from the peer above this. */
-  readonly highWater: number;
-  /** Read again once the debt is at or below this. */
-  readonly lowWater: number;
-}
-
-/** 1 MiB high, 512 KiB low: enough to keep a bulk sender streaming. */
-export const DEFAULT_MARKS: Marks = { highWater: 1 << 20, lowWater: 1 << 19 };
-
 /**
  * The state machine of one server connection, whatever its protocol. The
  * serve loop hands it every event of its key and asks it what it wants next.

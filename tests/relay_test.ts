@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { silentPort } from "./silent_port.ts";
 import { cEchoServer } from "./c_echo_server.ts";
-import { hasOpenssl, makeCerts } from "./certs.ts";
+import { hasOpenssl, makeCerts } from "../scripts/certs.ts";
 import { MUTANT_ENV, runCommand, runSockdemo, ServerProcess, within } from "./sockdemo_process.ts";
 
 const FOREIGN_CLIENT = new URL("./foreign/echo_client.py", import.meta.url).pathname;

@@ -4,7 +4,7 @@
  * committed). Bad clients end their own connection only.
  */
 import assert from "node:assert/strict";
-import { hasOpenssl, makeCerts } from "./certs.ts";
+import { hasOpenssl, makeCerts } from "../scripts/certs.ts";
 import { rssKiB, runCommand, runSockdemo, ServerProcess } from "./sockdemo_process.ts";
 
 const openssl = await hasOpenssl();

@@ -84,6 +84,8 @@ def main():
             if not b:
                 break
             got += b
+            # Read slowly, so the server still owes bytes when it reaches our FIN.
+            time.sleep(0.002)
         sock.close()
         if bytes(got) == data:
             print("verified")

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { silentPort } from "../silent_port.ts";
-import { addressName, BadAddress, dial, parseAddress, spelledOut } from "../../lib/address.ts";
+import {
+  addressName,
+  type AddressOptions,
+  BadAddress,
+  chosenAddress,
+  dial,
+  parseAddress,
+} from "../../lib/address.ts";
 
 const connectTcp = (host: string, port: number) =>
   dial({ transport: "tcp", host, port }) as Promise<Deno.TcpConn>;
@@ -110,26 +117,33 @@ Deno.test("address parse: every form a user types, the same in every command", (
   }
 });
 
-Deno.test("address spelled out: --host, --port and --unix", () => {
+Deno.test("address options: one word, or --host, --port and --unix spelled out", () => {
   const d = { host: "127.0.0.1", port: 65432 };
-  assert.deepEqual(spelledOut(undefined, undefined, undefined, d), {
-    transport: "tcp",
-    host: "127.0.0.1",
-    port: 65432,
-  });
-  assert.deepEqual(spelledOut("::1", "7", undefined, d), {
-    transport: "tcp",
-    host: "::1",
-    port: 7,
-  });
-  assert.deepEqual(spelledOut(undefined, undefined, "/s", d), { transport: "unix", path: "/s" });
-  assert.throws(() => spelledOut("h", undefined, "/s", d), /--unix takes the place of --host/);
-  assert.throws(() => spelledOut(undefined, undefined, "", d), /--unix needs a path/);
-  assert.throws(() => spelledOut("", undefined, undefined, d), /--host needs a name/);
-  assert.throws(
-    () => spelledOut(undefined, "0", undefined, d),
-    /^Error: --port must be an integer from 1 to 65535, not "0"$/,
-  );
+  const fail = (message: string): never => {
+    throw new Error(message);
+  };
+  const none: AddressOptions["word"] = { flag: "--to", address: undefined };
+  const pick = (host?: string, port?: string, unix?: string, word = none) =>
+    chosenAddress({ word, host, port, unix }, d, fail);
+  assert.deepEqual(pick(), { transport: "tcp", host: "127.0.0.1", port: 65432 });
+  assert.deepEqual(pick("::1", "7"), { transport: "tcp", host: "::1", port: 7 });
+  assert.deepEqual(pick(undefined, undefined, "/s"), { transport: "unix", path: "/s" });
+  const word = { flag: "--to", address: { transport: "tcp", host: "h", port: 1 } as const };
+  assert.deepEqual(pick(undefined, undefined, undefined, word), word.address);
+  const mistakes: [() => unknown, string][] = [
+    [
+      () => pick("h", undefined, "/s"),
+      "--unix takes the place of --host and --port: give one or the other",
+    ],
+    [() => pick(undefined, undefined, ""), "--unix needs a path"],
+    [() => pick(""), "--host needs a name or an address"],
+    [() => pick(undefined, "0"), '--port must be an integer from 1 to 65535, not "0"'],
+    [
+      () => pick(undefined, "1", undefined, word),
+      "--to takes the place of --host, --port and --unix: give one or the other",
+    ],
+  ];
+  for (const [run, message] of mistakes) assert.throws(run, { message });
 });
 
 Deno.test("address names: as log lines write them", () => {

@@ -1,7 +1,7 @@
 /** What the app server answers, against PROTOCOL.md's own words, written out here. */
 import assert from "node:assert/strict";
 import { type Frame, frameBytes, FrameDecoder, type FrameHeader } from "../../lib/frame.ts";
-import { answer, contentNeeded, errorReply, searchResult } from "../../lib/app_answer.ts";
+import { answer, contentNeeded, errorReply, searchResult } from "../../server/app_answer.ts";
 
 const text = new TextEncoder();
 const untext = new TextDecoder();

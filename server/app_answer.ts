@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Frame, FrameHeader } from "./frame.ts";
+import type { Frame, FrameHeader } from "../lib/frame.ts";
 
 /** A reply: its content type and encoding, and the content. */
 export interface Reply {
