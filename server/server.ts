@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { collectGarbage } from "../lib/collect_garbage.ts";
+import { localName } from "../lib/address.ts";
 import { describeError } from "../lib/describe_error.ts";
 import { type Acceptor, type Event, Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
 import { plural } from "../lib/plural.ts";
@@ -18,6 +18,7 @@ import { Admission } from "./admission.ts";
 import { BudgetGovernor } from "./budget_governor.ts";
 import { type Connection, type Due, newConnection, type Owner } from "./connection.ts";
 import { ConnectionTable } from "./connection_table.ts";
+import { HeapTidy } from "./heap_tidy.ts";
 import type { ServerOptions } from "./server_options.ts";
 import { emptyStats, type ServerStats } from "./server_stats.ts";
 import type { Session } from "./session.ts";
@@ -69,9 +70,7 @@ export class Server {
   readonly #timers = new TimerHeap<Due>();
   // When each of the server's own deadlines is in the heap (Infinity: it is not).
   readonly #armed = { idle: Infinity, linger: Infinity, tidy: Infinity };
-  // Connections opened and closed since the last garbage collection, and when events last came.
-  #churn = 0;
-  #lastEvent = 0;
+  readonly #tidy: HeapTidy;
   #state: ServerState = { name: "serving" };
 
   /**
@@ -86,7 +85,9 @@ export class Server {
     this.#options = options;
     this.#table = new ConnectionTable((options.idleTimeout ?? 0) * 1000);
     this.#door = new Admission(options);
-    this.#tracer = new Tracer(options.log);
+    const addr = (listeners[0] as Partial<Deno.Listener> | undefined)?.addr;
+    this.#tidy = new HeapTidy(options.collect);
+    this.#tracer = new Tracer(options.log, addr?.transport === "unix" ? localName(addr) : "unix");
     const maxBuffer = options.maxBuffer ?? 0;
     this.#governor = maxBuffer <= 0 ? null : new BudgetGovernor(
       maxBuffer,
@@ -117,7 +118,7 @@ export class Server {
         if (conn === null) this.#onListenerEvent(ev);
         else this.#onConnectionEvent(ev, conn, at);
       }
-      if (events > 0) this.#lastEvent = at;
+      if (events > 0) this.#tidy.heard(at);
     }
     for (const key of this.#listeners) loop.unregister(key); // a no-op after a stop
     const cut = this.#state.name === "stopping" ? this.#state.cut : "";
@@ -189,10 +190,12 @@ export class Server {
             this.#state = { name: "stopping", cut: "the drain timed out" };
           }
           break;
-        case "tidy":
+        case "tidy": {
           this.#armed.tidy = Infinity;
-          this.#tidy(now);
+          const started = performance.now(), churn = this.#tidy.collect(now);
+          if (churn > 0) this.#tracer.collected(churn, Math.round(performance.now() - started));
           break;
+        }
       }
     }
     this.#arm();
@@ -205,9 +208,8 @@ export class Server {
     const idle = this.#table.idleDeadline, linger = this.#door.lingerDeadline;
     if (idle < armed.idle) timers.add(armed.idle = idle, IDLE);
     if (linger < armed.linger) timers.add(armed.linger = linger, LINGER);
-    if (this.#churn >= TIDY_AFTER && armed.tidy === Infinity) {
-      timers.add(armed.tidy = this.#lastEvent + QUIET_MS, TIDY);
-    }
+    const tidy = this.#tidy.dueAt;
+    if (tidy < armed.tidy) timers.add(armed.tidy = tidy, TIDY);
   }
 
   #onListenerEvent(ev: Event<Owner>): void {
@@ -240,7 +242,7 @@ export class Server {
     const turnAway = door.turnAway(number);
     if (turnAway !== null) {
       this.stats.turnedAway++;
-      tracer.turnedAway(number, peerOf(stream), turnAway);
+      tracer.turnedAway(number, peerOf(stream, tracer.socket), turnAway);
       stream.close();
       return;
     }
@@ -248,19 +250,19 @@ export class Server {
       // Past the limit: the peer hears why (app) and gets a FIN, or is closed at
       // once; either way it never holds a place among the open connections.
       this.stats.refused++;
-      tracer.refused(number, peerOf(stream), door.open);
+      tracer.refused(number, peerOf(stream, tracer.socket), door.open);
       const refusal = door.refusal(number);
       if (refusal === null) stream.close();
       else door.linger(this.#register(stream, number, refusal, true), performance.now());
       return;
     }
     this.stats.accepted++;
-    this.#churn++;
+    this.#tidy.churned();
     const conn = this.#register(stream, number, this.#options.newSession(number), false);
     this.#table.add(conn, performance.now());
     this.#sizeReads();
     // Stryker disable next-line ConditionalExpression: info() prints nothing when quiet; this only saves building the line
-    if (tracer.normal) tracer.accepted(number, peerOf(stream), door.open);
+    if (tracer.normal) tracer.accepted(number, peerOf(stream, tracer.socket), door.open);
   }
 
   #register(stream: Stream, number: number, session: Session, refused: boolean): Connection {
@@ -332,20 +334,6 @@ export class Server {
     this.#loop.readLimit = this.#governor.readSize(this.#table.size);
   }
 
-  // After a burst, V8 leaves the garbage that outlived its young generation in
-  // the heap until the heap grows again, which a quiet server never does: a
-  // thousand connections that came or went are worth one full collection
-  // (milliseconds) once nothing happens for a second.
-  #tidy(now: number): void {
-    // Stryker disable next-line EqualityOperator: no test can make two performance.now() readings equal
-    if (this.#lastEvent + QUIET_MS > now) return; // not quiet yet: #arm() looks again
-    const churn = this.#churn;
-    this.#churn = 0;
-    const started = performance.now();
-    if (!(this.#options.collect ?? collectGarbage)()) return;
-    this.#tracer.collected(churn, Math.round(performance.now() - started));
-  }
-
   #onConnectionEvent(ev: Event<Owner>, conn: Connection, now: number): void {
     const session = conn.session, tracer = this.#tracer;
     if (!conn.refused) this.#table.touch(conn, now);
@@ -372,7 +360,7 @@ export class Server {
       return;
     }
     this.#table.remove(conn);
-    this.#churn++;
+    this.#tidy.churned();
     this.#door.closed();
     if (this.#governor !== null) {
       this.#governor.release(conn, this.#table.size);
@@ -391,7 +379,3 @@ const ABORTED = [
   Deno.errors.ConnectionAborted,
   Deno.errors.ConnectionReset,
 ];
-
-// A full garbage collection after this many connections opened or closed, once quiet for QUIET_MS.
-const TIDY_AFTER = 1000;
-const QUIET_MS = 1000;

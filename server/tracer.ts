@@ -31,8 +31,11 @@ export class Tracer {
   /** True unless quiet. */
   readonly normal: boolean;
 
-  /** Lines to `log`, at its level. */
-  constructor(readonly log: Log) {
+  /**
+   * Lines to `log`, at its level; `socket` names the Unix socket listened on
+   * (`unix:PATH`), for its peers, which have no name of their own.
+   */
+  constructor(readonly log: Log, readonly socket = "unix") {
     this.verbose = log.verbose;
     this.normal = log.normal;
   }
@@ -75,7 +78,7 @@ export class Tracer {
     note: string | null,
     open: number,
   ): void {
-    const peer = peerOf(key.stream!);
+    const peer = peerOf(key.stream!, this.socket);
     const fields = {
       conn: conn.number,
       peer,
@@ -200,9 +203,14 @@ const INTEREST_NAMES = [
   "read+write",
 ];
 
-/** How lines name a stream's peer; made only for a line, so a quiet server keeps no string per connection. */
-export function peerOf(stream: Stream): string {
+/**
+ * How lines name a stream's peer: `HOST:PORT`, or for a Unix socket (whose
+ * peers have no name) `unix:PATH` of the socket it came through. Made only
+ * for a line, so a quiet server keeps no string per connection.
+ */
+export function peerOf(stream: Stream, socket = "unix"): string {
   const addr = (stream as Partial<Deno.Conn>).remoteAddr;
   if (addr === undefined) return "peer";
-  return addr.transport === "tcp" ? hostPort(addr.hostname, addr.port) : addr.transport;
+  if (addr.transport === "tcp") return hostPort(addr.hostname, addr.port);
+  return (addr as Deno.UnixAddr).path ? `unix:${(addr as Deno.UnixAddr).path}` : socket;
 }

@@ -402,11 +402,13 @@ Deno.test("serve: with --log-format json every line is an event with its fields"
   });
 });
 
-Deno.test("serve: log lines name a TCP peer by address, IPv6 in brackets, and turn Nagle off", async () => {
+Deno.test("serve: log lines name a peer by address, IPv6 in brackets, a Unix one by path, and turn Nagle off", async () => {
   const peers = [
     { transport: "tcp", hostname: "127.0.0.1", port: 5555 },
     { transport: "tcp", hostname: "::1", port: 6666 },
     { transport: "unix", path: "/tmp/s" },
+    // Unix peers are nameless: lines name the socket listened on (a fake acceptor has none).
+    { transport: "unix", path: null },
   ].map((remoteAddr, i) => {
     const peer = new ScriptedPeer(bytes(3, i), chaos(60 + i));
     const noDelay: boolean[] = [];
@@ -415,14 +417,14 @@ Deno.test("serve: log lines name a TCP peer by address, IPv6 in brackets, and tu
   });
   const { server, out } = echoServer(new FakeAcceptor(peers.map((p) => p.peer), random(12)));
   await serveUntil(server, () => peers.every((p) => p.peer.closed));
-  for (const expected of ["127.0.0.1:5555", "[::1]:6666", "unix"]) {
+  for (const expected of ["127.0.0.1:5555", "[::1]:6666", "unix:/tmp/s", "unix"]) {
     assert.ok(
       out.some((l) => new RegExp(`^#\\d accepted from ${RegExp.escape(expected)} \\(`).test(l)),
       `${expected} in:\n${out.join("\n")}`,
     );
     assert.ok(out.some((l) => l.includes(` closed ${expected}: 3 bytes in, 3 out`)), expected);
   }
-  assert.deepEqual(peers.map((p) => p.noDelay), [[true], [true], [true]]);
+  assert.deepEqual(peers.map((p) => p.noDelay), [[true], [true], [true], [true]]);
 });
 
 Deno.test("serve: reads use the server's buffer pool, so its largest size bounds a read", async () => {
