@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import {
+  BadValue,
+  bytes,
+  choice,
+  integer,
+  MAX_SECONDS,
+  seconds,
+  share,
+  workers,
+} from "../../lib/checks.ts";
+import { type CommandSpec, helpText, parseCommand, UsageError } from "../../lib/command_line.ts";
+
+const SPEC = {
+  name: "demo",
+  operands: "[WORD...]",
+  about: "Does a demo.",
+  options: {
+    port: { value: "PORT", short: "p", help: "the port\n(default 1)", check: integer(0, 65535) },
+    host: { value: "HOST", help: "the host" },
+    mode: { value: "M", help: "a or b", check: choice("a", "b") },
+    tag: { value: "T", multiple: true, help: "tags, as many as you like", group: "More" },
+    verbose: { short: "v", help: "say more" },
+  },
+} as const satisfies CommandSpec;
+
+function usage(args: string[]): string {
+  try {
+    parseCommand(SPEC, args);
+  } catch (e) {
+    assert.ok(e instanceof UsageError);
+    assert.equal(e.command, "demo");
+    return e.message;
+  }
+  throw new Error(`no usage error for ${args.join(" ")}`);
+}
+
+Deno.test("command line: values are checked by their table entry; absent ones are undefined", () => {
+  const line = parseCommand(SPEC, ["-p", "80", "--mode=b", "-v", "--tag", "x", "--tag=y", "w"])!;
+  assert.equal(line.values.port, 80);
+  assert.equal(line.values.mode, "b");
+  assert.equal(line.values.verbose, true);
+  assert.deepEqual(line.values.tag, ["x", "y"]);
+  assert.equal(line.values.host, undefined);
+  assert.deepEqual(line.positionals, ["w"]);
+  assert.equal(line.given("port"), true, "given by its short name");
+  assert.equal(line.given("host"), false);
+  const bare = parseCommand(SPEC, [])!;
+  assert.deepEqual(bare.values.tag, []);
+  assert.equal(bare.values.verbose, false);
+  assert.throws(() => bare.fail("no"), (e: Error) => e instanceof UsageError && e.message === "no");
+});
+
+Deno.test("command line: --help or -h anywhere asks for help, unless after --", () => {
+  assert.equal(parseCommand(SPEC, ["--help"]), null);
+  assert.equal(parseCommand(SPEC, ["-p", "1", "-h"]), null);
+  assert.equal(parseCommand(SPEC, ["--bogus", "--help"]), null, "help wins over a mistake");
+  assert.deepEqual(parseCommand(SPEC, ["--", "--help"])!.positionals, ["--help"]);
+});
+
+Deno.test("command line: mistakes are one-line usage errors naming the option", () => {
+  assert.equal(usage(["--port", "x"]), '--port must be an integer from 0 to 65535, not "x"');
+  assert.equal(usage(["-p", "-1"]), '--port must be an integer from 0 to 65535, not "-1"');
+  assert.equal(usage(["--port", "-1"]), '--port must be an integer from 0 to 65535, not "-1"');
+  assert.equal(usage(["--mode", "c"]), '--mode must be a or b, not "c"');
+  assert.equal(usage(["--host", "--port", "7"]), "--host needs a value (HOST)");
+  assert.equal(usage(["--host", "-p", "7"]), "--host needs a value (HOST)");
+  assert.equal(usage(["--host", "-v"]), "--host needs a value (HOST)");
+  assert.equal(usage(["-p"]), "-p needs a value (PORT)");
+  assert.equal(usage(["--bogus"]), "unknown option '--bogus'");
+  // A value that merely starts with "-" and is no option is taken as the value.
+  assert.equal(parseCommand(SPEC, ["--host", "-x"])!.values.host, "-x");
+});
+
+Deno.test("command line: the help is made from the table, grouped, two spaces after the longest name", () => {
+  assert.equal(
+    helpText(SPEC),
+    `Usage: sockdemo demo [OPTION]... [WORD...]
+
+Does a demo.
+
+Options:
+  -p, --port PORT  the port
+                   (default 1)
+      --host HOST  the host
+      --mode M     a or b
+  -v, --verbose    say more
+  -h, --help       show this help
+
+More:
+      --tag T      tags, as many as you like`,
+  );
+});
+
+Deno.test("checks: numbers within bounds, sizes with units, times up to a stated maximum", () => {
+  assert.equal(integer(1, 10)("10"), 10);
+  for (const bad of ["0", "11", "1.5", "", "1e3", " 5"]) {
+    assert.throws(() => integer(1, 10)(bad), BadValue, bad);
+  }
+  assert.equal(bytes(2 ** 40)("64KiB"), 65536);
+  assert.equal(bytes(2 ** 40)("64k"), 64000);
+  assert.equal(bytes(2 ** 40)("2MB"), 2_000_000);
+  assert.equal(bytes(2 ** 40)("1GiB"), 2 ** 30);
+  assert.equal(bytes(2 ** 40)("7"), 7);
+  for (const bad of ["1TB", "x", "-1", "1iB", "1 B B"]) {
+    assert.throws(() => bytes(2 ** 40)(bad), BadValue, bad);
+  }
+  assert.throws(() => bytes(1000)("1001"), /up to 1000, not "1001"/);
+  assert.equal(seconds(true)("0"), 0);
+  assert.equal(seconds(false)("0.25"), 0.25);
+  assert.equal(seconds(true)(String(MAX_SECONDS)), 1_000_000_000);
+  assert.throws(() => seconds(false)("0"), /must be a positive number up to 1000000000, not "0"/);
+  assert.throws(
+    () => seconds(true)("1000000001"),
+    /must be a non-negative number up to 1000000000, not "1000000001"/,
+  );
+  assert.throws(() => seconds(true)("-1"), BadValue);
+  assert.equal(share("0.5"), 0.5);
+  assert.equal(share("1"), 1);
+  assert.throws(() => share("1.5"), /must be a number from 0 to 1, not "1.5"/);
+  assert.throws(() => share("x"), BadValue);
+  assert.equal(choice("x", "y", "z")("z"), "z");
+  assert.throws(() => choice("x", "y", "z")("w"), /must be x, y or z, not "w"/);
+  assert.equal(workers("auto"), "auto");
+  assert.equal(workers("1024"), 1024);
+  assert.throws(() => workers("0"), /must be auto or an integer from 1 to 1024, not "0"/);
+  assert.throws(() => workers("1025"), BadValue);
+});
