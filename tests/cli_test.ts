@@ -95,7 +95,8 @@ Deno.test("cli: --version and --help exit 0, --help in every mode and wherever i
     ["merge", "--help"],
   ];
   for (const args of asked) {
-    const help = await runSockdemo(args);
+    // Bounded: a command that took --help for something else would run (serve: for ever).
+    const help = await runSockdemo(args, 15_000);
     assert.equal(help.code, 0, args.join(" "));
     assert.match(help.stdout, /Usage/);
   }

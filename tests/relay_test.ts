@@ -322,10 +322,13 @@ Deno.test("relay --connect-timeout: a target that drops SYNs closes the client a
   const proxy = await relay(`127.0.0.1:${silent.port}`, ["--connect-timeout", "0.5"]);
   try {
     const started = performance.now();
-    assert.equal(
-      await peer("count", "127.0.0.1", String(proxy.port), "0"),
-      "received 0, then end of stream",
+    // Bounded: without a deadline the client would wait the kernel's two minutes of SYN retries.
+    const r = await runCommand(
+      "python3",
+      [PEER, "count", "127.0.0.1", String(proxy.port), "0"],
+      10_000,
     );
+    assert.equal(r.stdout.trim(), "received 0, then end of stream");
     const ms = performance.now() - started;
     assert.ok(ms >= 450 && ms < 5000, `the client was closed after ${ms} ms`);
   } finally {
