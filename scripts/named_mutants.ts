@@ -100,8 +100,8 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "--max-conns lets one connection too many in",
     file: "lib/conn_tally.ts",
-    from: "if (Number(Atomics.add(this.#cells, OPEN, 1n)) >= max) {",
-    to: "if (Number(Atomics.add(this.#cells, OPEN, 1n)) > max) {",
+    from: "if (Atomics.add(this.#cells, OPEN, 1) >= max) {",
+    to: "if (Atomics.add(this.#cells, OPEN, 1) > max) {",
     tests: ["tests/server/serve_test.ts", "tests/faults_test.ts"],
     withinSeconds: 60,
   },
@@ -495,8 +495,8 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "connection numbers wrap at 2^31 (issue 19)",
     file: "lib/conn_tally.ts",
-    from: "return Number(Atomics.add(this.#cells, NUMBER, 1n) + 1n);",
-    to: "return (Number(Atomics.add(this.#cells, NUMBER, 1n) + 1n) << 0) >>> 0 & 0x7fffffff;",
+    from: "return Number(Atomics.add(this.#number, 0, 1n) + 1n);",
+    to: "return (Number(Atomics.add(this.#number, 0, 1n) + 1n) << 0) >>> 0 & 0x7fffffff;",
     tests: ["tests/lib/conn_tally_test.ts"],
     withinSeconds: 30,
   },

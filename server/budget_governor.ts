@@ -13,6 +13,8 @@ import type { Connection } from "./connection.ts";
 
 /** What the governor tells the server. */
 export interface GovernorHooks {
+  /** The time now (ms), asked only when a connection starts waiting. */
+  now(): number;
   /** `conn`'s reads stopped and its session can say it is overloaded: look again at `at`. */
   waiting(conn: Connection, at: number): void;
   /** The budget is clear again: these connections may read. */
@@ -27,6 +29,7 @@ export interface GovernorHooks {
  * import { Log } from "../lib/log.ts";
  * import { BudgetGovernor } from "./budget_governor.ts";
  * const governor = new BudgetGovernor(64 << 20, 5000, new Log("normal"), {
+ *   now: () => performance.now(),
  *   waiting: () => {},
  *   cleared: () => {},
  * });
@@ -48,7 +51,7 @@ export class BudgetGovernor {
   }
 
   /** Charges what `conn` holds now (`held` bytes); true while it may read, of `open` connections. */
-  mayRead(conn: Connection, held: number, open: number, now: number): boolean {
+  mayRead(conn: Connection, held: number, open: number): boolean {
     this.#charge(held - conn.held, open);
     conn.held = held;
     if (this.#budget.mayRead(held, open)) {
@@ -59,6 +62,7 @@ export class BudgetGovernor {
       return true;
     }
     if (conn.throttledSince === null) {
+      const now = this.hooks.now();
       conn.throttledSince = now;
       this.#throttled.add(conn);
       if (conn.session.overloaded !== undefined) this.hooks.waiting(conn, now + this.busyMs);

@@ -66,6 +66,9 @@ export function newConnection(number: number, session: Session, refused: boolean
     idlePrev: null,
     idleNext: null,
     lastActive: 0,
+    // Declared here so every connection has one shape: the entries need it made first.
+    tickDue: null,
+    busyDue: null,
   } as unknown as { -readonly [K in keyof Connection]: Connection[K] };
   conn.tickDue = { kind: "tick", conn };
   conn.busyDue = { kind: "busy", conn };

@@ -94,6 +94,7 @@ export class Server {
       (options.busyTimeout ?? 5) * 1000,
       options.log,
       {
+        now: () => performance.now(),
         waiting: (conn, at) => this.#timers.add(at, conn.busyDue),
         cleared: (conns) => conns.forEach((conn) => this.#update(conn)),
       },
@@ -107,15 +108,16 @@ export class Server {
       const state = this.#state;
       if (state.name === "stopping") break;
       if (state.name === "draining" && this.#table.size === 0) break;
-      this.#fireDue(performance.now());
+      const now = performance.now();
+      this.#fireDue(now);
       if (this.#state !== state) continue; // the drain ran out
-      const batch = await loop.select(Math.max(0, this.#timers.nextAt - performance.now()));
+      const batch = await loop.select(Math.max(0, this.#timers.nextAt - now));
       const at = performance.now();
       let events = 0;
       for (const ev of batch) {
         events++;
         const conn = ev.key.data;
-        if (conn === null) this.#onListenerEvent(ev);
+        if (conn === null) this.#onListenerEvent(ev, at);
         else this.#onConnectionEvent(ev, conn, at);
       }
       if (events > 0) this.#tidy.heard(at);
@@ -212,9 +214,9 @@ export class Server {
     if (tidy < armed.tidy) timers.add(armed.tidy = tidy, TIDY);
   }
 
-  #onListenerEvent(ev: Event<Owner>): void {
+  #onListenerEvent(ev: Event<Owner>, now: number): void {
     if (ev.type === "accept") {
-      this.#accept(ev.stream!);
+      this.#accept(ev.stream!, now);
       return;
     }
     const cause = describeError(ev.error);
@@ -235,7 +237,7 @@ export class Server {
     }, 100);
   }
 
-  #accept(stream: Stream): void {
+  #accept(stream: Stream, now: number): void {
     (stream as Partial<Deno.TcpConn>).setNoDelay?.(true);
     const door = this.#door, tracer = this.#tracer;
     const number = door.nextNumber();
@@ -253,13 +255,13 @@ export class Server {
       tracer.refused(number, peerOf(stream, tracer.socket), door.open);
       const refusal = door.refusal(number);
       if (refusal === null) stream.close();
-      else door.linger(this.#register(stream, number, refusal, true), performance.now());
+      else door.linger(this.#register(stream, number, refusal, true), now);
       return;
     }
     this.stats.accepted++;
     this.#tidy.churned();
     const conn = this.#register(stream, number, this.#options.newSession(number), false);
-    this.#table.add(conn, performance.now());
+    this.#table.add(conn, now);
     this.#sizeReads();
     // Stryker disable next-line ConditionalExpression: info() prints nothing when quiet; this only saves building the line
     if (tracer.normal) tracer.accepted(number, peerOf(stream, tracer.socket), door.open);
@@ -307,7 +309,7 @@ export class Server {
   #mayRead(conn: Connection): boolean {
     const session = conn.session, key = conn.key!;
     const held = session.held?.(key) ?? key.outputMemory + (conn.dialed?.outputMemory ?? 0);
-    return this.#governor!.mayRead(conn, held, this.#table.size, performance.now());
+    return this.#governor!.mayRead(conn, held, this.#table.size);
   }
 
   // A session's tick, unless stale (closed, or rescheduled since).

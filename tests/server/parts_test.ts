@@ -109,22 +109,25 @@ Deno.test("budget governor: charges, stops reads on the biggest while bound, tel
   const { log, out } = captureLog();
   const waited: [number, number][] = [];
   const cleared: number[][] = [];
+  let clock = 0;
   const governor = new BudgetGovernor(1000, 5000, log, {
+    now: () => clock,
     waiting: (c, at) => waited.push([c.number, at]),
     cleared: (conns) => cleared.push(conns.map((c) => c.number)),
   });
   // An app-like session can be told it is overloaded; an echo session cannot.
   const app = conn(1, Object.assign(new EchoSession(), { overloaded: () => false }));
   const echo = conn(2);
-  assert.equal(governor.mayRead(app, 400, 2, 0), true);
-  assert.equal(governor.mayRead(echo, 700, 2, 0), false, "1,100 held of 1,000: bound");
+  assert.equal(governor.mayRead(app, 400, 2), true);
+  assert.equal(governor.mayRead(echo, 700, 2), false, "1,100 held of 1,000: bound");
   assert.match(out[0], /^Buffer budget of 1000 bytes reached \(1100 held, 2 open connections\)/);
-  assert.equal(governor.mayRead(app, 400, 2, 10), false, "400 is over a share / 64");
+  clock = 10;
+  assert.equal(governor.mayRead(app, 400, 2), false, "400 is over a share / 64");
   assert.deepEqual(waited, [[1, 5010]], "only the session that can say busy waits for it");
   assert.equal(governor.overdue(app, 5009), false);
   assert.equal(governor.overdue(app, 5010), true);
   assert.equal(governor.overdue(echo, 1e9), true);
-  assert.equal(governor.mayRead(app, 5, 2, 20), true, "holding almost nothing, it may read");
+  assert.equal(governor.mayRead(app, 5, 2), true, "holding almost nothing, it may read");
   assert.equal(governor.overdue(app, 1e9), false, "let read again: not waiting any more");
   governor.release(echo, 1);
   assert.equal(echo.held, 0);
@@ -135,18 +138,19 @@ Deno.test("budget governor: charges, stops reads on the biggest while bound, tel
 Deno.test("budget governor: a clear lets every throttled connection read again", () => {
   const cleared: number[][] = [];
   const governor = new BudgetGovernor(100, 5000, new Log("quiet"), {
+    now: () => 0,
     waiting: () => {},
     cleared: (conns) => cleared.push(conns.map((c) => c.number)),
   });
   const [a, b, c] = [conn(1), conn(2), conn(3)];
-  assert.equal(governor.mayRead(a, 40, 3, 0), true);
-  assert.equal(governor.mayRead(b, 40, 3, 0), true);
-  assert.equal(governor.mayRead(c, 40, 3, 0), false, "120 of 100: bound");
-  assert.equal(governor.mayRead(a, 40, 3, 0), false);
-  assert.equal(governor.mayRead(b, 40, 3, 0), false);
+  assert.equal(governor.mayRead(a, 40, 3), true);
+  assert.equal(governor.mayRead(b, 40, 3), true);
+  assert.equal(governor.mayRead(c, 40, 3), false, "120 of 100: bound");
+  assert.equal(governor.mayRead(a, 40, 3), false);
+  assert.equal(governor.mayRead(b, 40, 3), false);
   governor.release(c, 2);
   assert.deepEqual(cleared, [], "80 held: above the low mark, still bound");
-  assert.equal(governor.mayRead(a, 0, 2, 0), true, "40 held: clear");
+  assert.equal(governor.mayRead(a, 0, 2), true, "40 held: clear");
   assert.deepEqual(cleared, [[1, 2]], "both throttled ones are looked at again");
   assert.ok(governor.readSize(10) >= 8192, "reads are never sized under 8 KiB");
 });
