@@ -6,8 +6,8 @@
  * @example
  * ```ts
  * import { bytes, integer } from "./checks.ts";
- * console.log(integer(0, 65535)("8080", "--port")); // 8080
- * console.log(bytes(2 ** 40)("64KiB", "--max-buffer")); // 65536
+ * console.log(integer(0, 65535)("8080")); // 8080
+ * console.log(bytes(2 ** 40)("64KiB")); // 65536
  * ```
  *
  * @module

@@ -7,7 +7,8 @@
  *
  * @example
  * ```ts
- * import { type CommandSpec, integer, parseCommand } from "./command_line.ts";
+ * import { integer } from "./checks.ts";
+ * import { type CommandSpec, parseCommand } from "./command_line.ts";
  * const spec = {
  *   name: "serve",
  *   about: "Runs a server.",

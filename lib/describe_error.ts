@@ -7,9 +7,10 @@
  *
  * @example
  * ```ts
+ * import { dial } from "./address.ts";
  * import { describeError } from "./describe_error.ts";
  * try {
- *   await Deno.connect({ hostname: "127.0.0.1", port: 1 });
+ *   await dial({ transport: "tcp", host: "127.0.0.1", port: 1 });
  * } catch (e) {
  *   console.log(describeError(e)); // "connection refused"
  * }

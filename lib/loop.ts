@@ -15,9 +15,12 @@
  *
  * @example An echo server in one loop
  * ```ts
+ * import { listen } from "./address.ts";
  * import { Interest, Loop } from "./loop.ts";
+ * const listeners = await listen({ transport: "tcp", host: "127.0.0.1", port: 0 });
+ * if ("reason" in listeners) throw new Error(listeners.reason);
  * const loop = new Loop<null>();
- * loop.listen(Deno.listen({ hostname: "127.0.0.1", port: 0 }), null);
+ * loop.listen(listeners[0], null);
  * while (loop.size > 0) {
  *   for (const ev of await loop.select()) {
  *     if (ev.type === "accept") loop.register(ev.stream!, Interest.READ, null);

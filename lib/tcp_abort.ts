@@ -16,8 +16,9 @@ import type { Stream } from "./loop.ts";
  *
  * @example
  * ```ts
+ * import { dial } from "./address.ts";
  * import { abortTcp } from "./tcp_abort.ts";
- * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 7 });
+ * const conn = await dial({ transport: "tcp", host: "127.0.0.1", port: 7 });
  * if (!abortTcp(conn)) console.error("no RST: closing normally");
  * conn.close();
  * ```

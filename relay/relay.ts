@@ -58,10 +58,11 @@ export interface RelayPlan {
  *
  * @example
  * ```ts
+ * import { dial } from "../lib/address.ts";
  * import { NO_FAULTS } from "./relay_flow.ts";
  * import { RelaySession } from "./relay.ts";
  * const session = new RelaySession({
- *   dial: () => Deno.connect({ hostname: "127.0.0.1", port: 7 }),
+ *   dial: () => dial({ transport: "tcp", host: "127.0.0.1", port: 7 }),
  *   target: "127.0.0.1:7",
  *   up: NO_FAULTS,
  *   down: NO_FAULTS,

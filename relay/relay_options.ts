@@ -5,8 +5,7 @@
  */
 import { address, integer, readNamedFile, seconds, share } from "../lib/checks.ts";
 import { type CommandSpec, parseCommand } from "../lib/command_line.ts";
-import { HOST_OPTIONS, hostSettings } from "../server/host_config.ts";
-import { serverTls } from "../server/serve_options.ts";
+import { HOST_OPTIONS, hostSettings, serverTls } from "../server/host_config.ts";
 import { type Faults, NO_FAULTS } from "./relay_flow.ts";
 import type { RelayConfig } from "./relay_sessions.ts";
 

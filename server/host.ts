@@ -32,12 +32,13 @@ export interface Sessions {
  * ```ts
  * import { Log } from "../lib/log.ts";
  * import { EchoSession } from "./echo.ts";
- * import { newServer } from "./host.ts";
+ * import { listenFor, newServer } from "./host.ts";
  * import type { HostConfig } from "./host_config.ts";
  * declare const config: HostConfig;
- * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const listeners = await listenFor(config);
+ * if ("reason" in listeners) throw new Error(listeners.reason);
  * const sessions = { newSession: () => new EchoSession() };
- * const stats = await newServer(config, sessions, [listener], new Log("normal")).run();
+ * const stats = await newServer(config, sessions, listeners, new Log("normal")).run();
  * ```
  */
 export function newServer(

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Address, ServerTls } from "../lib/address.ts";
-import { bytes, choice, integer, seconds, workers } from "../lib/checks.ts";
+import { bytes, choice, integer, readNamedFile, seconds, workers } from "../lib/checks.ts";
 import type { CommandLine, CommandSpec } from "../lib/command_line.ts";
 import type { LogFormat, Verbosity } from "../lib/log.ts";
 
@@ -117,5 +117,25 @@ export function hostSettings(
     verbosity: v.quiet ? "quiet" : v.verbose ? "verbose" : "normal",
     logFormat: v["log-format"] ?? "text",
     workers,
+  };
+}
+
+/**
+ * `FLAG-cert FILE` and `FLAG-key FILE`, both or neither, read now (their PEM
+ * travels to workers); null for plain.
+ */
+export function serverTls(
+  line: { fail(message: string): never },
+  certPath: string | undefined,
+  keyPath: string | undefined,
+  flag: string,
+): ServerTls | null {
+  if (certPath === undefined && keyPath === undefined) return null;
+  if (certPath === undefined || keyPath === undefined) {
+    line.fail(`${flag}-cert and ${flag}-key go together`);
+  }
+  return {
+    cert: readNamedFile("the TLS certificate", certPath),
+    key: readNamedFile("the TLS key", keyPath),
   };
 }

@@ -3,11 +3,11 @@
  *
  * @module
  */
-import { type Address, chosenAddress, type ServerTls } from "../lib/address.ts";
-import { address, choice, integer, readNamedFile, seconds } from "../lib/checks.ts";
+import { type Address, chosenAddress } from "../lib/address.ts";
+import { address, choice, integer, seconds } from "../lib/checks.ts";
 import { type CommandLine, type CommandSpec, parseCommand } from "../lib/command_line.ts";
 import { DEFAULT_APP_LIMITS } from "./app.ts";
-import { HOST_OPTIONS, type HostConfig, hostSettings } from "./host_config.ts";
+import { HOST_OPTIONS, type HostConfig, hostSettings, serverTls } from "./host_config.ts";
 
 /** A `serve` run: the host's settings and what each connection is answered with. */
 export interface ServeConfig extends HostConfig {
@@ -126,24 +126,4 @@ function listenAddress(line: CommandLine<typeof SERVE_SPEC>): Address {
   const v = line.values, word = { flag: "--listen", address: v.listen };
   const defaults = { host: DEFAULT_HOST, port: DEFAULT_PORT, anyPort: true };
   return chosenAddress({ word, host: v.host, port: v.port, unix: v.unix }, defaults, line.fail);
-}
-
-/**
- * `FLAG-cert FILE` and `FLAG-key FILE`, both or neither, read now (their PEM
- * travels to workers); null for plain.
- */
-export function serverTls(
-  line: { fail(message: string): never },
-  certPath: string | undefined,
-  keyPath: string | undefined,
-  flag: string,
-): ServerTls | null {
-  if (certPath === undefined && keyPath === undefined) return null;
-  if (certPath === undefined || keyPath === undefined) {
-    line.fail(`${flag}-cert and ${flag}-key go together`);
-  }
-  return {
-    cert: readNamedFile("the TLS certificate", certPath),
-    key: readNamedFile("the TLS key", keyPath),
-  };
 }
