@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { type Address, type AddressDefaults, BadAddress, parseAddress } from "./address.ts";
+import { type Address, type AddressDefaults, parseAddress } from "./address.ts";
 import { describeError } from "./describe_error.ts";
 
 /** A value that fails its check: the message follows the option's name. */
@@ -45,7 +45,7 @@ export function integer(min: number, max: number): (text: string) => number {
 export function bytes(max: number): (text: string) => number {
   return (text) => {
     const m = /^(\d+)\s*([kmg])?(i?b)?$/i.exec(text);
-    const power = m === null ? 0 : " kmg".indexOf((m[2] ?? " ").toLowerCase());
+    const power = m?.[2] === undefined ? 0 : "kmg".indexOf(m[2].toLowerCase()) + 1;
     const base = m !== null && m[3]?.toLowerCase() === "ib" ? 1024 : 1000;
     const value = m === null || (m[3] !== undefined && m[2] === undefined && m[3].length > 1)
       ? NaN
@@ -87,19 +87,11 @@ export function share(text: string): number {
 export function choice<const C extends string>(...choices: C[]): (text: string) => C {
   return (text) => {
     if (!(choices as string[]).includes(text)) {
-      const list = choices.length === 2
-        ? choices.join(" or ")
-        : `${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
+      const list = `${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
       throw new BadValue(`must be ${list}, not "${text}"`);
     }
     return text as C;
   };
-}
-
-/** Any text but the empty one. */
-export function nonEmpty(text: string): string {
-  if (text === "") throw new BadValue("needs a value");
-  return text;
 }
 
 /** An address (see `parseAddress`), `PORT` and `:PORT` meaning `defaults.host`. */
@@ -108,8 +100,8 @@ export function address(defaults: AddressDefaults): (text: string) => Address {
     try {
       return parseAddress(text, defaults);
     } catch (e) {
-      if (e instanceof BadAddress) throw new BadValue(e.message);
-      throw e;
+      // parseAddress throws only a BadAddress: what is wrong with the text.
+      throw new BadValue((e as Error).message);
     }
   };
 }
@@ -122,14 +114,6 @@ export function workers(text: string): number | "auto" {
     throw new BadValue(`must be auto or an integer from 1 to 1024, not "${text}"`);
   }
   return value;
-}
-
-/**
- * The text of the file an option names, which it calls `what` (e.g. "the
- * CA certificate"), read now; one that cannot be read is a {@linkcode CannotRead}.
- */
-export function file(what: string): (path: string) => string {
-  return (path) => readNamedFile(what, path);
 }
 
 /** The text of the file at `path`, which is `what`; a {@linkcode CannotRead} if it cannot be read. */

@@ -24,7 +24,6 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { BadValue } from "./checks.ts";
 
 /** A mistake in the command line: the process exits 2 with a hint to the command's help. */
 export class UsageError extends Error {
@@ -34,8 +33,8 @@ export class UsageError extends Error {
   }
 }
 
-/** Turns an option's text into its value, or throws a {@linkcode BadValue} saying why. */
-export type Check<V> = (text: string, flag: string) => V;
+/** Turns an option's text into its value, or throws a `BadValue` (`checks.ts`) saying why. */
+export type Check<V> = (text: string) => V;
 
 /** One option of a command. */
 export interface OptionSpec {
@@ -134,17 +133,18 @@ export function parseCommand<C extends CommandSpec>(
     return fail(message[0].toLowerCase() + message.slice(1));
   }
   const given = new Set<string>();
-  for (const token of parsed.tokens ?? []) if (token.kind === "option") given.add(token.name);
+  // Stryker disable next-line ConditionalExpression: the other tokens have no name, and no option is named undefined
+  for (const token of parsed.tokens!) if (token.kind === "option") given.add(token.name);
   const values: Record<string, unknown> = {};
   for (const [name, option] of Object.entries(table)) {
     const raw = (parsed.values as Record<string, string | boolean | string[] | undefined>)[name];
     const check = (text: string): unknown => {
       if (option.check === undefined) return text;
       try {
-        return option.check(text, `--${name}`);
+        return option.check(text);
       } catch (e) {
-        if (e instanceof BadValue) fail(`--${name} ${e.message}`);
-        throw e;
+        // A check throws only BadValue: what is wrong with the text.
+        return fail(`--${name} ${(e as Error).message}`);
       }
     };
     values[name] = option.value === undefined
@@ -171,17 +171,15 @@ function attachValues(
   table: Readonly<Record<string, OptionSpec>>,
   fail: (message: string) => never,
 ): string[] {
-  const shorts = new Set(Object.values(table).flatMap((o) => o.short ?? []));
-  const isOption = (word: string) =>
-    word.startsWith("--")
-      ? Object.hasOwn(table, word.slice(2).split("=")[0])
-      : /^-[A-Za-z]/.test(word) && shorts.has(word[1]);
   const named = (word: string): OptionSpec | undefined =>
     word.startsWith("--")
       ? (Object.hasOwn(table, word.slice(2)) ? table[word.slice(2)] : undefined)
       : /^-[A-Za-z]$/.test(word)
       ? Object.values(table).find((o) => o.short === word[1])
       : undefined;
+  // An option, with its value attached or not (`--port=7`, `-p7`).
+  const isOption = (word: string) =>
+    named(word.startsWith("--") ? word.split("=")[0] : word.slice(0, 2)) !== undefined;
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -193,8 +191,7 @@ function attachValues(
     }
     const next = args[++i];
     if (next === undefined || isOption(next)) fail(`${arg} needs a value (${option.value})`);
-    if (!next.startsWith("-")) out.push(arg, next);
-    else out.push(arg.startsWith("--") ? `${arg}=${next}` : `${arg}${next}`);
+    out.push(arg.startsWith("--") ? `${arg}=${next}` : `${arg}${next}`);
   }
   return out;
 }

@@ -55,6 +55,7 @@ export class BudgetGovernor {
     this.#charge(held - conn.held, open);
     conn.held = held;
     if (this.#budget.mayRead(held, open)) {
+      // Stryker disable next-line ConditionalExpression: clearing a connection that was not throttled changes nothing
       if (conn.throttledSince !== null) {
         conn.throttledSince = null;
         this.#throttled.delete(conn);

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import {
+  address,
   BadValue,
   bytes,
+  CannotRead,
   choice,
   integer,
   MAX_SECONDS,
+  readNamedFile,
   seconds,
   share,
   workers,
@@ -125,4 +128,77 @@ Deno.test("checks: numbers within bounds, sizes with units, times up to a stated
   assert.equal(workers("1024"), 1024);
   assert.throws(() => workers("0"), /must be auto or an integer from 1 to 1024, not "0"/);
   assert.throws(() => workers("1025"), BadValue);
+});
+
+const BARE = {
+  name: "bare",
+  about: "Takes no words.",
+  options: {
+    "a-very-long-option-name": { value: "SOMETHING", help: "goes on the next line\nand on" },
+    n: { value: "N", short: "n", help: "a number", check: integer(1, 9) },
+  },
+} as const satisfies CommandSpec;
+
+Deno.test("command line: a command without operands refuses words; its help says none", () => {
+  assert.throws(() => parseCommand(BARE, ["word"]), {
+    message: "unexpected argument 'word'",
+  });
+  assert.equal(
+    helpText(BARE),
+    `Usage: sockdemo bare [OPTION]...
+
+Takes no words.
+
+Options:
+      --a-very-long-option-name SOMETHING
+                              goes on the next line
+                              and on
+  -n, --n N                   a number
+  -h, --help                  show this help`,
+  );
+});
+
+Deno.test("command line: a short option's value may be attached; after -- every word is an operand", () => {
+  assert.equal(parseCommand(SPEC, ["-p8080"])!.values.port, 8080);
+  assert.equal(parseCommand(SPEC, ["--port=8080"])!.values.port, 8080);
+  assert.deepEqual(parseCommand(SPEC, ["--", "-p", "--port"])!.positionals, ["-p", "--port"]);
+  assert.equal(usage(["--host", "-p8080"]), "--host needs a value (HOST)");
+  assert.equal(usage(["--host", "--port=1"]), "--host needs a value (HOST)");
+});
+
+Deno.test("checks: the edges: each bound itself, a bare B, anchored patterns", () => {
+  assert.equal(integer(1, 10)("1"), 1);
+  assert.equal(bytes(1000)("1000"), 1000);
+  assert.equal(bytes(1000)("5B"), 5);
+  assert.equal(bytes(2 ** 40)("3m"), 3_000_000);
+  assert.equal(bytes(2 ** 40)("3MiB"), 3 * 2 ** 20);
+  for (const bad of ["x1", "1x", "1.5.0", ""]) {
+    assert.throws(() => seconds(true)(bad), BadValue, bad);
+    assert.throws(() => share(bad), BadValue, bad);
+  }
+  assert.equal(share("0.25"), 0.25);
+  assert.equal(share("00.5"), 0.5);
+  assert.equal(share("0"), 0);
+  assert.equal(workers("1"), 1);
+  for (const bad of ["1x", "x1", "auto2"]) assert.throws(() => workers(bad), BadValue, bad);
+  assert.throws(() => choice("a", "b")("c"), { message: 'must be a or b, not "c"' });
+  assert.deepEqual(address({ host: "h" })("7"), { transport: "tcp", host: "h", port: 7 });
+  assert.throws(() => address({ host: "h" })("a:b:c"), {
+    message: 'must be PORT, HOST:PORT, [IPv6]:PORT or unix:PATH, not "a:b:c"',
+  });
+});
+
+Deno.test("checks: a named file that cannot be read is a runtime failure naming it", () => {
+  assert.throws(() => readNamedFile("the CA certificate", "/no/such/ca.pem"), (e: Error) => {
+    assert.ok(e instanceof CannotRead);
+    assert.equal(
+      e.message,
+      "cannot read the CA certificate /no/such/ca.pem: no such file or directory",
+    );
+    return true;
+  });
+  assert.match(
+    readNamedFile("this test", new URL(import.meta.url).pathname),
+    /checks: a named file/,
+  );
 });

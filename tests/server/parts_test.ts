@@ -124,6 +124,9 @@ Deno.test("budget governor: charges, stops reads on the biggest while bound, tel
   clock = 10;
   assert.equal(governor.mayRead(app, 400, 2), false, "400 is over a share / 64");
   assert.deepEqual(waited, [[1, 5010]], "only the session that can say busy waits for it");
+  clock = 20;
+  assert.equal(governor.mayRead(app, 400, 2), false);
+  assert.deepEqual(waited, [[1, 5010]], "still waiting since 10: not scheduled again");
   assert.equal(governor.overdue(app, 5009), false);
   assert.equal(governor.overdue(app, 5010), true);
   assert.equal(governor.overdue(echo, 1e9), true);
@@ -133,6 +136,22 @@ Deno.test("budget governor: charges, stops reads on the biggest while bound, tel
   assert.equal(echo.held, 0);
   assert.match(out[1], /^Buffer budget clear \(5 held\): reading from every connection again$/);
   assert.deepEqual(cleared, [[]], "nobody was still throttled");
+});
+
+Deno.test("budget governor: its lines in JSON", () => {
+  const { log, out } = captureLog("normal", "json");
+  const governor = new BudgetGovernor(100, 5000, log, {
+    now: () => 0,
+    waiting: () => {},
+    cleared: () => {},
+  });
+  const a = conn(1);
+  governor.mayRead(a, 150, 1);
+  governor.release(a, 0);
+  assert.deepEqual(out.map((l) => JSON.parse(l)).map(({ time: _, ...rest }) => rest), [
+    { level: "info", event: "budget_bound", limit: 100, held: 150, open: 1 },
+    { level: "info", event: "budget_clear", limit: 100, held: 0, open: 0 },
+  ]);
 });
 
 Deno.test("budget governor: a clear lets every throttled connection read again", () => {

@@ -166,3 +166,50 @@ Deno.test("tracer: peers are named by address, IPv6 in brackets, a Unix one by i
   assert.equal(peerOf(unix(null)), "unix");
   assert.equal(peerOf({} as Stream), "peer");
 });
+
+Deno.test("tracer: --verbose lines in JSON: each event's name and fields, a leg's name among them", () => {
+  const { log, out } = captureLog("verbose", "json");
+  const tracer = new Tracer(log);
+  const { conn, key } = keyed();
+  key.output.push(new Uint8Array(6), 0, 6);
+  for (
+    const ev of [
+      event("connect", key),
+      event("read", key, 12),
+      event("write", key, 4, 10),
+      event("eof", key),
+      event("error", key, 0, 0, new Deno.errors.ConnectionReset("reset")),
+    ]
+  ) tracer.event(conn, ev);
+  tracer.state(conn, "paused");
+  tracer.interest(conn, key, 2);
+  tracer.collected(1000, 12);
+  const legged = keyed(Object.assign(new EchoSession(), { label: () => "client" }));
+  tracer.event(legged.conn, event("read", legged.key, 3));
+  tracer.interest(legged.conn, legged.key, 3);
+  assert.deepEqual(out.map((l) => JSON.parse(l)).map(({ time: _, ...rest }) => rest), [
+    { level: "debug", event: "connect", conn: 7 },
+    { level: "debug", event: "read", conn: 7, bytes: 12 },
+    { level: "debug", event: "write", conn: 7, bytes: 4, offered: 10, owed: 6 },
+    { level: "debug", event: "eof", conn: 7 },
+    { level: "debug", event: "error", conn: 7, reason: "connection reset by peer" },
+    { level: "debug", event: "state", conn: 7, from: "paused", to: "echoing", owed: 6 },
+    { level: "debug", event: "interest", conn: 7, from: "read", to: "write" },
+    { level: "debug", event: "collect", churn: 1000, ms: 12 },
+    { level: "debug", event: "read", conn: 7, leg: "client", bytes: 3 },
+    { level: "debug", event: "interest", conn: 7, leg: "client", from: "read", to: "read+write" },
+  ]);
+});
+
+Deno.test('tracer: a nameless Unix peer\'s closing line names the socket, or "unix" by default', () => {
+  const nameless = { remoteAddr: { transport: "unix", path: null } } as unknown as Stream;
+  for (
+    const [socket, expected] of [[undefined, "unix"], ["unix:/run/s.sock", "unix:/run/s.sock"]]
+  ) {
+    const { log, out } = captureLog();
+    const { conn, key } = keyed();
+    Object.assign(key, { stream: nameless });
+    new Tracer(log, socket).closed(conn, key, null, null, 0);
+    assert.deepEqual(out, [`#7 closed ${expected}: 10 bytes in, 8 out (0 open)`]);
+  }
+});
