@@ -66,7 +66,8 @@ export function bytes(max: number): (text: string) => number {
 export function seconds(zero: boolean): (text: string) => number {
   return (text) => {
     const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
-    if (!((value > 0 || (zero && value === 0)) && value <= MAX_SECONDS)) {
+    // Never negative (the pattern has no sign): zero is the only value `zero` lets through.
+    if (!((value > 0 || zero) && value <= MAX_SECONDS)) {
       throw new BadValue(
         `must be a ${zero ? "non-negative" : "positive"} number up to ${MAX_SECONDS}, ` +
           `not "${text}"`,

@@ -129,7 +129,7 @@ export function parseCommand<C extends CommandSpec>(
     });
   } catch (e) {
     // Node's messages run to several sentences and lines; the first says what is wrong.
-    const message = (e as Error).message.split("\n")[0].split(". ")[0].replace(/\.$/, "");
+    const message = (e as Error).message.split("\n")[0].split(". ")[0];
     return fail(message[0].toLowerCase() + message.slice(1));
   }
   const given = new Set<string>();

@@ -44,6 +44,7 @@ export class Log {
    */
   constructor(
     verbosity: Verbosity,
+    // Stryker disable next-line StringLiteral: only "json" is looked for
     format: LogFormat = "text",
     sink: LogSink = CONSOLE,
     base: LogFields = {},

@@ -188,6 +188,7 @@ export class Tracer {
     const [from, to] = [INTEREST_NAMES[key.interest], INTEREST_NAMES[want]];
     const label = conn.session.label?.(key);
     const leg = label === undefined ? "" : ` ${label}`;
+    // Stryker disable next-line ConditionalExpression: JSON.stringify leaves an undefined leg out just the same
     const fields: LogFields = label === undefined
       ? { conn: conn.number, from, to }
       : { conn: conn.number, leg: label, from, to };

@@ -202,3 +202,34 @@ Deno.test("checks: a named file that cannot be read is a runtime failure naming 
     /checks: a named file/,
   );
 });
+
+Deno.test("checks: a number is digits only: no sign, space, hex or exponent slips through Number()", () => {
+  for (const bad of [" 5", "5 ", "0x1", "1e3", "+1"]) {
+    assert.throws(() => seconds(true)(bad), BadValue, bad);
+    assert.throws(() => share(bad), BadValue, bad);
+    assert.throws(() => workers(bad), BadValue, bad);
+    assert.throws(() => integer(0, 10)(bad), BadValue, bad);
+  }
+});
+
+Deno.test("command line: words that only look like options stay words; a name at the column's edge", () => {
+  assert.deepEqual(parseCommand(SPEC, ["x-p", "y"])!.positionals, ["x-p", "y"]);
+  assert.deepEqual(parseCommand(SPEC, ["a", "--", "w"])!.positionals, ["a", "w"]);
+  // Labels of 27 and 29 characters: the first fits the 28-wide column, the second wraps.
+  const edge = {
+    name: "edge",
+    about: "Edges.",
+    options: {
+      "abcdefghijklmnopqrs": { value: "X", help: "fits" },
+      "abcdefghijklmnopqrstu": { value: "X", help: "wraps" },
+    },
+  } as const satisfies CommandSpec;
+  assert.equal(
+    helpText(edge).split("\n\n").at(-1),
+    `Options:
+      --abcdefghijklmnopqrs X fits
+      --abcdefghijklmnopqrstu X
+                              wraps
+  -h, --help                  show this help`,
+  );
+});

@@ -38,6 +38,7 @@ Deno.test("tracer: the lines of a connection's life, text and fields", () => {
   tracer.busy(conn, 5);
   tracer.closed(conn, key, null, "idle for 3 s", 2);
   tracer.closed(conn, key, "connection reset by peer", null, 1);
+  tracer.closed(conn, key, null, null, 0);
   assert.deepEqual(err, []);
   const lines = out.map((l) => {
     const { time: _, ...rest } = JSON.parse(l);
@@ -69,6 +70,16 @@ Deno.test("tracer: the lines of a connection's life, text and fields", () => {
       bytes_out: 8,
       open: 1,
       reason: "connection reset by peer",
+    },
+    {
+      level: "info",
+      event: "closed",
+      conn: 7,
+      peer: "127.0.0.1:5000",
+      bytes_in: 10,
+      bytes_out: 8,
+      open: 0,
+      reason: "done",
     },
   ]);
   const text = captureLog("normal");
