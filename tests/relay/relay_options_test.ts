@@ -1,0 +1,176 @@
+/** `relay`'s command line, parsed in process: every setting as the config holds it. */
+import assert from "node:assert/strict";
+import { UsageError } from "../../lib/command_line.ts";
+import { parseRelay } from "../../relay/relay_options.ts";
+
+const PEM = new URL("../foreign/faults.py", import.meta.url).pathname; // any readable file
+const OFF = {
+  delay: 0,
+  jitter: 0,
+  bandwidth: Infinity,
+  resetAfter: Infinity,
+  stallAfter: Infinity,
+};
+
+function fails(args: string[]): string {
+  try {
+    parseRelay(args);
+  } catch (e) {
+    assert.ok(e instanceof UsageError, String(e));
+    assert.equal(e.command, "relay");
+    return e.message;
+  }
+  throw new Error(`no usage error for relay ${args.join(" ")}`);
+}
+
+Deno.test("relay options: the defaults, written out", () => {
+  const config = parseRelay(["--listen", "8080", "--to", ":9000", "--seed", "7"]);
+  assert.deepEqual(config, {
+    command: "relay",
+    to: { transport: "tcp", host: "127.0.0.1", port: 9000 },
+    toTls: null,
+    connectTimeout: 10,
+    up: OFF,
+    down: OFF,
+    refuse: 0,
+    seed: 7,
+    address: { transport: "tcp", host: "127.0.0.1", port: 8080 },
+    tls: null,
+    maxConns: Infinity,
+    maxBuffer: 268_435_456,
+    idleTimeout: 0,
+    drainTimeout: 10,
+    verbosity: "normal",
+    logFormat: "text",
+    workers: 1,
+  });
+  assert.equal(parseRelay(["-h"]), null);
+  const seeds = new Set(
+    Array.from({ length: 5 }, () => parseRelay(["--listen", "1", "--to", "2"])!.seed),
+  );
+  assert.ok(seeds.size > 1, "without --seed, a random one each run");
+});
+
+Deno.test("relay options: faults each way, TLS both sides, and the shared options", () => {
+  const config = parseRelay([
+    "--listen",
+    "[::1]:0",
+    "--to",
+    "unix:/run/app.sock",
+    "--delay",
+    "50",
+    "--jitter",
+    "up:5",
+    "--bandwidth",
+    "down:1000",
+    "--reset-after",
+    "up:10",
+    "--reset-after",
+    "down:20",
+    "--stall-after",
+    "7",
+    "--refuse",
+    "0.5",
+    "--seed",
+    "4294967295",
+    "-w",
+    "0.5",
+    "--idle-timeout",
+    "3",
+    "--max-conns",
+    "9",
+    "-v",
+  ])!;
+  assert.deepEqual(config.up, {
+    delay: 50,
+    jitter: 5,
+    bandwidth: Infinity,
+    resetAfter: 10,
+    stallAfter: 7,
+  });
+  assert.deepEqual(config.down, {
+    delay: 50,
+    jitter: 0,
+    bandwidth: 1000,
+    resetAfter: 20,
+    stallAfter: 7,
+  });
+  assert.deepEqual(config.address, { transport: "tcp", host: "::1", port: 0 });
+  assert.deepEqual(config.to, { transport: "unix", path: "/run/app.sock" });
+  assert.equal(config.refuse, 0.5);
+  assert.equal(config.seed, 4294967295);
+  assert.equal(config.connectTimeout, 0.5);
+  assert.equal(config.idleTimeout, 3);
+  assert.equal(config.maxConns, 9);
+  assert.equal(config.verbosity, "verbose");
+  const tls = parseRelay([
+    "--listen",
+    "0",
+    "--to",
+    "h:443",
+    "--listen-tls-cert",
+    PEM,
+    "--listen-tls-key",
+    PEM,
+    "--to-tls",
+    "--to-ca",
+    PEM,
+    "--to-server-name",
+    "svc.internal",
+  ])!;
+  const pem = Deno.readTextFileSync(PEM);
+  assert.deepEqual(tls.tls, { cert: pem, key: pem });
+  assert.deepEqual(tls.toTls, { ca: pem, serverName: "svc.internal" });
+  assert.deepEqual(parseRelay(["--listen", "0", "--to", "h:443", "--to-tls"])!.toTls, {
+    ca: null,
+    serverName: null,
+  });
+});
+
+Deno.test("relay options: each mistake is one usage error", () => {
+  const base = ["--listen", "0", "--to", "1"];
+  const cases: [string[], string][] = [
+    [["--to", "1"], "--listen ADDR is required (e.g. 127.0.0.1:8080)"],
+    [["--listen", "0"], "--to ADDR is required (e.g. 127.0.0.1:80)"],
+    [["--listen", "0", "--to", "0"], '--to the port must be an integer from 1 to 65535, not "0"'],
+    [[...base, "--to-ca", PEM], "--to-ca applies with --to-tls"],
+    [[...base, "--to-server-name", "x"], "--to-server-name applies with --to-tls"],
+    [["--listen", "0", "--to", "unix:/s", "--to-tls"], "TLS runs over TCP, not a Unix socket"],
+    [
+      [...base, "--delay", "up:x"],
+      '--delay must be an integer from 0 to 9007199254740991, not "x"',
+    ],
+    [
+      [...base, "--delay", "sideways:5"],
+      '--delay must be an integer from 0 to 9007199254740991, not "sideways:5"',
+    ],
+    [
+      [...base, "--jitter", "-1"],
+      '--jitter must be an integer from 0 to 9007199254740991, not "-1"',
+    ],
+    [
+      [...base, "--bandwidth", "0"],
+      '--bandwidth must be an integer from 1 to 9007199254740991, not "0"',
+    ],
+    [
+      [...base, "--reset-after", "down:0"],
+      '--reset-after must be an integer from 1 to 9007199254740991, not "0"',
+    ],
+    [
+      [...base, "--stall-after", "0"],
+      '--stall-after must be an integer from 1 to 9007199254740991, not "0"',
+    ],
+    [[...base, "--refuse", "1.5"], '--refuse must be a number from 0 to 1, not "1.5"'],
+    [
+      [...base, "--seed", "4294967296"],
+      '--seed must be an integer from 0 to 4294967295, not "4294967296"',
+    ],
+    [
+      [...base, "-w", "x"],
+      '--connect-timeout must be a non-negative number up to 1000000000, not "x"',
+    ],
+    [[...base, "--listen-tls-cert", PEM], "--listen-tls-cert and --listen-tls-key go together"],
+  ];
+  for (const [args, message] of cases) assert.equal(fails(args), message, args.join(" "));
+  assert.deepEqual(parseRelay([...base, "--delay", "0"])!.up, OFF, "a delay of 0 is no delay");
+});

@@ -1,0 +1,136 @@
+/** `serve`'s command line, parsed in process: every setting as the config holds it. */
+import assert from "node:assert/strict";
+import { UsageError } from "../../lib/command_line.ts";
+import { parseServe } from "../../server/serve_options.ts";
+
+const CERT = new URL("../foreign/faults.py", import.meta.url).pathname; // any readable file
+
+function fails(args: string[]): string {
+  try {
+    parseServe(args);
+  } catch (e) {
+    assert.ok(e instanceof UsageError, String(e));
+    assert.equal(e.command, "serve");
+    return e.message;
+  }
+  throw new Error(`no usage error for serve ${args.join(" ")}`);
+}
+
+Deno.test("serve options: the defaults, written out", () => {
+  assert.deepEqual(parseServe([]), {
+    command: "serve",
+    protocol: "echo",
+    maxContent: 16_777_216,
+    pipe: false,
+    address: { transport: "tcp", host: "127.0.0.1", port: 65432 },
+    tls: null,
+    maxConns: Infinity,
+    maxBuffer: 268_435_456,
+    idleTimeout: 0,
+    drainTimeout: 10,
+    verbosity: "normal",
+    logFormat: "text",
+    workers: 1,
+  });
+  assert.equal(parseServe(["--help", "--bogus"]), null);
+});
+
+Deno.test("serve options: every option given, short names included", () => {
+  assert.deepEqual(
+    parseServe([
+      "--protocol",
+      "app",
+      "--host",
+      "::1",
+      "-p",
+      "0",
+      "--max-content",
+      "100",
+      "--max-conns",
+      "5",
+      "--max-buffer",
+      "1MiB",
+      "--idle-timeout",
+      "2.5",
+      "--drain-timeout",
+      "0",
+      "--workers",
+      "3",
+      "--log-format",
+      "json",
+      "-q",
+    ]),
+    {
+      command: "serve",
+      protocol: "app",
+      maxContent: 100,
+      pipe: false,
+      address: { transport: "tcp", host: "::1", port: 0 },
+      tls: null,
+      maxConns: 5,
+      maxBuffer: 1_048_576,
+      idleTimeout: 2.5,
+      drainTimeout: 0,
+      verbosity: "quiet",
+      logFormat: "json",
+      workers: 3,
+    },
+  );
+  const app = parseServe(["--protocol", "app", "-v", "--listen", "unix:/run/s.sock"])!;
+  assert.equal(app.idleTimeout, 300, "an app client that stops talking is let go");
+  assert.equal(app.verbosity, "verbose");
+  assert.deepEqual(app.address, { transport: "unix", path: "/run/s.sock" });
+  assert.equal(parseServe(["--workers", "auto"])!.workers, navigator.hardwareConcurrency);
+  assert.deepEqual(parseServe(["--listen", ":7"])!.address, {
+    transport: "tcp",
+    host: "127.0.0.1",
+    port: 7,
+  });
+  const pipe = parseServe(["--pipe", "--unix", "/s"])!;
+  assert.equal(pipe.pipe, true);
+  const tls = parseServe(["--tls-cert", CERT, "--tls-key", CERT])!.tls!;
+  assert.equal(tls.cert, Deno.readTextFileSync(CERT));
+  assert.equal(tls.key, tls.cert);
+});
+
+Deno.test("serve options: each mistake is one usage error", () => {
+  const cases: [string[], string][] = [
+    [["--protocol", "ftp"], '--protocol must be echo or app, not "ftp"'],
+    [["--max-content", "10"], "--max-content applies to --protocol app"],
+    [["--quiet", "--verbose"], "--quiet and --verbose cannot be used together"],
+    [
+      ["--unix", "/s", "--workers", "2"],
+      "--workers needs TCP (SO_REUSEPORT listeners); a Unix socket is served by one loop",
+    ],
+    [
+      ["--unix", "/s", "--tls-cert", CERT, "--tls-key", CERT],
+      "TLS runs over TCP, not a Unix socket",
+    ],
+    [["--tls-cert", CERT], "--tls-cert and --tls-key go together"],
+    [["--tls-key", CERT], "--tls-cert and --tls-key go together"],
+    [
+      ["--listen", "1", "--host", "h"],
+      "--listen takes the place of --host, --port and --unix: give one or the other",
+    ],
+    [["--port", "65536"], '--port must be an integer from 0 to 65535, not "65536"'],
+  ];
+  for (
+    const name of [
+      "protocol",
+      "max-content",
+      "max-conns",
+      "max-buffer",
+      "idle-timeout",
+      "log-format",
+      "workers",
+    ]
+  ) {
+    const value = name === "protocol" ? "echo" : name === "log-format" ? "text" : "1";
+    cases.push([
+      ["--pipe", `--${name}`, value],
+      `--pipe serves one connection byte for byte; --${name} does not apply`,
+    ]);
+  }
+  for (const [args, message] of cases) assert.equal(fails(args), message, args.join(" "));
+  assert.equal(parseServe(["--pipe", "--verbose"])!.verbosity, "verbose", "these do apply");
+});
