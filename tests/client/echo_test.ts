@@ -309,3 +309,46 @@ Deno.test("echo client: each connection's first reply is timed from its dial, wa
   assert.ok(first.max < 2_000_000, `slowest first reply ${first.max} us`);
   assert.ok(first.p50 < 60_000, `median first reply ${first.p50} us`);
 });
+
+Deno.test("echo client: an interrupt ends the run at once; what was measured is reported, marked, with no error", async () => {
+  const interrupt = new AbortController();
+  const meter = new Meter(0);
+  const peers: ServerPeer[] = [];
+  const running = runClients({
+    address: "127.0.0.1:9",
+    conns: 4,
+    meter,
+    interrupt: interrupt.signal,
+    // Endless: only the interrupt can end this run.
+    first: (i) => new EchoClient(i, new PatternPayload(Infinity, 100, i), 1, meter, null, null),
+    dial: () => {
+      const peer = new ServerPeer({ rand: random(9), maxRead: 100, maxWrite: 100 });
+      peers.push(peer);
+      return Promise.resolve(peer);
+    },
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  const sent = performance.now();
+  interrupt.abort();
+  const result = await running;
+  const ms = performance.now() - sent;
+  assert.ok(ms < 1000, `it ended ${ms} ms after the interrupt`);
+  assert.equal(result.interrupted, true);
+  assert.equal(result.report.interrupted, true);
+  assert.equal(result.failure, null);
+  assert.equal(result.report.errors, 0);
+  assert.ok(result.report.messages > 0, "what was measured stands");
+  assert.ok(
+    result.report.seconds >= 0.15 && result.report.seconds < 1.5,
+    `${result.report.seconds} s`,
+  );
+  assert.ok(peers.every((p) => p.closed), "every connection was closed");
+  const done = await runEchoClients({
+    conns: 1,
+    depth: 1,
+    payloadFor: (i) => new PatternPayload(3, 10, i),
+    dial: () => Promise.resolve(new ServerPeer({ rand: random(10), maxRead: 10, maxWrite: 10 })),
+  });
+  assert.equal(done.interrupted, false);
+  assert.equal(done.report.interrupted, undefined, "a run that ran its course is not marked");
+});

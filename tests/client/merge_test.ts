@@ -195,3 +195,10 @@ Deno.test("merge: first-reply times merge too; the slowest connection of all run
   const { report: old } = mergeReports([report([100], { conns: 1, from: T, to: T + 1000 })]);
   assert.equal(old.first_reply_us, undefined);
 });
+
+Deno.test("merge: one interrupted run makes the whole an interrupted run", () => {
+  const a = report([100], { conns: 1, from: T, to: T + 1000 });
+  const b = { ...report([200], { conns: 1, from: T, to: T + 1000 }), interrupted: true as const };
+  assert.equal(mergeReports([a, b]).report.interrupted, true);
+  assert.equal(mergeReports([a, a]).report.interrupted, undefined);
+});
