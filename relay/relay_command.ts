@@ -6,6 +6,7 @@
  */
 import { addressName } from "../lib/address.ts";
 import { helpText } from "../lib/command_line.ts";
+import type { LogFields } from "../lib/log.ts";
 import { plural } from "../lib/plural.ts";
 import { canAbortTcp } from "../lib/tcp_abort.ts";
 import { runServer } from "../server/run_server.ts";
@@ -21,34 +22,44 @@ export async function relayCommand(args: string[]): Promise<number> {
     console.log(helpText(RELAY_SPEC));
     return 0;
   }
-  const target = addressName(config.to);
-  const faults = describeFaults(config);
   // Said at once: a test that relies on resets should not find out from a FIN.
   const resets = canAbortTcp();
-  return await runServer(config, (address) => {
-    const how = [
-      config.tls === null ? "" : "TLS in",
-      config.toTls === null ? "" : "TLS out",
-      config.workers === 1 ? "" : plural(config.workers, "worker"),
-    ].filter((s) => s !== "");
-    return {
-      text: `Listening on ${address}, relaying to ${target}` +
-        (how.length === 0 ? "" : ` (${how.join(", ")})`) +
-        (faults === "" ? "" : `; faults: ${faults}; seed ${config.seed}`) +
-        (resets ? "" : "; resets pass on as FINs (an RST needs Linux, glibc and --allow-ffi)"),
-      fields: {
-        address,
-        protocol: "relay",
-        target,
-        tls: config.tls !== null,
-        to_tls: config.toTls !== null,
-        workers: config.workers,
-        faults,
-        seed: config.seed,
-        resets: resets ? "rst" : "fin",
-      },
-    };
-  });
+  return await runServer(config, (address) => listeningLine(config, address, resets));
+}
+
+/**
+ * The relay's first line, once it listens on `address`: where it relays, how
+ * (TLS, workers), the faults and their seed, and whether its resets can be
+ * RSTs (`resets`) or pass on as FINs.
+ */
+export function listeningLine(
+  config: RelayConfig,
+  address: string,
+  resets: boolean,
+): { text: string; fields: LogFields } {
+  const target = addressName(config.to), faults = describeFaults(config);
+  const how = [
+    config.tls === null ? "" : "TLS in",
+    config.toTls === null ? "" : "TLS out",
+    config.workers === 1 ? "" : plural(config.workers, "worker"),
+  ].filter((s) => s !== "");
+  return {
+    text: `Listening on ${address}, relaying to ${target}` +
+      (how.length === 0 ? "" : ` (${how.join(", ")})`) +
+      (faults === "" ? "" : `; faults: ${faults}; seed ${config.seed}`) +
+      (resets ? "" : "; resets pass on as FINs (an RST needs Linux, glibc and --allow-ffi)"),
+    fields: {
+      address,
+      protocol: "relay",
+      target,
+      tls: config.tls !== null,
+      to_tls: config.toTls !== null,
+      workers: config.workers,
+      faults,
+      seed: config.seed,
+      resets: resets ? "rst" : "fin",
+    },
+  };
 }
 
 // The first line's account of the faults, e.g. "delay 50 ms, bandwidth 1000 B/s up".

@@ -537,7 +537,7 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
     file: "relay/relay_command.ts",
     from: '(resets ? "" : "; resets pass on as FINs (an RST needs Linux, glibc and --allow-ffi)")',
     to: '""',
-    tests: ["tests/relay_test.ts"],
+    tests: ["tests/relay_test.ts", "tests/relay/relay_options_test.ts"],
     withinSeconds: 60,
   },
   {

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../lib/command_line.ts";
 import { parseRelay } from "../../relay/relay_options.ts";
+import { listeningLine } from "../../relay/relay_command.ts";
 
 const PEM = new URL("../foreign/faults.py", import.meta.url).pathname; // any readable file
 const OFF = {
@@ -173,4 +174,68 @@ Deno.test("relay options: each mistake is one usage error", () => {
   ];
   for (const [args, message] of cases) assert.equal(fails(args), message, args.join(" "));
   assert.deepEqual(parseRelay([...base, "--delay", "0"])!.up, OFF, "a delay of 0 is no delay");
+});
+
+Deno.test("relay first line: where, how, the faults with their seed, and resets that cannot be RSTs", () => {
+  const plain = listeningLine(
+    parseRelay(["--listen", "0", "--to", "9", "--seed", "1"])!,
+    "127.0.0.1:5",
+    true,
+  );
+  assert.deepEqual(plain, {
+    text: "Listening on 127.0.0.1:5, relaying to 127.0.0.1:9",
+    fields: {
+      address: "127.0.0.1:5",
+      protocol: "relay",
+      target: "127.0.0.1:9",
+      tls: false,
+      to_tls: false,
+      workers: 1,
+      faults: "",
+      seed: 1,
+      resets: "rst",
+    },
+  });
+  const busy = listeningLine(
+    parseRelay([
+      "--listen",
+      "0",
+      "--to",
+      "[::1]:9",
+      "--listen-tls-cert",
+      PEM,
+      "--listen-tls-key",
+      PEM,
+      "--to-tls",
+      "--workers",
+      "2",
+      "--delay",
+      "50",
+      "--jitter",
+      "up:5",
+      "--bandwidth",
+      "down:1000",
+      "--reset-after",
+      "10",
+      "--stall-after",
+      "up:20",
+      "--refuse",
+      "0.25",
+      "--seed",
+      "3",
+    ])!,
+    "127.0.0.1:5",
+    false,
+  );
+  assert.equal(
+    busy.text,
+    "Listening on 127.0.0.1:5, relaying to [::1]:9 (TLS in, TLS out, 2 workers); faults: " +
+      "delay 50 ms, jitter 5 ms up, off down, bandwidth off up, 1000 B/s down, " +
+      "reset-after 10 bytes, stall-after 20 bytes up, off down, refuse 0.25; seed 3; " +
+      "resets pass on as FINs (an RST needs Linux, glibc and --allow-ffi)",
+  );
+  assert.equal(busy.fields.resets, "fin");
+  assert.equal(busy.fields.tls, true);
+  assert.equal(busy.fields.to_tls, true);
+  assert.equal(busy.fields.workers, 2);
 });
