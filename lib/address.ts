@@ -163,7 +163,7 @@ export function addressName(address: Address): string {
 
 /** The address a listener or connection's own end has, as {@linkcode addressName} names it. */
 export function localName(addr: Deno.Addr): string {
-  return addr.transport === "tcp" || addr.transport === "udp"
+  return addr.transport === "tcp"
     ? hostPort(addr.hostname, addr.port)
     : `unix:${(addr as Deno.UnixAddr).path}`;
 }
@@ -219,7 +219,7 @@ export async function listen(
     return listeners;
   } catch (e) {
     for (const l of listeners) l.close();
-    return failure(at, e);
+    return listenFailure(at, e);
   }
 }
 
@@ -236,7 +236,7 @@ export function probe(address: TcpAddress): TcpAddress | ListenFailure {
     plain.close();
     return { transport: "tcp", host: hostname, port };
   } catch (e) {
-    return failure(address, e);
+    return listenFailure(address, e);
   }
 }
 
@@ -248,7 +248,8 @@ function tcpListener(at: TcpAddress, reusePort: boolean, options: ListenOptions)
   return Deno.listenTls({ ...shared, ...tls });
 }
 
-function failure(address: Address, e: unknown): ListenFailure {
+/** Why listening on `address` failed with error `e`, with a hint where one helps. */
+export function listenFailure(address: Address, e: unknown): ListenFailure {
   const cause = describeError(e);
   const hint = cause === "permission denied" && address.transport === "tcp" && address.port < 1024
     ? " (ports below 1024 need privileges)"
@@ -262,22 +263,22 @@ async function listenUnix(path: string): Promise<Deno.UnixListener | ListenFailu
   try {
     return open();
   } catch (e) {
-    if (!(e instanceof Deno.errors.AddrInUse)) return failure(address, e);
+    if (!(e instanceof Deno.errors.AddrInUse)) return listenFailure(address, e);
   }
   try {
     if (!Deno.lstatSync(path).isSocket) {
-      return failure(address, "address already in use (by a file that is not a socket)");
+      return listenFailure(address, "address already in use (by a file that is not a socket)");
     }
     // Someone answers: the address is taken. Refused: nobody listens, the file is stale.
     const live = await Deno.connect({ transport: "unix", path }).then((c) => {
       c.close();
       return true;
     }, () => false);
-    if (live) return failure(address, new Deno.errors.AddrInUse());
+    if (live) return listenFailure(address, new Deno.errors.AddrInUse());
     Deno.removeSync(path);
     return open();
   } catch (e) {
-    return failure(address, e);
+    return listenFailure(address, e);
   }
 }
 
@@ -363,6 +364,7 @@ async function handshake(tcp: Deno.TcpConn, host: string, tls: ClientTls): Promi
   try {
     await conn.handshake();
   } catch (e) {
+    // Stryker disable next-line BlockStatement: Deno frees a connection whose handshake failed; this only makes sure
     conn.close();
     throw e;
   }
