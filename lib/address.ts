@@ -364,7 +364,6 @@ async function handshake(tcp: Deno.TcpConn, host: string, tls: ClientTls): Promi
   try {
     await conn.handshake();
   } catch (e) {
-    // Stryker disable next-line BlockStatement: Deno frees a connection whose handshake failed; this only makes sure
     conn.close();
     throw e;
   }
