@@ -15,6 +15,7 @@ import { Server } from "../../server/server.ts";
 import { bytes, FakeAcceptor, random, ScriptedPeer, ServerPeer } from "../fake_stream.ts";
 import { fakeKey } from "../fake_key.ts";
 import { captureLog, expectSoon, serveUntil } from "../harness.ts";
+import { silentPort } from "../silent_port.ts";
 
 const chaos = (seed: number, max = 700) => ({ rand: random(seed), maxRead: max, maxWrite: max });
 
@@ -345,4 +346,27 @@ Deno.test("relay: targets are named as the command line writes them", () => {
   assert.equal(addressName({ transport: "tcp", host: "127.0.0.1", port: 7 }), "127.0.0.1:7");
   assert.equal(addressName({ transport: "tcp", host: "::1", port: 7 }), "[::1]:7");
   assert.equal(addressName({ transport: "unix", path: "/run/a.sock" }), "unix:/run/a.sock");
+});
+
+Deno.test("relay sessions: each dials the target within --connect-timeout, TLS as configured", async () => {
+  const silent = await silentPort();
+  try {
+    const spec: RelayConfig = {
+      ...SPEC,
+      to: { transport: "tcp", host: "127.0.0.1", port: silent.port },
+      connectTimeout: 0.3,
+    };
+    const session = relaySessions(spec, new Log("quiet")).newSession(1);
+    let dialing: Promise<Stream> | null = null;
+    const started = performance.now();
+    session.start!(fakeKey() as Key<unknown>, (d) => {
+      dialing = d;
+      return fakeKey() as Key<unknown>;
+    });
+    await assert.rejects(dialing!, { name: "TimedOut", message: "timed out after 0.3 s" });
+    const ms = performance.now() - started;
+    assert.ok(ms >= 290 && ms < 2000, `gave up after ${ms} ms`);
+  } finally {
+    await silent.close();
+  }
 });
