@@ -31,6 +31,7 @@ export function abortTcp(stream: Stream): boolean {
   const libc = sockets();
   if (libc === null) return false;
   const peer = ipBytes(remote.hostname), own = ipBytes(local.hostname);
+  // Stryker disable next-line all: Deno names a TCP peer by its IP, which ipBytes always reads
   if (peer === null || own === null) return false;
   for (const fd of descriptors(libc)) {
     if (!matches(libc.getpeername, fd, remote.port, peer)) continue;
@@ -152,7 +153,7 @@ const AF_INET = 2, AF_INET6 = 10;
  */
 export function ipBytes(hostname: string): Uint8Array | null {
   const out = new Uint8Array(16);
-  const text = hostname.replace(/%.*$/, "");
+  const text = hostname.replace(/%.*/, "");
   const v4 = /^(?:(.*):)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
   let head = text, tailWords = 0;
   if (v4 !== null) {
@@ -168,7 +169,7 @@ export function ipBytes(hostname: string): Uint8Array | null {
   }
   const halves = head.split("::");
   if (halves.length > 2) return null;
-  const words = (part: string) => part === "" ? [] : part.split(":").filter((w) => w !== "");
+  const words = (part: string) => part.split(":").filter((w) => w !== "");
   const left = words(halves[0]), right = halves.length === 2 ? words(halves[1]) : [];
   const gap = 8 - tailWords - left.length - right.length;
   if (gap < 0 || (halves.length === 1 && gap !== 0)) return null;

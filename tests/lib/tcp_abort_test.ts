@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Stream } from "../../lib/loop.ts";
-import { abortTcp, ipBytes, sockaddrIs } from "../../lib/tcp_abort.ts";
+import { abortTcp, canAbortTcp, ipBytes, sockaddrIs } from "../../lib/tcp_abort.ts";
 import { MUTANT_ENV, runCommand, within } from "../sockdemo_process.ts";
 
 // A connection that was not reset would leave these reads waiting: each has a deadline.
@@ -100,10 +100,10 @@ Deno.test("tcp abort: a Unix-domain stream is left alone (false)", () => {
   assert.equal(abortTcp(stream as Stream), false);
 });
 
-Deno.test("tcp abort: without --allow-ffi it does nothing (false), and the close sends FIN", async () => {
+Deno.test("tcp abort: without --allow-ffi it does nothing (false), says it cannot, and the close sends FIN", async () => {
   const script = new URL("./tcp_abort_without_ffi.ts", import.meta.url).pathname;
   const r = await runCommand(Deno.execPath(), ["run", "--allow-net=127.0.0.1", MUTANT_ENV, script]);
-  assert.equal(r.stdout, "false null\n", r.stderr);
+  assert.equal(r.stdout, "false null false\n", r.stderr);
 });
 
 /** A sockaddr_in6 for the 16 address bytes `ip` and `port`, as the kernel writes it. */
@@ -152,4 +152,38 @@ Deno.test("tcp abort: addresses as Deno names them, written out", () => {
   for (const bad of ["x", "1:2:3:4:5:6:7", "256.1.1.1", "1::2::3", "12345::"]) {
     assert.equal(show(bad), null, bad);
   }
+});
+
+Deno.test("tcp abort: every byte of the address counts, IPv4 and mapped alike", () => {
+  const v4 = new Uint8Array(16);
+  v4.set([2, 0, 0, 80, 127, 0, 0, 1]); // AF_INET, port 80, 127.0.0.1
+  for (const other of ["128.0.0.1", "127.1.0.1", "127.0.1.1", "127.0.0.2"]) {
+    assert.equal(sockaddrIs(v4, ipBytes(other)!, 80), false, other);
+  }
+  assert.equal(sockaddrIs(v4, ipBytes("::ffff:127.0.0.1")!, 80), true);
+  // The same last four bytes, but not a mapped IPv4 address.
+  for (
+    const other of ["1::ffff:127.0.0.1", "::fffe:127.0.0.1", "::feff:127.0.0.1", "::127.0.0.1"]
+  ) {
+    assert.equal(sockaddrIs(v4, ipBytes(other)!, 80), false, other);
+  }
+  const unix = new Uint8Array(28);
+  unix[0] = 1; // AF_UNIX: never an IP socket, even where its bytes read as one
+  assert.equal(sockaddrIs(unix, ipBytes("::")!, 0), false);
+});
+
+Deno.test("tcp abort: addresses read exactly: each octet, embedded IPv4, anchors", () => {
+  const show = (t: string) => ipBytes(t)?.join(",") ?? null;
+  assert.equal(show("10.20.30.40"), "0,0,0,0,0,0,0,0,0,0,255,255,10,20,30,40");
+  assert.equal(show("255.255.255.255"), "0,0,0,0,0,0,0,0,0,0,255,255,255,255,255,255");
+  assert.equal(show("1::10.0.0.1"), "0,1,0,0,0,0,0,0,0,0,0,0,10,0,0,1");
+  assert.equal(show("::"), "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0");
+  assert.equal(show("fe80::1%eth0.5"), "254,128,0,0,0,0,0,0,0,0,0,0,0,0,0,1");
+  for (const bad of ["a1.2.3.4", "1.2.3.4x", "1.2.3.256", "1.2.3", "1:2:3:4:5:6:7:8:9", "g::1"]) {
+    assert.equal(show(bad), null, bad);
+  }
+});
+
+Deno.test("tcp abort: with --allow-ffi on Linux it can reset", () => {
+  assert.equal(canAbortTcp(), true);
 });

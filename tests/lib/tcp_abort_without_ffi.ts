@@ -2,7 +2,7 @@
  * Run by tcp_abort_test.ts without `--allow-ffi`: prints whether abortTcp
  * claimed a reset, then what the peer read ("null": a FIN, as a close sends).
  */
-import { abortTcp } from "../../lib/tcp_abort.ts";
+import { abortTcp, canAbortTcp } from "../../lib/tcp_abort.ts";
 
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 const far = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
@@ -15,6 +15,6 @@ try {
 } catch (e) {
   read = (e as Error).name;
 }
-console.log(aborted, read);
+console.log(aborted, read, canAbortTcp());
 far.close();
 listener.close();

@@ -109,3 +109,48 @@ Deno.test("pipe: standard output failing otherwise than a closed pipe is a failu
   const outcome = await runPipe(Promise.resolve(net), local, "peer", null);
   assert.equal(outcome.failure, "standard input or output: permission denied");
 });
+
+Deno.test("pipe: standard output closed by its reader (| head) ends it quietly; --verbose says so", async () => {
+  const net = new ScriptedPeer(
+    new Uint8Array(100),
+    { rand: random(11), maxRead: 10, maxWrite: 10 },
+    {
+      eof: false,
+    },
+  );
+  const local = {
+    read: () => new Promise<number | null>(() => {}), // input that never ends
+    write: () => Promise.reject(new Deno.errors.BrokenPipe("Broken pipe (os error 32)")),
+    close: () => {},
+  };
+  const lines: string[] = [];
+  const outcome = await runPipe(Promise.resolve(net), local, "peer:7", (l) => lines.push(l));
+  assert.equal(outcome.failure, null);
+  assert.equal(lines.at(-1), "output: closed by its reader; stopping");
+  assert.ok(net.closed, "the socket is closed too");
+});
+
+Deno.test("pipe: --verbose names a failure's side and cause", async () => {
+  const rand = random(12);
+  const net = new ScriptedPeer(new Uint8Array(100), { rand, maxRead: 10, maxWrite: 10 }, {
+    resetAfter: 30,
+  });
+  const local = new ScriptedPeer(new Uint8Array(0), { rand, maxRead: 1, maxWrite: 100 }, {
+    eof: false,
+  });
+  const lines: string[] = [];
+  await runPipe(Promise.resolve(net), local, "peer:7", (l) => lines.push(l));
+  assert.equal(lines.at(-1), "peer: connection reset by peer");
+  const failing = {
+    read: () => Promise.reject(new Deno.errors.PermissionDenied("no")),
+    write: (b: Uint8Array) => Promise.resolve(b.length),
+    close: () => {},
+  };
+  const more: string[] = [];
+  const quiet = new ScriptedPeer(new Uint8Array(0), { rand, maxRead: 1, maxWrite: 1 }, {
+    eof: false,
+  });
+  const outcome = await runPipe(Promise.resolve(quiet), failing, "peer:7", (l) => more.push(l));
+  assert.equal(outcome.failure, "standard input or output: permission denied");
+  assert.equal(more.at(-1), "standard input or output: permission denied");
+});

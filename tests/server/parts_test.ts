@@ -193,3 +193,18 @@ Deno.test("heap tidy: after 1,000 connections and a quiet second, one collection
   for (let i = 0; i < 1000; i++) tidy.churned();
   assert.equal(new HeapTidy(() => false).collect(0), 0);
 });
+
+Deno.test("connection: a new one carries its own timer entries, made once", () => {
+  const session = new EchoSession();
+  const c = newConnection(5, session, true);
+  assert.equal(c.number, 5);
+  assert.equal(c.session, session);
+  assert.equal(c.refused, true);
+  assert.deepEqual(c.tickDue, { kind: "tick", conn: c });
+  assert.deepEqual(c.busyDue, { kind: "busy", conn: c });
+  assert.equal(c.wakeAt, Infinity);
+  assert.equal(c.held, 0);
+  assert.equal(c.throttledSince, null);
+  assert.equal(c.key, null);
+  assert.equal(c.dialed, null);
+});
