@@ -108,7 +108,8 @@ export function parseRelay(args: string[]): RelayConfig | null {
   const up: Mutable<Faults> = { ...NO_FAULTS }, down: Mutable<Faults> = { ...NO_FAULTS };
   const faults = (name: keyof typeof v, field: keyof Faults, min: number) => {
     for (const text of v[name] as string[]) {
-      const [, dir, value] = /^(?:(up|down):)?(.*)$/.exec(text)!;
+      const dir = text.startsWith("up:") ? "up" : text.startsWith("down:") ? "down" : null;
+      const value = dir === null ? text : text.slice(dir.length + 1);
       let n = 0;
       try {
         n = integer(min, Number.MAX_SAFE_INTEGER)(value);

@@ -63,10 +63,15 @@ export function relaySessions(spec: RelayConfig, log: Log): Sessions {
         up: spec.up,
         down: spec.down,
         random: random(spec.seed, number),
-        trace: log.verbose
-          ? (line) => log.debug("fault", `#${number} ${line}`, { conn: number, fault: line })
-          : null,
+        trace: faultTrace(log, number),
       }),
     ...(spec.refuse === 0 ? {} : { admit: (number: number) => refused(number) ? refusal : null }),
   };
+}
+
+/** With `--verbose`, where connection `number`'s faults say they fired; otherwise null. */
+export function faultTrace(log: Log, number: number): ((line: string) => void) | null {
+  return log.verbose
+    ? (line) => log.debug("fault", `#${number} ${line}`, { conn: number, fault: line })
+    : null;
 }

@@ -7,11 +7,12 @@
  */
 import { type Address, listen, type ListenFailure } from "../lib/address.ts";
 import type { ConnTally } from "../lib/conn_tally.ts";
-import { EVENTS_VARIABLE, FairThread } from "../lib/fair_thread.ts";
-import type { Log } from "../lib/log.ts";
+import { EVENTS_VARIABLE, type EventsPerTick, FairThread } from "../lib/fair_thread.ts";
+import type { Log, LogFields } from "../lib/log.ts";
 import { readSysctl } from "../lib/sysctl.ts";
 import type { HostConfig } from "./host_config.ts";
 import { Server } from "./server.ts";
+import type { ServerOptions } from "./server_options.ts";
 import type { Session } from "./session.ts";
 
 /** What a host serves each connection with: the part of a server that is the command's own. */
@@ -49,7 +50,21 @@ export function newServer(
   tally?: ConnTally,
   announceDrain = true,
 ): Server {
-  return new Server(listeners, {
+  return new Server(listeners, serverOptions(config, sessions, log, tally, announceDrain));
+}
+
+/**
+ * What a {@linkcode Server} is told from `config`: its limits (each worker
+ * gets an equal part of the buffer budget), its timeouts, its sessions.
+ */
+export function serverOptions(
+  config: HostConfig,
+  sessions: Sessions,
+  log: Log,
+  tally: ConnTally | undefined,
+  announceDrain: boolean,
+): ServerOptions {
+  return {
     log,
     maxConns: config.maxConns,
     maxBuffer: Math.floor(config.maxBuffer / config.workers),
@@ -58,7 +73,7 @@ export function newServer(
     tally,
     announceDrain,
     ...sessions,
-  });
+  };
 }
 
 /**
@@ -68,17 +83,24 @@ export function newServer(
  * that the kernel's queue overflows and SYNs are dropped. Several
  * (SO_REUSEPORT, Linux only) accept that many per turn.
  */
+// Stryker disable next-line all: this suite runs on Linux only
 export const ACCEPTORS = Deno.build.os === "linux" ? 16 : 1;
 
 /** The kernel's cap on a listener's accept queue, or null where it cannot be read. */
+// Stryker disable next-line all: as above
 export const SOMAXCONN = Deno.build.os === "linux" ? readSysctl("net.core.somaxconn") : null;
 
 /**
  * Each listener's accept queue: deep, so that a burst of thousands of
  * connects waits there instead of being dropped (a dropped SYN is retried a
- * second later); the kernel caps it at {@linkcode SOMAXCONN}.
+ * second later), and no deeper than the kernel's cap, `somaxconn`.
  */
-export const BACKLOG = Math.min(4096, SOMAXCONN ?? 4096);
+export function backlogFor(somaxconn: number | null): number {
+  return Math.min(4096, somaxconn ?? 4096);
+}
+
+/** This machine's accept queue per listener ({@linkcode backlogFor} its {@linkcode SOMAXCONN}). */
+export const BACKLOG = backlogFor(SOMAXCONN);
 
 /**
  * The listeners of one loop for `config` (on `at`, when a coordinator
@@ -90,7 +112,7 @@ export function listenFor(
 ): Promise<Deno.Listener[] | ListenFailure> {
   return listen(at, {
     tls: config.tls,
-    count: at.transport === "tcp" ? ACCEPTORS : 1,
+    count: ACCEPTORS, // a Unix socket gets one whatever the count
     backlog: BACKLOG,
     probed: at !== config.address,
   });
@@ -110,23 +132,39 @@ export function logListenFailure(log: Log, failure: ListenFailure): void {
  * thousands of connections are served (this thread's events per turn).
  */
 export function logTuning(log: Log, tcp: boolean): void {
-  const events = FairThread.eventsPerTick();
+  const line = tuningLine(FairThread.eventsPerTick(), SOMAXCONN, tcp);
+  log.debug("tuning", line.text, line.fields);
+}
+
+/**
+ * The tuning line's words and fields: the accept queue (on `tcp` listeners,
+ * with the kernel's `somaxconn`) and `events`, this runtime's I/O events per turn.
+ */
+export function tuningLine(
+  events: EventsPerTick,
+  somaxconn: number | null,
+  tcp: boolean,
+): { text: string; fields: LogFields } {
   const eventsText = events.source === "default"
     ? `I/O events per turn 1024 (Deno's default; --allow-env=${EVENTS_VARIABLE} lets ` +
       `sockdemo set it, or set it yourself, for fair service at thousands of connections)`
     : `I/O events per turn ${events.value} (set by ${
       events.source === "user" ? "you" : "sockdemo"
     })`;
-  const cap = SOMAXCONN === null
+  const cap = somaxconn === null
     ? "unknown: Deno reads it with --allow-all or --allow-ffi"
-    : `${SOMAXCONN}`;
+    : `${somaxconn}`;
+  const backlog = backlogFor(somaxconn);
   const queue = tcp
-    ? `Accept queue ${BACKLOG} per listener (net.core.somaxconn ${cap}), ` +
+    ? `Accept queue ${backlog} per listener (net.core.somaxconn ${cap}), ` +
       `${ACCEPTORS} listeners per loop; `
     : "";
-  log.debug("tuning", queue + eventsText, {
-    ...(tcp ? { backlog: BACKLOG, somaxconn: SOMAXCONN, listeners: ACCEPTORS } : {}),
-    events_per_tick: events.source === "default" ? null : Number(events.value),
-    events_set_by: events.source,
-  });
+  return {
+    text: queue + eventsText,
+    fields: {
+      ...(tcp ? { backlog, somaxconn, listeners: ACCEPTORS } : {}),
+      events_per_tick: events.source === "default" ? null : Number(events.value),
+      events_set_by: events.source,
+    },
+  };
 }

@@ -1,8 +1,10 @@
 /** `connect`'s command line, parsed in process: every setting as the config holds it. */
 import assert from "node:assert/strict";
-import { UsageError } from "../../lib/command_line.ts";
+import { CannotRead } from "../../lib/checks.ts";
+import { helpText, UsageError } from "../../lib/command_line.ts";
 import {
   clientTls,
+  CONNECT_SPEC,
   connectConfig,
   parseConnectLine,
   serverAddress,
@@ -178,4 +180,20 @@ Deno.test("connect options: each mistake is one usage error", () => {
   for (const [args, message] of cases) assert.equal(fails(args), message, args.join(" "));
   assert.equal(parse(["--protocol", "app", "--json"]).json, true, "a single request may be JSON");
   assert.equal(parse(["--protocol", "app", "--workers", "2", "--conns", "2"]).workers, 2);
+});
+
+Deno.test("connect options: an app run paced with --keep-alive, the default request, an unreadable --ca, the groups", () => {
+  const paced = parse(["--protocol", "app", "--rate", "5", "--keep-alive"]);
+  assert.equal(paced.rate, 5);
+  assert.deepEqual(parse(["--protocol", "app"]).request, { kind: "search", text: "morpheus" });
+  assert.throws(
+    () => parse(["--tls", "--ca", "/no/ca.pem"]),
+    (e: Error) =>
+      e instanceof CannotRead &&
+      e.message === "cannot read the CA certificate /no/ca.pem: no such file or directory",
+  );
+  const help = helpText(CONNECT_SPEC);
+  assert.match(help, /\n\nEcho:\n {6}--messages M /);
+  assert.match(help, /\n\nApp:\n {6}--requests M /);
+  assert.match(help, /\n\nLoad runs \(echo and app\):\n {2}-P, --conns N /);
 });

@@ -1,7 +1,9 @@
 /** `relay`'s command line, parsed in process: every setting as the config holds it. */
 import assert from "node:assert/strict";
 import { UsageError } from "../../lib/command_line.ts";
-import { parseRelay } from "../../relay/relay_options.ts";
+import { parseRelay, RELAY_SPEC } from "../../relay/relay_options.ts";
+import { CannotRead } from "../../lib/checks.ts";
+import { helpText } from "../../lib/command_line.ts";
 import { listeningLine } from "../../relay/relay_command.ts";
 
 const PEM = new URL("../foreign/faults.py", import.meta.url).pathname; // any readable file
@@ -238,4 +240,22 @@ Deno.test("relay first line: where, how, the faults with their seed, and resets 
   assert.equal(busy.fields.tls, true);
   assert.equal(busy.fields.to_tls, true);
   assert.equal(busy.fields.workers, 2);
+});
+
+Deno.test("relay options: a --to-ca that cannot be read names itself; faults have a heading of their own", () => {
+  assert.throws(
+    () => parseRelay(["--listen", "0", "--to", "1", "--to-tls", "--to-ca", "/no/ca.pem"]),
+    (e: Error) =>
+      e instanceof CannotRead &&
+      e.message === "cannot read the CA certificate /no/ca.pem: no such file or directory",
+  );
+  assert.match(
+    helpText(RELAY_SPEC),
+    /\n\nFaults, each for both directions unless DIR \(up: client to target, down:\ntarget to client\) comes first, as in --delay up:50; give one twice for both:\n {6}--delay \[DIR:\]MS /,
+  );
+  assert.equal(
+    fails(["--listen", "0", "--to", "1", "--delay", "up:"]),
+    '--delay must be an integer from 0 to 9007199254740991, not ""',
+  );
+  assert.deepEqual(parseRelay(["--listen", "0", "--to", "1", "--delay", "down:3"])!.up.delay, 0);
 });

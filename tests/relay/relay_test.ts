@@ -9,7 +9,7 @@ import { Log } from "../../lib/log.ts";
 import type { Event, Key, Stream } from "../../lib/loop.ts";
 import { RelaySession } from "../../relay/relay.ts";
 import { addressName } from "../../lib/address.ts";
-import { type RelayConfig, relaySessions } from "../../relay/relay_sessions.ts";
+import { faultTrace, type RelayConfig, relaySessions } from "../../relay/relay_sessions.ts";
 import { type Faults, NO_FAULTS } from "../../relay/relay_flow.ts";
 import { Server } from "../../server/server.ts";
 import { bytes, FakeAcceptor, random, ScriptedPeer, ServerPeer } from "../fake_stream.ts";
@@ -369,4 +369,20 @@ Deno.test("relay sessions: each dials the target within --connect-timeout, TLS a
   } finally {
     await silent.close();
   }
+});
+
+Deno.test("relay sessions: with --verbose a fault that fires is a line naming its connection", () => {
+  const { log, out } = captureLog("verbose", "json");
+  faultTrace(log, 7)!("up: --reset-after fired at 10 bytes");
+  const { time: _, ...line } = JSON.parse(out[0]);
+  assert.deepEqual(line, {
+    level: "debug",
+    event: "fault",
+    conn: 7,
+    fault: "up: --reset-after fired at 10 bytes",
+  });
+  assert.equal(faultTrace(new Log("normal"), 7), null);
+  const text = captureLog("verbose");
+  faultTrace(text.log, 7)!("down: --stall-after fired at 3 bytes");
+  assert.deepEqual(text.out, ["#7 down: --stall-after fired at 3 bytes"]);
 });

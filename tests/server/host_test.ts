@@ -4,10 +4,13 @@ import { Log } from "../../lib/log.ts";
 import {
   ACCEPTORS,
   BACKLOG,
+  backlogFor,
   listenFor,
   logListenFailure,
   logTuning,
+  serverOptions,
   SOMAXCONN,
+  tuningLine,
 } from "../../server/host.ts";
 import { serveSessions } from "../../server/serve_sessions.ts";
 import { sessionsFor } from "../../server/sessions_for.ts";
@@ -113,4 +116,98 @@ Deno.test("host: an app session traces its requests only with --verbose", () => 
   assert.equal(plain.trace, null);
   traced.trace!("a request");
   assert.deepEqual(verbose.out, ["#3 a request"]);
+});
+
+Deno.test("host: what the server is told: limits, timeouts, an equal part of the budget per worker", () => {
+  const log = new Log("quiet");
+  const sessions = { newSession: () => new EchoSession() };
+  const config = parseServe([
+    "--max-conns",
+    "7",
+    "--max-buffer",
+    "1000",
+    "--idle-timeout",
+    "3",
+    "--drain-timeout",
+    "4",
+    "--workers",
+    "3",
+  ])!;
+  const options = serverOptions(config, sessions, log, undefined, false);
+  assert.equal(options.log, log);
+  assert.equal(options.maxConns, 7);
+  assert.equal(options.maxBuffer, 333, "1000 bytes over 3 workers, rounded down");
+  assert.equal(options.idleTimeout, 3);
+  assert.equal(options.drainTimeout, 4);
+  assert.equal(options.announceDrain, false);
+  assert.equal(options.tally, undefined);
+  assert.equal(options.newSession, sessions.newSession);
+});
+
+Deno.test("host: the accept queue is 4096, or the kernel's cap when lower", () => {
+  assert.equal(backlogFor(null), 4096);
+  assert.equal(backlogFor(128), 128);
+  assert.equal(backlogFor(65535), 4096);
+  assert.equal(BACKLOG, backlogFor(SOMAXCONN));
+});
+
+Deno.test("host: the tuning line's words, for each source of the events per turn", () => {
+  assert.deepEqual(tuningLine({ source: "sockdemo", value: "64" }, 4096, true), {
+    text: "Accept queue 4096 per listener (net.core.somaxconn 4096), 16 listeners per loop; " +
+      "I/O events per turn 64 (set by sockdemo)",
+    fields: {
+      backlog: 4096,
+      somaxconn: 4096,
+      listeners: 16,
+      events_per_tick: 64,
+      events_set_by: "sockdemo",
+    },
+  });
+  assert.deepEqual(tuningLine({ source: "user", value: "32" }, null, true), {
+    text: "Accept queue 4096 per listener (net.core.somaxconn unknown: Deno reads it with " +
+      "--allow-all or --allow-ffi), 16 listeners per loop; I/O events per turn 32 (set by you)",
+    fields: {
+      backlog: 4096,
+      somaxconn: null,
+      listeners: 16,
+      events_per_tick: 32,
+      events_set_by: "user",
+    },
+  });
+  assert.deepEqual(tuningLine({ source: "default" }, 128, false), {
+    text:
+      "I/O events per turn 1024 (Deno's default; --allow-env=DENO_TOKIO_MAX_IO_EVENTS_PER_TICK " +
+      "lets sockdemo set it, or set it yourself, for fair service at thousands of connections)",
+    fields: { events_per_tick: null, events_set_by: "default" },
+  });
+  const { log, out } = captureLog("verbose");
+  logTuning(log, false);
+  assert.equal(out.length, 1);
+  assert.match(out[0], /^I\/O events per turn /);
+});
+
+Deno.test("host: a worker opens its group on the port its coordinator probed, beside the others", async () => {
+  const config = parseServe(["-p", "0"])!;
+  const first = await listenFor(config);
+  assert.ok(Array.isArray(first));
+  const port = (first[0].addr as Deno.NetAddr).port;
+  try {
+    // Probing again would find the first group there: a worker must not.
+    const second = await listenFor(config, { transport: "tcp", host: "127.0.0.1", port });
+    assert.ok(Array.isArray(second), JSON.stringify(second));
+    assert.equal(second.length, 16);
+    for (const l of second) l.close();
+  } finally {
+    for (const l of first) l.close();
+  }
+});
+
+Deno.test("host: an app session's trace in JSON names the request event and the connection", () => {
+  const { log, out } = captureLog("verbose", "json");
+  const session = serveSessions({ protocol: "app", maxContent: 100 }, log).newSession(
+    4,
+  ) as AppSession;
+  session.trace!("request x -> reply y");
+  const { time: _, ...line } = JSON.parse(out[0]);
+  assert.deepEqual(line, { level: "debug", event: "request", conn: 4 });
 });

@@ -1,7 +1,9 @@
 /** `serve`'s command line, parsed in process: every setting as the config holds it. */
 import assert from "node:assert/strict";
 import { UsageError } from "../../lib/command_line.ts";
-import { parseServe } from "../../server/serve_options.ts";
+import { parseServe, SERVE_SPEC } from "../../server/serve_options.ts";
+import { CannotRead } from "../../lib/checks.ts";
+import { helpText } from "../../lib/command_line.ts";
 
 const CERT = new URL("../foreign/faults.py", import.meta.url).pathname; // any readable file
 
@@ -133,4 +135,27 @@ Deno.test("serve options: each mistake is one usage error", () => {
   }
   for (const [args, message] of cases) assert.equal(fails(args), message, args.join(" "));
   assert.equal(parseServe(["--pipe", "--verbose"])!.verbosity, "verbose", "these do apply");
+});
+
+Deno.test("serve options: a TLS file that cannot be read is a runtime failure naming it; the help's groups", () => {
+  for (
+    const [args, message] of [
+      [
+        ["--tls-cert", "/no/cert.pem", "--tls-key", CERT],
+        "cannot read the TLS certificate /no/cert.pem: no such file or directory",
+      ],
+      [
+        ["--tls-cert", CERT, "--tls-key", "/no/key.pem"],
+        "cannot read the TLS key /no/key.pem: no such file or directory",
+      ],
+    ] as const
+  ) {
+    assert.throws(
+      () => parseServe([...args]),
+      (e: Error) => e instanceof CannotRead && e.message === message,
+    );
+  }
+  const help = helpText(SERVE_SPEC);
+  assert.match(help, /\n\nOptions:\n/);
+  assert.match(help, /\n\nShared by serve and relay:\n {6}--max-conns N /);
 });
