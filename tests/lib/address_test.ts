@@ -159,6 +159,18 @@ Deno.test("address options: one word, or --host, --port and --unix spelled out",
       () => pick(undefined, "1", undefined, word),
       "--to takes the place of --host, --port and --unix: give one or the other",
     ],
+    [
+      () => pick("h", undefined, undefined, word),
+      "--to takes the place of --host, --port and --unix: give one or the other",
+    ],
+    [
+      () => pick(undefined, undefined, "/s", word),
+      "--to takes the place of --host, --port and --unix: give one or the other",
+    ],
+    [
+      () => pick(undefined, "1", "/s"),
+      "--unix takes the place of --host and --port: give one or the other",
+    ],
   ];
   for (const [run, message] of mistakes) assert.throws(run, { message });
 });
