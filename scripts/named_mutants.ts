@@ -188,7 +188,7 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "serve --unix takes over a live server's socket file (issue 10)",
     file: "lib/address.ts",
-    from: "if (live) return failure(address, new Deno.errors.AddrInUse());",
+    from: "if (live) return listenFailure(address, new Deno.errors.AddrInUse());",
     to: "",
     tests: ["tests/unix_test.ts"],
     withinSeconds: 30,
@@ -430,8 +430,8 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "listeners keep Deno's default backlog of 511 (issue 18)",
     file: "server/host.ts",
-    from: "export const BACKLOG = Math.min(4096, SOMAXCONN ?? 4096);",
-    to: "export const BACKLOG = 511;",
+    from: "  return Math.min(4096, somaxconn ?? 4096);",
+    to: "  return 511;",
     tests: ["tests/fairness_test.ts"],
     withinSeconds: 60,
   },
