@@ -1,5 +1,7 @@
 /** Helpers shared by the in-process tests: a capturing log, a server run, a queue drained. */
+import assert from "node:assert/strict";
 import type { ByteQueue } from "../lib/byte_queue.ts";
+import { UsageError } from "../lib/command_line.ts";
 import { Log, type LogFormat, type Verbosity } from "../lib/log.ts";
 import type { Server } from "../server/server.ts";
 
@@ -70,4 +72,19 @@ export function drain(q: ByteQueue): Uint8Array {
     q.consume(v.length);
   }
   return out;
+}
+
+/**
+ * The message of the usage error that `run` (one parse of `command`'s
+ * command line) throws; fails when it throws anything else, or nothing.
+ */
+export function usageMessage(command: string, run: () => unknown): string {
+  try {
+    run();
+  } catch (e) {
+    assert.ok(e instanceof UsageError, String(e));
+    assert.equal(e.command, command);
+    return e.message;
+  }
+  throw new Error(`no usage error from ${command}`);
 }

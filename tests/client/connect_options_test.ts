@@ -1,7 +1,8 @@
 /** `connect`'s command line, parsed in process: every setting as the config holds it. */
 import assert from "node:assert/strict";
+import { usageMessage } from "../harness.ts";
 import { CannotRead } from "../../lib/checks.ts";
-import { helpText, UsageError } from "../../lib/command_line.ts";
+import { helpText } from "../../lib/command_line.ts";
 import {
   clientTls,
   CONNECT_SPEC,
@@ -14,18 +15,12 @@ const PEM = new URL("../foreign/faults.py", import.meta.url).pathname; // any re
 
 const parse = (args: string[]) => connectConfig(parseConnectLine(args)!);
 
-function fails(args: string[]): string {
-  try {
+const fails = (args: string[]) =>
+  usageMessage("connect", () => {
     const line = parseConnectLine(args)!;
     if (line.values.pipe) clientTls(line, serverAddress(line));
     else parse(args);
-  } catch (e) {
-    assert.ok(e instanceof UsageError, String(e));
-    assert.equal(e.command, "connect");
-    return e.message;
-  }
-  throw new Error(`no usage error for connect ${args.join(" ")}`);
-}
+  });
 
 Deno.test("connect options: the guide's conversation by default, written out", () => {
   assert.deepEqual(parse([]), {

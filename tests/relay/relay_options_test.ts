@@ -1,6 +1,6 @@
 /** `relay`'s command line, parsed in process: every setting as the config holds it. */
 import assert from "node:assert/strict";
-import { UsageError } from "../../lib/command_line.ts";
+import { usageMessage } from "../harness.ts";
 import { parseRelay, RELAY_SPEC } from "../../relay/relay_options.ts";
 import { CannotRead } from "../../lib/checks.ts";
 import { helpText } from "../../lib/command_line.ts";
@@ -15,16 +15,7 @@ const OFF = {
   stallAfter: Infinity,
 };
 
-function fails(args: string[]): string {
-  try {
-    parseRelay(args);
-  } catch (e) {
-    assert.ok(e instanceof UsageError, String(e));
-    assert.equal(e.command, "relay");
-    return e.message;
-  }
-  throw new Error(`no usage error for relay ${args.join(" ")}`);
-}
+const fails = (args: string[]) => usageMessage("relay", () => parseRelay(args));
 
 Deno.test("relay options: the defaults, written out", () => {
   const config = parseRelay(["--listen", "8080", "--to", ":9000", "--seed", "7"]);

@@ -1,22 +1,13 @@
 /** `serve`'s command line, parsed in process: every setting as the config holds it. */
 import assert from "node:assert/strict";
-import { UsageError } from "../../lib/command_line.ts";
+import { usageMessage } from "../harness.ts";
 import { parseServe, SERVE_SPEC } from "../../server/serve_options.ts";
 import { CannotRead } from "../../lib/checks.ts";
 import { helpText } from "../../lib/command_line.ts";
 
 const CERT = new URL("../foreign/faults.py", import.meta.url).pathname; // any readable file
 
-function fails(args: string[]): string {
-  try {
-    parseServe(args);
-  } catch (e) {
-    assert.ok(e instanceof UsageError, String(e));
-    assert.equal(e.command, "serve");
-    return e.message;
-  }
-  throw new Error(`no usage error for serve ${args.join(" ")}`);
-}
+const fails = (args: string[]) => usageMessage("serve", () => parseServe(args));
 
 Deno.test("serve options: the defaults, written out", () => {
   assert.deepEqual(parseServe([]), {
