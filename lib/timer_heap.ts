@@ -1,72 +1,114 @@
 /**
- * A min-heap of deadlines, each with the caller's item: the loop's one
- * timer for any number of things waiting on time. Adding and taking the
+ * A min-heap of timers: the loop's one clock for any number of things
+ * waiting on time. Each timer is an object of the caller's that is in the
+ * heap at most once, so rescheduling moves it rather than leaving a stale
+ * entry behind, and cancelling takes it out: whoever fires it never has to
+ * ask whether it still counts. Scheduling, cancelling and taking the
  * earliest cost O(log n); nothing is ever scanned.
  *
  * @example
  * ```ts
- * import { TimerHeap } from "./timer_heap.ts";
- * const timers = new TimerHeap<string>();
- * timers.add(30, "later");
- * timers.add(10, "sooner");
- * console.log(timers.nextAt); // 10
- * console.log(timers.take()); // "sooner"
+ * import { type Timer, TimerHeap } from "./timer_heap.ts";
+ * const later: Timer = { at: Infinity, slot: -1 }, sooner: Timer = { at: Infinity, slot: -1 };
+ * const timers = new TimerHeap<Timer>();
+ * timers.schedule(later, 30);
+ * timers.schedule(sooner, 10);
+ * timers.schedule(sooner, 40); // moved, not added twice
+ * console.log(timers.nextAt); // 30
+ * console.log(timers.take() === later); // true
  * ```
  */
-export class TimerHeap<T> {
-  #at: number[] = [];
+export class TimerHeap<T extends Timer> {
   #items: T[] = [];
 
-  /** Number of deadlines held. */
+  /** Number of timers scheduled. */
   get size(): number {
-    return this.#at.length;
+    return this.#items.length;
   }
 
-  /** The earliest deadline; `Infinity` when empty. */
+  /** The earliest deadline; `Infinity` when none is scheduled. */
   get nextAt(): number {
-    return this.#at.length === 0 ? Infinity : this.#at[0];
+    return this.#items.length === 0 ? Infinity : this.#items[0].at;
   }
 
-  /** Adds `item`, due at `at`. */
-  add(at: number, item: T): void {
-    const times = this.#at, items = this.#items;
-    let i = times.length;
-    times.push(at);
-    items.push(item);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      // Stryker disable next-line EqualityOperator: equal deadlines may come out in either order
-      if (times[parent] <= at) break;
-      times[i] = times[parent];
-      items[i] = items[parent];
-      i = parent;
+  /** Makes `timer` due at `at`, where it was or not; `Infinity` cancels it. */
+  schedule(timer: T, at: number): void {
+    if (at === Infinity) return this.cancel(timer);
+    if (timer.slot < 0) {
+      timer.at = at;
+      this.#items.push(timer);
+      this.#up(timer, this.#items.length - 1);
+      return;
     }
-    times[i] = at;
-    items[i] = item;
+    const was = timer.at;
+    timer.at = at;
+    // Stryker disable next-line EqualityOperator: a timer kept at its deadline stays where it is either way
+    if (at < was) this.#up(timer, timer.slot);
+    else this.#down(timer, timer.slot);
   }
 
-  /** Removes and returns the item with the earliest deadline; the heap must not be empty. */
+  /** Takes `timer` out, if it is in. */
+  cancel(timer: T): void {
+    const i = timer.slot;
+    if (i < 0) return;
+    timer.slot = -1;
+    timer.at = Infinity;
+    const items = this.#items, last = items.pop()!;
+    if (last === timer) return;
+    // The last one fills the hole, then goes whichever way it belongs.
+    this.#up(last, i);
+    if (last.slot === i) this.#down(last, i);
+  }
+
+  /** Removes and returns the timer with the earliest deadline; there must be one. */
   take(): T {
-    const times = this.#at, items = this.#items;
-    const top = items[0];
-    const lastAt = times.pop()!, last = items.pop()!;
-    const n = times.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        let child = 2 * i + 1;
-        if (child >= n) break;
-        // Stryker disable next-line all: past the end times[] is undefined and never smaller; of equal children either will do
-        if (child + 1 < n && times[child + 1] < times[child]) child++;
-        // Stryker disable next-line EqualityOperator: equal deadlines may come out in either order
-        if (times[child] >= lastAt) break;
-        times[i] = times[child];
-        items[i] = items[child];
-        i = child;
-      }
-      times[i] = lastAt;
-      items[i] = last;
-    }
+    const top = this.#items[0];
+    this.cancel(top);
     return top;
   }
+
+  // Puts `timer` at `i` or above, moving later parents down.
+  #up(timer: T, i: number): void {
+    const items = this.#items, at = timer.at;
+    while (i > 0) {
+      const parent = (i - 1) >> 1, above = items[parent];
+      // Stryker disable next-line EqualityOperator: equal deadlines may come out in either order
+      if (above.at <= at) break;
+      items[i] = above;
+      above.slot = i;
+      i = parent;
+    }
+    items[i] = timer;
+    timer.slot = i;
+  }
+
+  // Puts `timer` at `i` or below, moving earlier children up.
+  #down(timer: T, i: number): void {
+    const items = this.#items, n = items.length, at = timer.at;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      const right = child + 1;
+      if (right < n) {
+        // Stryker disable next-line EqualityOperator: of equal children either will do
+        if (items[right].at < items[child].at) child = right;
+      }
+      const below = items[child];
+      // Stryker disable next-line EqualityOperator: equal deadlines may come out in either order
+      if (below.at >= at) break;
+      items[i] = below;
+      below.slot = i;
+      i = child;
+    }
+    items[i] = timer;
+    timer.slot = i;
+  }
+}
+
+/** A timer's place: when it is due (`Infinity`: not scheduled) and where it sits in the heap (-1: not in it). */
+export interface Timer {
+  /** When it is due; kept by the heap. */
+  at: number;
+  /** Its index in the heap; kept by the heap. */
+  slot: number;
 }

@@ -46,6 +46,7 @@ export const MODULES: Record<string, string[]> = {
   "server/app.ts": ["tests/server/app_test.ts", "tests/server/budget_test.ts"],
   "server/app_answer.ts": ["tests/server/app_answer_test.ts"],
   "server/server.ts": [
+    "tests/server/server_test.ts",
     "tests/server/serve_test.ts",
     "tests/server/echo_test.ts",
     "tests/server/budget_test.ts",

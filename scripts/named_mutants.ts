@@ -308,8 +308,8 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "the server never schedules a tick for a session waiting on time (issue 11)",
     file: "server/server.ts",
-    from: "    if (at < conn.wakeAt) {",
-    to: "    if (at > conn.wakeAt) {",
+    from: "this.#timers.schedule(conn.tickDue, session.wakeAt?.() ?? Infinity);",
+    to: "this.#timers.schedule(conn.tickDue, Infinity);",
     tests: ["tests/relay/relay_test.ts"],
     withinSeconds: 45,
   },
@@ -365,7 +365,7 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "a quiet server never wakes to collect the garbage of a burst (issue 12)",
     file: "server/server.ts",
-    from: "    if (tidy < armed.tidy) timers.add(armed.tidy = tidy, TIDY);\n",
+    from: "    timers.schedule(this.#tidyDue, this.#tidy.dueAt);\n",
     to: "",
     tests: ["tests/server/serve_test.ts"],
     withinSeconds: 60,

@@ -7,6 +7,7 @@
  */
 import type { IdleNode } from "../lib/idle_list.ts";
 import type { Key } from "../lib/loop.ts";
+import type { Timer } from "../lib/timer_heap.ts";
 import type { Session } from "./session.ts";
 
 /** What a key of the server's loop carries: its connection; null for a listener. */
@@ -14,18 +15,21 @@ export type Owner = Connection | null;
 
 /** An entry of the server's one timer heap: what is due, and for whom. */
 export type Due =
-  /** A session's tick (a relay's held bytes come due). */
-  | { readonly kind: "tick"; readonly conn: Connection }
-  /** A throttled connection has waited its time for room in the budget. */
-  | { readonly kind: "busy"; readonly conn: Connection }
-  /** The oldest idle connection may have been idle too long. */
-  | { readonly kind: "idle" }
-  /** The oldest refused connection may have lingered long enough. */
-  | { readonly kind: "linger" }
-  /** The drain's time is up. */
-  | { readonly kind: "drain" }
-  /** The loop may have been quiet long enough to tidy the heap. */
-  | { readonly kind: "tidy" };
+  & Timer
+  & (
+    /** A session's tick (a relay's held bytes come due). */
+    | { readonly kind: "tick"; readonly conn: Connection }
+    /** A throttled connection has waited its time for room in the budget. */
+    | { readonly kind: "busy"; readonly conn: Connection }
+    /** The oldest idle connection may have been idle too long. */
+    | { readonly kind: "idle" }
+    /** The oldest refused connection may have lingered long enough. */
+    | { readonly kind: "linger" }
+    /** The drain's time is up. */
+    | { readonly kind: "drain" }
+    /** The loop may have been quiet long enough to tidy the heap. */
+    | { readonly kind: "tidy" }
+  );
 
 /** One accepted connection. */
 export interface Connection extends IdleNode {
@@ -41,8 +45,6 @@ export interface Connection extends IdleNode {
   key: Key<Owner> | null;
   /** The stream its session dialed (a relay's target), if any: its events come here too. */
   dialed: Key<Owner> | null;
-  /** When its session's next tick is scheduled; `Infinity`: none. */
-  wakeAt: number;
   /** Bytes it holds, as last charged to the buffer budget. */
   held: number;
   /** Since when the buffer budget has stopped its reads; null while it may read. */
@@ -60,7 +62,6 @@ export function newConnection(number: number, session: Session, refused: boolean
     refused,
     key: null,
     dialed: null,
-    wakeAt: Infinity,
     held: 0,
     throttledSince: null,
     idlePrev: null,
@@ -70,7 +71,7 @@ export function newConnection(number: number, session: Session, refused: boolean
     tickDue: null,
     busyDue: null,
   } as unknown as { -readonly [K in keyof Connection]: Connection[K] };
-  conn.tickDue = { kind: "tick", conn };
-  conn.busyDue = { kind: "busy", conn };
+  conn.tickDue = { kind: "tick", conn, at: Infinity, slot: -1 };
+  conn.busyDue = { kind: "busy", conn, at: Infinity, slot: -1 };
   return conn;
 }

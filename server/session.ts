@@ -28,7 +28,8 @@ export interface Session {
   label?(key: Key<unknown>): string;
   /**
    * Bytes the connection holds for its peer or on its behalf, for the
-   * server's buffer budget; absent: what its keys owe.
+   * server's buffer budget; absent: what its key owes (a session that
+   * dials must say, for both its keys).
    */
   held?(key: Key<unknown>): number;
   /**

@@ -200,9 +200,8 @@ Deno.test("connection: a new one carries its own timer entries, made once", () =
   assert.equal(c.number, 5);
   assert.equal(c.session, session);
   assert.equal(c.refused, true);
-  assert.deepEqual(c.tickDue, { kind: "tick", conn: c });
-  assert.deepEqual(c.busyDue, { kind: "busy", conn: c });
-  assert.equal(c.wakeAt, Infinity);
+  assert.deepEqual(c.tickDue, { kind: "tick", conn: c, at: Infinity, slot: -1 });
+  assert.deepEqual(c.busyDue, { kind: "busy", conn: c, at: Infinity, slot: -1 });
   assert.equal(c.held, 0);
   assert.equal(c.throttledSince, null);
   assert.equal(c.key, null);
