@@ -206,6 +206,18 @@ export async function listen(
     const one = await listenUnix(address.path);
     return "reason" in one ? one : [one];
   }
+  return listenTcp(address, options);
+}
+
+/**
+ * TCP listeners on `address`, or why it cannot be listened on: what
+ * {@linkcode listen} does for TCP, at once (a proxy made through an API
+ * answers with the port it bound).
+ */
+export function listenTcp(
+  address: TcpAddress,
+  options: ListenOptions = {},
+): Deno.Listener[] | ListenFailure {
   const count = options.count ?? 1;
   let at = address;
   if (count > 1 && options.probed !== true) {

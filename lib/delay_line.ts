@@ -29,8 +29,13 @@ import { ByteQueue } from "./byte_queue.ts";
 export class DelayLine {
   /** Bytes held, stamped or not; push bytes here, then {@linkcode DelayLine.hold} them. */
   readonly queue: ByteQueue;
-  readonly #rate: number;
-  readonly #quantum: number;
+  /**
+   * Each stamp's bytes leave alone, only into an empty queue, so each goes
+   * out in a write of its own (a slicer's slices); off by default.
+   */
+  separate = false;
+  #rate = Infinity;
+  #quantum = Infinity;
   // Stamps, oldest first, from #first: [time, bytes] pairs, flattened.
   #stamps: number[] = [];
   #first = 0;
@@ -40,9 +45,15 @@ export class DelayLine {
   /** A line that lets out `rate` bytes per second (`Infinity`: no limit). */
   constructor(rate: number, pool?: BufferPool) {
     this.queue = new ByteQueue(pool);
+    this.setRate(rate);
+  }
+
+  /** From now on, lets out `rate` bytes per second (`Infinity`: no limit). */
+  setRate(rate: number): void {
     this.#rate = rate / 1000;
     // Stryker disable next-line all: a quantum only shapes the pacing; the rate holds with any size
     this.#quantum = rate === Infinity ? Infinity : Math.max(1, Math.ceil(rate / 100));
+    if (rate === Infinity) this.#free = -Infinity;
   }
 
   /** Bytes held, released or not yet. */
@@ -55,9 +66,9 @@ export class DelayLine {
     return this.queue.capacity;
   }
 
-  /** Stamps the bytes pushed since the last stamp: they may leave at `at` (ms), not before. */
-  hold(at: number): void {
-    const n = this.queue.length - this.#stamped;
+  /** Stamps the bytes pushed since the last stamp (or the first `count` of them): they may leave at `at` (ms), not before. */
+  hold(at: number, count = Infinity): void {
+    const n = Math.min(count, this.queue.length - this.#stamped);
     if (n === 0) return;
     // A line that never empties drops its spent stamps now and then.
     // Stryker disable all: memory only: spent stamps count for nothing when released again
@@ -82,7 +93,7 @@ export class DelayLine {
     const stamps = this.#stamps;
     while (this.#first < stamps.length) {
       const start = Math.max(stamps[this.#first], this.#free);
-      if (start > now) break;
+      if (start > now || this.separate && to.length > 0) break;
       const n = Math.min(stamps[this.#first + 1], this.#quantum);
       this.queue.transfer(to, n);
       moved += n;

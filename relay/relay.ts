@@ -1,7 +1,10 @@
 import { describeError } from "../lib/describe_error.ts";
 import { type Event, Interest, type Key, type Stream } from "../lib/loop.ts";
 import { abortTcp } from "../lib/tcp_abort.ts";
+import { faultToxics } from "./fault_toxics.ts";
 import { type Faults, RelayFlow } from "./relay_flow.ts";
+import { ToxicLink } from "./toxic_link.ts";
+import type { ToxicSpec } from "./toxic_spec.ts";
 import type { Session } from "../server/session.ts";
 
 /** What a relayed connection is waiting for. */
@@ -17,6 +20,12 @@ export type RelayState =
   /** The target could not be reached, or a leg broke (the other one was reset). */
   | { readonly name: "failed"; readonly reason: string };
 
+// The command line's faults are named by their flags in the fault lines.
+const FLAGS: Readonly<Record<string, string>> = {
+  "reset-after": "--reset-after",
+  "stall-after": "--stall-after",
+};
+
 const DIALING: RelayState = { name: "dialing" };
 const RELAYING: RelayState = { name: "relaying" };
 // Stryker disable next-line ObjectLiteral,StringLiteral: a closed session is closed at once, its name never logged
@@ -28,10 +37,15 @@ export interface RelayPlan {
   readonly dial: () => Promise<Stream>;
   /** The target as log lines name it. */
   readonly target: string;
-  /** Faults from client to target, and back. */
+  /** Faults from client to target, and back, as the command line gives them. */
   readonly up: Faults;
   readonly down: Faults;
-  /** Draws the jitter of each direction (seeded per connection, so a run repeats). */
+  /**
+   * The toxics as they are now, asked at the start and at each refresh (a
+   * proxy of the API); absent: those `up` and `down` make, for good.
+   */
+  readonly toxics?: () => readonly ToxicSpec[];
+  /** Draws the jitter, the toxicities and the slices (seeded per connection, so a run repeats). */
   readonly random: () => number;
   /** Where fault lines go with `--verbose`; null otherwise. */
   readonly trace: ((line: string) => void) | null;
@@ -82,12 +96,15 @@ export class RelaySession implements Session {
   readonly #plan: RelayPlan;
   #client: Key<unknown> | null = null;
   #target: Key<unknown> | null = null;
+  readonly #toxics: () => readonly ToxicSpec[];
 
   /** A relay for one connection, as `plan` says. */
   constructor(plan: RelayPlan) {
     this.#plan = plan;
-    this.up = new RelayFlow("up", plan.up, plan.random);
-    this.down = new RelayFlow("down", plan.down, plan.random);
+    this.up = new RelayFlow("up", new ToxicLink("upstream", plan.random));
+    this.down = new RelayFlow("down", new ToxicLink("downstream", plan.random));
+    const fixed = faultToxics(plan.up, plan.down);
+    this.#toxics = plan.toxics ?? (() => fixed);
   }
 
   /** Name of the current state. */
@@ -104,6 +121,20 @@ export class RelaySession implements Session {
   start(client: Key<unknown>, dial: (dialing: Promise<Stream>) => Key<unknown>): void {
     this.#client = client;
     this.#target = dial(this.#plan.dial());
+    this.#retoxic(performance.now());
+  }
+
+  /** The proxy's toxics changed: each direction takes them up from `now`; true when that finished it. */
+  refresh(now: number): boolean {
+    this.#retoxic(now);
+    // Still dialing: nothing flows yet, and the connect comes as an event.
+    if (this.state === DIALING) return false;
+    // A timeout that held the connection was removed: it closes, as in Toxiproxy.
+    if (this.up.link.released || this.down.link.released) {
+      this.#markFired("timeout", this.up.link.released ? this.up : this.down);
+      return this.#end();
+    }
+    return this.#settle();
   }
 
   /** Dispatches one event of either leg to its transition; true when finished. */
@@ -120,8 +151,8 @@ export class RelaySession implements Session {
         // Only a timed direction needs the clock: a plain one spares each read the call.
         flow.onRead(key, dest, event.n, flow.timed ? performance.now() : 0);
         if (flow.state !== before) {
-          const fault = flow.state === "cut" ? "--reset-after" : "--stall-after";
-          this.#plan.trace?.(`${flow.name}: ${fault} fired at ${flow.passed} bytes`);
+          const last = flow.fired[flow.fired.length - 1];
+          this.#plan.trace?.(`${flow.name}: ${FLAGS[last] ?? last} fired at ${flow.passed} bytes`);
         }
         // Stryker disable next-line ConditionalExpression: a second cut needs a read in flight on the other leg as the first one fires
         if (flow.state === "cut" && this.state === RELAYING) {
@@ -130,8 +161,14 @@ export class RelaySession implements Session {
         break;
       }
       case "eof":
-        flow.onEof(dest);
+        flow.onEof(dest, flow.link.slowClose > 0 ? performance.now() : 0);
         break;
+      case "write": {
+        // Slices go out a write each: the next waits for this one.
+        const into = fromClient ? this.down : this.up;
+        if (into.slicing) into.release(performance.now(), key);
+        break;
+      }
       case "error":
         this.state = this.#onError(fromClient, event.error);
         break;
@@ -160,13 +197,26 @@ export class RelaySession implements Session {
       this.up.heldCapacity + this.down.heldCapacity;
   }
 
-  /** When held bytes next come due. */
+  /** When held bytes come due, or a toxic's deadline (a timeout's close, a reset_peer's reset). */
   wakeAt(): number {
-    return Math.min(this.up.nextAt, this.down.nextAt);
+    const up = this.up.link, down = this.down.link;
+    const deadline = Math.min(up.closeAt, up.resetAt, down.closeAt, down.resetAt);
+    return Math.min(this.up.nextAt, this.down.nextAt, deadline);
   }
 
-  /** Queues what the delays and bandwidths let out by `now`; true when finished. */
+  /** Queues what the toxics let out by `now`, and meets their deadlines; true when finished. */
   tick(now: number): boolean {
+    const up = this.up.link, down = this.down.link;
+    if (this.state !== DIALING && Math.min(up.resetAt, down.resetAt) <= now) {
+      this.#markFired("reset_peer", up.resetAt <= down.resetAt ? this.up : this.down);
+      this.#abort(this.#client!);
+      this.#abort(this.#target!);
+      return this.#end();
+    }
+    if (Math.min(up.closeAt, down.closeAt) <= now) {
+      this.#markFired("timeout", up.closeAt <= down.closeAt ? this.up : this.down);
+      return this.#end();
+    }
     this.up.release(now, this.#target!);
     this.down.release(now, this.#client!);
     return this.#settle();
@@ -232,6 +282,16 @@ export class RelaySession implements Session {
       this.#abort(this.#target!);
       this.state = CLOSED;
     } else if (state === RELAYING) {
+      const limited = this.up.state === "limited"
+        ? this.up
+        : this.down.state === "limited"
+        ? this.down
+        : null;
+      if (limited !== null) {
+        // limit_data: once the bytes allowed are out, the connection closes.
+        return limited.delivered(limited === this.up ? this.#target! : this.#client!) &&
+          this.#end();
+      }
       if (!this.up.over || !this.down.over) return false;
       if (this.#client!.output.length > 0 || this.#target!.output.length > 0) return false;
       this.state = CLOSED;
@@ -240,6 +300,29 @@ export class RelaySession implements Session {
     this.up.clear();
     this.down.clear();
     return true;
+  }
+
+  // Takes up the toxics as they are now.
+  #retoxic(now: number): void {
+    const toxics = this.#toxics();
+    this.up.link.update(toxics, now);
+    this.down.link.update(toxics, now);
+    this.up.retune();
+    this.down.retune();
+  }
+
+  // Closes at once, whatever is held or owed (a toxic's deadline or limit).
+  #end(): boolean {
+    this.state = CLOSED;
+    this.up.clear();
+    this.down.clear();
+    this.#client?.output.clear();
+    this.#target?.output.clear();
+    return true;
+  }
+
+  #markFired(fault: "timeout" | "reset_peer", flow: RelayFlow): void {
+    if (!flow.fired.includes(fault)) flow.fired.push(fault);
   }
 
   #abort(key: Key<unknown>): void {

@@ -10,6 +10,7 @@ import type { LogFields } from "../lib/log.ts";
 import { plural } from "../lib/plural.ts";
 import { canAbortTcp } from "../lib/tcp_abort.ts";
 import { runServer } from "../server/run_server.ts";
+import { apiListeningLine } from "./api_relay.ts";
 import { NO_FAULTS } from "./relay_flow.ts";
 import type { Faults } from "./relay_flow.ts";
 import { parseRelay, RELAY_SPEC } from "./relay_options.ts";
@@ -21,6 +22,9 @@ export async function relayCommand(args: string[]): Promise<number> {
   if (config === null) {
     console.log(helpText(RELAY_SPEC));
     return 0;
+  }
+  if (config.command === "relay-api") {
+    return await runServer(config, (address) => apiListeningLine(config, address));
   }
   // Said at once: a test that relies on resets should not find out from a FIN.
   const resets = canAbortTcp();

@@ -1,8 +1,9 @@
 import { DelayLine } from "../lib/delay_line.ts";
 import type { Key } from "../lib/loop.ts";
 import { DEFAULT_MARKS } from "../lib/marks.ts";
+import { sliceSizes, type ToxicLink } from "./toxic_link.ts";
 
-/** The faults one direction of a relay injects; each is off by default. */
+/** The faults of the command line for one direction; each is off by default. */
 export interface Faults {
   /** Milliseconds every chunk is held back (0: none). */
   readonly delay: number;
@@ -27,35 +28,51 @@ export const NO_FAULTS: Faults = {
 
 /** What one direction of a relay is doing. */
 export type FlowState =
-  /** Reading its source and passing the bytes on (through its faults). */
+  /** Reading its source and passing the bytes on (through its toxics). */
   | "open"
   /** The source sent FIN: delivering what is held, then passing the FIN on. */
   | "ended"
   /** The FIN was passed on: nothing more goes this way. */
   | "finished"
-  /** `--stall-after` fired: reading and dropping, passing nothing on, not even a FIN. */
+  /** A stall or a timeout: reading and dropping, passing nothing on, not even a FIN. */
   | "stalled"
   /** Stalled, and then the source ended: nothing more comes this way, and its FIN is kept back. */
   | "swallowed"
-  /** `--reset-after` fired: delivering the last bytes allowed, then the relay resets. */
-  | "cut";
+  /** A reset-after fired: delivering the last bytes allowed, then the relay resets. */
+  | "cut"
+  /** A limit_data fired: delivering the last bytes allowed, then the relay closes. */
+  | "limited";
 
-/** A fault that took effect, for the closing line. */
-export type Fired = "delay" | "bandwidth" | "stall-after" | "reset-after";
+/** A toxic that took effect, as the closing line names it (the command line's own by their flags). */
+export type Fired =
+  | "delay"
+  | "bandwidth"
+  | "stall-after"
+  | "reset-after"
+  | "slicer"
+  | "timeout"
+  | "limit_data"
+  | "slow_close"
+  | "reset_peer";
 
-/** Past this many bytes owed to a destination (held or queued), its source is not read. */
+/** Past this many bytes owed to a destination (queued, or held for a rate), its source is not read. */
 const HIGH_WATER = DEFAULT_MARKS.highWater;
+/** Past this many bytes held for a latency alone (in flight, as on a long wire), its source is not read. */
+const IN_FLIGHT = 64 << 20;
 
 /**
  * One direction of a relay (`up`: client to target, `down`: back), from the
- * key it reads to the key it writes: the bytes pass straight into the
- * destination's output (a large read without a copy) or, with a delay or a
- * bandwidth, through a {@linkcode DelayLine} that lets them out on time.
+ * key it reads to the key it writes, through its {@linkcode ToxicLink}: the
+ * bytes pass straight into the destination's output (a large read without
+ * a copy) or, while anything holds them for a time, through a
+ * {@linkcode DelayLine} that lets them out on time and in order, even as
+ * toxics come and go.
  *
  * @example
  * ```ts
- * import { NO_FAULTS, RelayFlow } from "./relay_flow.ts";
- * const up = new RelayFlow("up", { ...NO_FAULTS, delay: 50 }, Math.random);
+ * import { RelayFlow } from "./relay_flow.ts";
+ * import { ToxicLink } from "./toxic_link.ts";
+ * const up = new RelayFlow("up", new ToxicLink("upstream", Math.random));
  * console.log(up.state); // "open"
  * ```
  */
@@ -64,26 +81,27 @@ export class RelayFlow {
   state: FlowState = "open";
   /** Bytes taken from the source and passed on or held. */
   passed = 0;
-  /** Bytes read and dropped (stalled, or past a reset). */
+  /** Bytes read and dropped (stalled, timed out, or past a limit). */
   dropped = 0;
-  /** The faults that took effect, in the order they first did. */
+  /** The toxics that took effect, in the order they first did. */
   readonly fired: Fired[] = [];
-  readonly #line: DelayLine | null;
-  readonly #random: () => number;
+  #line: DelayLine | null = null;
+  // Slices wait for the one before to be written, so each goes out in a write of its own.
+  #blocked = false;
+  // When the last slice may leave.
+  #lastSlice = -Infinity;
+  // When the FIN may pass (slow_close), once the source ended.
+  #finAt = -Infinity;
 
-  /** Direction `name` with `faults`; `random` draws the jitter. */
-  constructor(readonly name: "up" | "down", readonly faults: Faults, random: () => number) {
-    this.#random = random;
-    const timed = faults.delay > 0 || faults.jitter > 0 || faults.bandwidth !== Infinity;
-    this.#line = timed ? new DelayLine(faults.bandwidth) : null;
-  }
+  /** Direction `name`, faulted by `link`. */
+  constructor(readonly name: "up" | "down", readonly link: ToxicLink) {}
 
-  /** True when its faults hold bytes back for a time (a delay, a jitter or a bandwidth). */
+  /** True when its toxics hold bytes back for a time (a latency, a rate, slices). */
   get timed(): boolean {
-    return this.#line !== null;
+    return this.link.timed;
   }
 
-  /** Bytes held back by the delay or the bandwidth, not yet queued to the destination. */
+  /** Bytes held back, not yet queued to the destination. */
   get held(): number {
     return this.#line === null ? 0 : this.#line.length;
   }
@@ -93,16 +111,21 @@ export class RelayFlow {
     return this.#line === null ? 0 : this.#line.capacity;
   }
 
-  /** When held bytes next come due (ms); `Infinity` when none are held. */
+  /** When held bytes (or a slowed FIN) next come due (ms); `Infinity` when nothing does. */
   get nextAt(): number {
-    return this.#line === null ? Infinity : this.#line.nextAt;
+    const line = this.#line;
+    const bytes = line === null || this.#blocked ? Infinity : line.nextAt;
+    return this.state === "ended" && this.held === 0 ? Math.min(bytes, this.#finAt) : bytes;
   }
 
-  /** Whether the source should be read: open with room at the destination, or stalled (dropping). */
+  /** Whether the source should be read: open with room ahead, or stalled (dropping). */
   wantsRead(dest: Key<unknown>): boolean {
     if (this.state === "stalled") return true;
+    if (this.state !== "open") return false;
+    // Bytes held for a rate are owed like queued ones; those held for a latency are in flight.
+    const owed = dest.output.length + (this.link.rate === Infinity ? 0 : this.held);
     // Stryker disable next-line EqualityOperator: exactly 1 MiB owed cannot be told from a byte less
-    return this.state === "open" && this.held + dest.output.length < HIGH_WATER;
+    return owed < HIGH_WATER && this.held < IN_FLIGHT;
   }
 
   /** True once nothing more will come this way: the FIN passed on, or swallowed by a stall. */
@@ -117,51 +140,101 @@ export class RelayFlow {
 
   /** The `n` bytes just read from `source` at `now` (ms): passed on, held, or dropped. */
   onRead(source: Key<unknown>, dest: Key<unknown>, n: number, now: number): void {
-    // A read in flight when the flow was cut or stalled still arrives: its limit
-    // was reached, so nothing of it passes (reads end with the source's FIN).
-    const faults = this.faults;
+    const link = this.link;
+    // A read in flight when the flow stalled, was cut or limited still arrives: none of it passes.
+    if (this.state !== "open") {
+      this.dropped += n;
+      return;
+    }
+    if (link.dropping) {
+      this.state = "stalled";
+      this.#fire("timeout");
+      this.dropped += n;
+      return;
+    }
     let m = n;
-    const limit = Math.min(faults.resetAfter, faults.stallAfter);
-    if (this.passed + n >= limit) {
-      m = limit - this.passed;
+    const limit = link.limit();
+    if (n >= limit.bytes) {
+      m = limit.bytes;
       this.dropped += n - m;
-      this.state = faults.resetAfter <= faults.stallAfter ? "cut" : "stalled";
-      this.#fire(this.state === "cut" ? "reset-after" : "stall-after");
+      this.state = limit.action === "reset"
+        ? "cut"
+        : limit.action === "stall"
+        ? "stalled"
+        : "limited";
+      this.#fire(
+        limit.action === "reset"
+          ? "reset-after"
+          : limit.action === "stall"
+          ? "stall-after"
+          : "limit_data",
+      );
     }
     // Stryker disable next-line ConditionalExpression: forwarding and stamping no bytes changes nothing
     if (m === 0) return;
     this.passed += m;
-    const line = this.#line;
-    if (line === null) {
+    link.count(m);
+    let line = this.#line;
+    if (line === null && !link.timed) {
       source.forwardInput(m, dest.output);
       return;
     }
+    line ??= this.#line = new DelayLine(link.rate);
     source.forwardInput(m, line.queue);
-    let at = now;
-    if (faults.delay > 0 || faults.jitter > 0) {
-      this.#fire("delay");
-      const jitter = faults.jitter === 0 ? 0 : (this.#random() * 2 - 1) * faults.jitter;
-      at += Math.max(0, faults.delay + jitter);
+    if (link.latency > 0 || link.jitter > 0) this.#fire("delay");
+    if (link.rate !== Infinity) this.#fire("bandwidth");
+    // A stamp earlier than the one before waits behind it: the line lets bytes out in order.
+    const at = now + link.delay(), slicing = link.slicing;
+    if (slicing === null) {
+      line.hold(at);
+    } else {
+      this.#fire("slicer");
+      line.separate = true;
+      // Each slice leaves its delay after the one before, as Toxiproxy's do, one chunk after another.
+      let t = at;
+      for (const size of sliceSizes(m, slicing, link.random)) {
+        t = Math.max(t, this.#lastSlice + slicing.delayMs);
+        line.hold(t, size);
+        this.#lastSlice = t;
+      }
     }
-    // A jittered stamp earlier than the one before waits behind it: the line lets bytes out in order.
-    line.hold(at);
-    if (faults.bandwidth !== Infinity) this.#fire("bandwidth");
     this.release(now, dest);
   }
 
-  /** The source sent FIN: once what is held is delivered, the destination gets it too. */
-  onEof(dest: Key<unknown>): void {
+  /** The source sent FIN at `now`: once what is held is delivered (and any slow_close is up), the destination gets it too. */
+  onEof(dest: Key<unknown>, now = 0): void {
     // Stalled or cut: nothing more passes, not even the end.
     if (this.state === "stalled") this.state = "swallowed";
     if (this.state !== "open") return;
     this.state = "ended";
-    this.#finishIfDone(dest);
+    if (this.link.slowClose > 0) this.#fire("slow_close");
+    this.#finAt = now + this.link.slowClose;
+    this.#finishIfDone(dest, now);
   }
 
-  /** Queues to the destination whatever held bytes are due at `now` (ms). */
+  /** Queues to the destination whatever held bytes are due at `now` (ms); also after each write of it. */
   release(now: number, dest: Key<unknown>): void {
-    this.#line?.release(now, dest.output);
-    this.#finishIfDone(dest);
+    const line = this.#line;
+    if (line !== null) {
+      this.#blocked = line.release(now, dest.output) === 0 && line.separate &&
+        dest.output.length > 0;
+    }
+    this.#finishIfDone(dest, now);
+  }
+
+  /** The toxics changed (the link took them up): rates, and a timeout that now drops. */
+  retune(): void {
+    this.#line?.setRate(this.link.rate);
+    if (this.#line !== null && this.link.slicing === null) this.#line.separate = false;
+    if (this.state === "open" && this.link.dropping) {
+      this.state = "stalled";
+      this.#fire("timeout");
+    }
+  }
+
+  /** True when slices wait for writes of `dest` to go out. */
+  get slicing(): boolean {
+    return this.#line !== null && this.#line.separate;
   }
 
   /** Drops what is held (the connection is closing). */
@@ -169,8 +242,8 @@ export class RelayFlow {
     this.#line?.clear();
   }
 
-  #finishIfDone(dest: Key<unknown>): void {
-    if (this.state !== "ended" || this.held > 0) return;
+  #finishIfDone(dest: Key<unknown>, now: number): void {
+    if (this.state !== "ended" || this.held > 0 || now < this.#finAt) return;
     this.state = "finished";
     dest.endOutput();
   }

@@ -4,9 +4,12 @@
  * @module
  */
 import { address, integer, readNamedFile, seconds, share } from "../lib/checks.ts";
-import { type CommandSpec, parseCommand } from "../lib/command_line.ts";
+import type { TcpAddress } from "../lib/address.ts";
+import { type CommandLine, type CommandSpec, parseCommand } from "../lib/command_line.ts";
 import { HOST_OPTIONS, hostSettings, serverTls } from "../server/host_config.ts";
 import { type Faults, NO_FAULTS } from "./relay_flow.ts";
+import type { RelayApiConfig } from "./api_relay.ts";
+import { faultToxics } from "./fault_toxics.ts";
 import type { RelayConfig } from "./relay_sessions.ts";
 
 const FAULTS = `Faults, each for both directions unless DIR (up: client to target, down:
@@ -32,12 +35,26 @@ An ADDR is PORT, :PORT, HOST:PORT, [IPv6]:PORT or unix:PATH (PORT alone: on
     listen: {
       value: "ADDR",
       check: address({ host: "127.0.0.1", anyPort: true }),
-      help: "where clients connect (port 0: any free one); required",
+      help: "where clients connect (port 0: any free one); required but with --api",
     },
     to: {
       value: "ADDR",
       check: address({ host: "127.0.0.1" }),
-      help: "where their bytes go; required",
+      help: "where their bytes go; required but with --api",
+    },
+    api: {
+      value: "ADDR",
+      check: address({ host: "127.0.0.1", anyPort: true }),
+      group: "Toxiproxy's API",
+      help: "serve Toxiproxy's HTTP API here (Toxiproxy's own is localhost:8474):\n" +
+        "proxies and their toxics are made and changed while it runs;\n" +
+        "--listen/--to are then optional and make the proxy named relay",
+    },
+    config: {
+      value: "FILE",
+      group: "Toxiproxy's API",
+      help: "with --api: make the proxies of this JSON array at the start, as\n" +
+        "Toxiproxy's -config does",
     },
     "connect-timeout": {
       value: "S",
@@ -91,11 +108,13 @@ An ADDR is PORT, :PORT, HOST:PORT, [IPv6]:PORT or unix:PATH (PORT alone: on
   },
 } as const satisfies CommandSpec;
 
-/** The relay `args` ask for, or null for `--help`. */
-export function parseRelay(args: string[]): RelayConfig | null {
+/** The relay `args` ask for (with `--api`, one run through Toxiproxy's API), or null for `--help`. */
+export function parseRelay(args: string[]): RelayConfig | RelayApiConfig | null {
   const line = parseCommand(RELAY_SPEC, args);
   if (line === null) return null;
   const v = line.values;
+  if (v.api !== undefined) return apiConfig(line);
+  if (v.config !== undefined) line.fail("--config applies with --api");
   const listen = v.listen ?? line.fail("--listen ADDR is required (e.g. 127.0.0.1:8080)");
   const to = v.to ?? line.fail("--to ADDR is required (e.g. 127.0.0.1:80)");
   if (!v["to-tls"]) {
@@ -105,6 +124,31 @@ export function parseRelay(args: string[]): RelayConfig | null {
   } else if (to.transport === "unix") {
     line.fail("TLS runs over TCP, not a Unix socket");
   }
+  const { up, down } = parseFaults(line);
+  const tls = serverTls(line, v["listen-tls-cert"], v["listen-tls-key"], "--listen-tls");
+  return {
+    command: "relay",
+    to,
+    toTls: v["to-tls"]
+      ? {
+        ca: v["to-ca"] === undefined ? null : readNamedFile("the CA certificate", v["to-ca"]),
+        serverName: v["to-server-name"] ?? null,
+      }
+      : null,
+    connectTimeout: v["connect-timeout"] ?? 10,
+    up,
+    down,
+    refuse: v.refuse ?? 0,
+    seed: v.seed ?? crypto.getRandomValues(new Uint32Array(1))[0],
+    ...hostSettings(line, listen, tls, v["idle-timeout"] ?? 0),
+  };
+}
+
+type RelayLine = CommandLine<typeof RELAY_SPEC>;
+
+// The faults of each direction, from `--delay [DIR:]MS` and the like.
+function parseFaults(line: RelayLine): { up: Faults; down: Faults } {
+  const v = line.values;
   const up: Mutable<Faults> = { ...NO_FAULTS }, down: Mutable<Faults> = { ...NO_FAULTS };
   const faults = (name: keyof typeof v, field: keyof Faults, min: number) => {
     for (const text of v[name] as string[]) {
@@ -125,22 +169,44 @@ export function parseRelay(args: string[]): RelayConfig | null {
   faults("bandwidth", "bandwidth", 1);
   faults("reset-after", "resetAfter", 1);
   faults("stall-after", "stallAfter", 1);
-  const tls = serverTls(line, v["listen-tls-cert"], v["listen-tls-key"], "--listen-tls");
+  return { up, down };
+}
+
+// `relay --api`: proxies over TCP alone, as Toxiproxy's; faults come as toxics.
+function apiConfig(line: RelayLine): RelayApiConfig {
+  const v = line.values, api = v.api!;
+  if (api.transport !== "tcp") line.fail("--api serves HTTP over TCP, not a Unix socket");
+  for (const name of ["listen-tls-cert", "listen-tls-key", "to-tls"] as const) {
+    if (v[name] !== undefined && v[name] !== false) {
+      line.fail(`--${name} does not apply with --api: its proxies speak plain TCP, as Toxiproxy's`);
+    }
+  }
+  if ((v.listen === undefined) !== (v.to === undefined)) {
+    line.fail("--listen and --to go together: with --api, both or neither");
+  }
+  for (const [name, given] of [["listen", v.listen], ["to", v.to]] as const) {
+    if (given !== undefined && given.transport !== "tcp") {
+      line.fail(`--${name} must be a TCP address with --api`);
+    }
+  }
+  const faults = parseFaults(line);
+  const given = faultToxics(faults.up, faults.down, v.refuse ?? 0);
+  if (v.listen === undefined && given.length > 0) {
+    line.fail("with --api, faults need --listen/--to (the proxy they apply to), or come as toxics");
+  }
+  const settings = hostSettings(line, api, null, v["idle-timeout"] ?? 0);
+  if (settings.workers !== 1) line.fail("--api runs on one thread for now: leave out --workers");
   return {
-    command: "relay",
-    to,
-    toTls: v["to-tls"]
-      ? {
-        ca: v["to-ca"] === undefined ? null : readNamedFile("the CA certificate", v["to-ca"]),
-        serverName: v["to-server-name"] ?? null,
-      }
-      : null,
+    command: "relay-api",
+    first: v.listen === undefined
+      ? null
+      : { listen: v.listen as TcpAddress, to: v.to as TcpAddress, toxics: given },
+    proxies: v.config === undefined
+      ? null
+      : { path: v.config, text: readNamedFile("the proxies of", v.config) },
     connectTimeout: v["connect-timeout"] ?? 10,
-    up,
-    down,
-    refuse: v.refuse ?? 0,
     seed: v.seed ?? crypto.getRandomValues(new Uint32Array(1))[0],
-    ...hostSettings(line, listen, tls, v["idle-timeout"] ?? 0),
+    ...settings,
   };
 }
 

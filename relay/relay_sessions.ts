@@ -13,6 +13,7 @@ import type { Sessions } from "../server/host.ts";
 import type { HostConfig } from "../server/host_config.ts";
 import { RelaySession } from "./relay.ts";
 import type { Faults } from "./relay_flow.ts";
+import type { ToxicSpec } from "./toxic_spec.ts";
 
 /** A `relay` run as the command line asked for it: plain data, so workers can be handed it. */
 export interface RelayConfig extends HostConfig {
@@ -52,9 +53,7 @@ export function relaySessions(spec: RelayConfig, log: Log): Sessions {
   const options = { tls: spec.toTls, timeout: spec.connectTimeout };
   const dialTarget = (): Promise<Stream> => dial(to, options);
   const refusal = `--refuse ${spec.refuse}`;
-  // A sequence of its own per connection, apart from its jitter.
-  // Stryker disable next-line EqualityOperator: a draw exactly equal to the rate has no weight
-  const refused = (number: number) => random(spec.seed, number, 1)() < spec.refuse;
+  const refused = (number: number) => drawn(spec.seed, number, spec.refuse);
   return {
     newSession: (number) =>
       new RelaySession({
@@ -67,6 +66,27 @@ export function relaySessions(spec: RelayConfig, log: Log): Sessions {
       }),
     ...(spec.refuse === 0 ? {} : { admit: (number: number) => refused(number) ? refusal : null }),
   };
+}
+
+/**
+ * Why connection `number` is turned away by a `refuse` toxic among
+ * `toxics` (each refuses its toxicity's share), or null to serve it.
+ */
+export function refusedBy(
+  toxics: readonly ToxicSpec[],
+  seed: number,
+  number: number,
+): string | null {
+  for (const t of toxics) {
+    if (t.type === "refuse" && drawn(seed, number, t.toxicity)) return `toxic ${t.name}`;
+  }
+  return null;
+}
+
+// Whether connection `number` falls in the `share` refused: a sequence of its own, apart from its jitter.
+function drawn(seed: number, number: number, share: number): boolean {
+  // Stryker disable next-line EqualityOperator: a draw exactly equal to the rate has no weight
+  return random(seed, number, 1)() < share;
 }
 
 /** With `--verbose`, where connection `number`'s faults say they fired; otherwise null. */

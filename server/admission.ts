@@ -9,6 +9,7 @@
 import { ConnTally } from "../lib/conn_tally.ts";
 import { IdleList } from "../lib/idle_list.ts";
 import type { Connection } from "./connection.ts";
+import type { Sessions } from "./entrance.ts";
 import type { Session } from "./session.ts";
 
 /** What {@linkcode Admission} decides with. */
@@ -17,10 +18,6 @@ export interface AdmissionOptions {
   readonly maxConns?: number;
   /** Numbers and the open count, shared by the workers of one server (default: its own). */
   readonly tally?: ConnTally;
-  /** Why the `number`th connection is turned away at once, or null to serve it. */
-  readonly admit?: (number: number) => string | null;
-  /** A session that tells a refused peer why; absent: it is closed at once. */
-  readonly refusal?: (number: number) => Session;
   /** How long a refused connection may linger, in seconds (default 1). */
   readonly refusalLinger?: number;
   /** Refused connections lingering at once (default 64); past it, new ones are closed at once. */
@@ -39,7 +36,6 @@ export interface AdmissionOptions {
  * ```
  */
 export class Admission {
-  readonly #options: AdmissionOptions;
   readonly #tally: ConnTally;
   readonly #maxConns: number;
   readonly #lingerMs: number;
@@ -49,7 +45,6 @@ export class Admission {
 
   /** A door with `options`. */
   constructor(options: AdmissionOptions) {
-    this.#options = options;
     this.#tally = options.tally ?? new ConnTally();
     this.#maxConns = options.maxConns ?? Infinity;
     this.#lingerMs = (options.refusalLinger ?? 1) * 1000;
@@ -61,9 +56,9 @@ export class Admission {
     return this.#tally.nextNumber();
   }
 
-  /** Why connection `number` is turned away at once, or null to go on. */
-  turnAway(number: number): string | null {
-    return this.#options.admit?.(number) ?? null;
+  /** Why connection `number`, come in through `entrance`, is turned away at once, or null to go on. */
+  turnAway(number: number, entrance: Sessions): string | null {
+    return entrance.admit?.(number) ?? null;
   }
 
   /** Counts one more open, unless the limit is reached: then false (refuse it). */
@@ -81,9 +76,9 @@ export class Admission {
     return this.#tally.open;
   }
 
-  /** The session telling refused connection `number` why, or null to close it at once. */
-  refusal(number: number): Session | null {
-    const refusal = this.#options.refusal;
+  /** The session telling refused connection `number` (of `entrance`) why, or null to close it at once. */
+  refusal(number: number, entrance: Sessions): Session | null {
+    const refusal = entrance.refusal;
     if (refusal === undefined || this.#lingering.size >= this.#maxLingering) return null;
     return refusal(number);
   }

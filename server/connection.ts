@@ -8,10 +8,11 @@
 import type { IdleNode } from "../lib/idle_list.ts";
 import type { Key } from "../lib/loop.ts";
 import type { Timer } from "../lib/timer_heap.ts";
+import type { Entrance } from "./entrance.ts";
 import type { Session } from "./session.ts";
 
-/** What a key of the server's loop carries: its connection; null for a listener. */
-export type Owner = Connection | null;
+/** What a key of the server's loop carries: its connection, or a listener's entrance. */
+export type Owner = Connection | Entrance;
 
 /** An entry of the server's one timer heap: what is due, and for whom. */
 export type Due =
@@ -33,6 +34,9 @@ export type Due =
 
 /** One accepted connection. */
 export interface Connection extends IdleNode {
+  readonly kind: "conn";
+  /** The entrance it came in through. */
+  readonly entrance: Entrance;
   /** 1 for the first connection accepted, and so on: the `#N` of the log lines. */
   readonly number: number;
   readonly session: Session;
@@ -54,9 +58,16 @@ export interface Connection extends IdleNode {
   readonly busyDue: Due;
 }
 
-/** A new connection numbered `number` with `session`, not yet registered. */
-export function newConnection(number: number, session: Session, refused: boolean): Connection {
+/** A new connection numbered `number` with `session`, come in through `entrance`, not yet registered. */
+export function newConnection(
+  number: number,
+  session: Session,
+  refused: boolean,
+  entrance: Entrance,
+): Connection {
   const conn = {
+    kind: "conn",
+    entrance,
     number,
     session,
     refused,

@@ -10,20 +10,12 @@ import type { ConnTally } from "../lib/conn_tally.ts";
 import { EVENTS_VARIABLE, type EventsPerTick, FairThread } from "../lib/fair_thread.ts";
 import type { Log, LogFields } from "../lib/log.ts";
 import { readSysctl } from "../lib/sysctl.ts";
+import type { Sessions } from "./entrance.ts";
 import type { HostConfig } from "./host_config.ts";
 import { Server } from "./server.ts";
 import type { ServerOptions } from "./server_options.ts";
-import type { Session } from "./session.ts";
 
-/** What a host serves each connection with: the part of a server that is the command's own. */
-export interface Sessions {
-  /** The state machine of the `number`th accepted connection. */
-  readonly newSession: (number: number) => Session;
-  /** A session that tells a peer refused at `--max-conns` why; absent: closed at once. */
-  readonly refusal?: (number: number) => Session;
-  /** Why the `number`th connection is turned away at once, or null to serve it. */
-  readonly admit?: (number: number) => string | null;
-}
+export type { Sessions } from "./entrance.ts";
 
 /**
  * The server `config` asks for, on `listeners`, with `sessions`, logging to
@@ -34,7 +26,8 @@ export interface Sessions {
  * import { Log } from "../lib/log.ts";
  * import { EchoSession } from "./echo.ts";
  * import { listenFor, newServer } from "./host.ts";
- * import type { HostConfig } from "./host_config.ts";
+ * import type { Sessions } from "./entrance.ts";
+import type { HostConfig } from "./host_config.ts";
  * declare const config: HostConfig;
  * const listeners = await listenFor(config);
  * if ("reason" in listeners) throw new Error(listeners.reason);

@@ -39,7 +39,16 @@ export async function runServer(
     const line = listening(localName(listeners[0].addr));
     log.notice("listening", line.text, line.fields);
     logTuning(log, config.address.transport === "tcp");
-    const server = newServer(config, sessionsFor(config, log), listeners, log);
+    const sessions = sessionsFor(config, log);
+    const server = newServer(config, sessions, listeners, log);
+    const failed = sessions.start?.(server) ?? null;
+    if (failed !== null) {
+      log.error("start_failed", `sockdemo: ${failed}`, { reason: failed });
+      server.stop();
+      server.stop();
+      await server.run();
+      return 1;
+    }
     stop = () => server.stop();
     // The socket file outlives its listener: it goes when the server does.
     finished = server.run().then((stats) => {

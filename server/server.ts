@@ -9,16 +9,18 @@
  *
  * @module
  */
+import { abortedAccept } from "../lib/aborted_accept.ts";
 import { localName } from "../lib/address.ts";
 import { describeError } from "../lib/describe_error.ts";
 import { type Acceptor, type Event, Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
 import { plural } from "../lib/plural.ts";
-import { TimerHeap } from "../lib/timer_heap.ts";
 import { Admission } from "./admission.ts";
 import { BudgetGovernor } from "./budget_governor.ts";
-import { type Connection, type Due, newConnection, type Owner } from "./connection.ts";
+import { type Connection, newConnection, type Owner } from "./connection.ts";
+import { type Entrance, newEntrance, type Sessions } from "./entrance.ts";
 import { ConnectionTable } from "./connection_table.ts";
 import { HeapTidy } from "./heap_tidy.ts";
+import { ServerClock } from "./server_clock.ts";
 import type { ServerOptions } from "./server_options.ts";
 import { emptyStats, type ServerStats } from "./server_stats.ts";
 import type { Session } from "./session.ts";
@@ -57,18 +59,14 @@ export class Server {
   /** Running totals; final once `run()` resolves. */
   readonly stats: ServerStats = emptyStats();
   readonly #loop: Loop<Owner>;
-  readonly #listeners: Key<Owner>[];
+  readonly #entrances = new Set<Entrance>();
   readonly #options: ServerOptions;
   readonly #table: ConnectionTable;
   readonly #door: Admission;
   readonly #governor: BudgetGovernor | null;
   readonly #tracer: Tracer;
-  readonly #timers = new TimerHeap<Due>();
-  // The server's own timers, made once; each is in the heap at most once.
-  readonly #idleDue: Due = { kind: "idle", at: Infinity, slot: -1 };
-  readonly #lingerDue: Due = { kind: "linger", at: Infinity, slot: -1 };
-  readonly #drainDue: Due = { kind: "drain", at: Infinity, slot: -1 };
-  readonly #tidyDue: Due = { kind: "tidy", at: Infinity, slot: -1 };
+  readonly #clock = new ServerClock();
+  readonly #timers = this.#clock.timers;
   readonly #tidy: HeapTidy;
   #state: ServerState = { name: "serving" };
 
@@ -80,8 +78,8 @@ export class Server {
   constructor(listener: Acceptor | readonly Acceptor[], options: ServerOptions) {
     this.#loop = new Loop<Owner>({ pool: options.pool });
     const listeners = Array.isArray(listener) ? listener : [listener];
-    this.#listeners = listeners.map((l) => this.#loop.listen(l, null));
     this.#options = options;
+    this.open(listeners, options);
     this.#table = new ConnectionTable((options.idleTimeout ?? 0) * 1000);
     this.#door = new Admission(options);
     const addr = (listeners[0] as Partial<Deno.Listener> | undefined)?.addr;
@@ -115,13 +113,13 @@ export class Server {
       let events = 0;
       for (const ev of batch) {
         events++;
-        const conn = ev.key.data;
-        if (conn === null) this.#onListenerEvent(ev, at);
-        else this.#onConnectionEvent(ev, conn, at);
+        const owner = ev.key.data;
+        if (owner.kind === "entrance") this.#onListenerEvent(ev, owner, at);
+        else this.#onConnectionEvent(ev, owner, at);
       }
       if (events > 0) this.#tidy.heard(at);
     }
-    for (const key of this.#listeners) loop.unregister(key); // a no-op after a stop
+    for (const entrance of this.#entrances) this.close(entrance, null); // a no-op after a stop
     // Stryker disable next-line ConditionalExpression,StringLiteral: a drain ends only once nothing is open; only a stop leaves any to cut off
     const cut = this.#state.name === "stopping" ? this.#state.cut : "";
     for (const conn of [...this.#table]) {
@@ -144,8 +142,12 @@ export class Server {
       const seconds = this.#options.drainTimeout ?? 10;
       const deadline = performance.now() + seconds * 1000;
       this.#state = { name: "draining", deadline };
-      this.#timers.schedule(this.#drainDue, deadline);
-      for (const key of this.#listeners) this.#loop.unregister(key);
+      this.#timers.schedule(this.#clock.drain, deadline);
+      for (const entrance of this.#entrances) this.close(entrance, null);
+      // Those waiting for nothing but a next request (HTTP keep-alive) close now.
+      for (const conn of [...this.#table]) {
+        if (conn.session.drain?.()) this.#close(conn, null, null);
+      }
       const open = this.#table.size;
       if (open > 0 && this.#options.announceDrain !== false) {
         this.#options.log.notice(
@@ -157,6 +159,41 @@ export class Server {
       }
     } else {
       this.#state = { name: "stopping", cut: "the server stopped" };
+    }
+    this.#loop.wakeup();
+  }
+
+  /**
+   * Starts accepting on `listeners`, serving their connections with
+   * `sessions`, until the entrance is closed (or the server stops); while
+   * stopping, they are closed at once.
+   */
+  open(listeners: readonly Acceptor[], sessions: Sessions): Entrance {
+    const entrance = newEntrance(sessions);
+    if (this.#state.name !== "serving") {
+      for (const l of listeners) l.close();
+      return entrance;
+    }
+    for (const l of listeners) entrance.keys.push(this.#loop.listen(l, entrance));
+    this.#entrances.add(entrance);
+    return entrance;
+  }
+
+  /** Stops accepting on `entrance`; with a `cut` reason, closes its open connections too. */
+  close(entrance: Entrance, cut: string | null): void {
+    for (const key of entrance.keys.splice(0)) this.#loop.unregister(key);
+    this.#entrances.delete(entrance);
+    if (cut === null) return;
+    for (const conn of [...entrance.conns]) this.#close(conn, null, cut);
+    this.#loop.wakeup();
+  }
+
+  /** Tells each connection of `entrance` that its settings changed, and asks again what it wants. */
+  refresh(entrance: Entrance): void {
+    const now = performance.now();
+    for (const conn of [...entrance.conns]) {
+      if (conn.session.refresh?.(now)) this.#close(conn, conn.session.failure, null);
+      else this.#update(conn);
     }
     this.#loop.wakeup();
   }
@@ -195,24 +232,16 @@ export class Server {
         }
       }
     }
-    this.#arm();
+    this.#clock.arm(this.#table.idleDeadline, this.#door.lingerDeadline, this.#tidy.dueAt);
   }
 
-  // Moves the server's own timers to the deadlines its parts now give.
-  #arm(): void {
-    const timers = this.#timers;
-    timers.schedule(this.#idleDue, this.#table.idleDeadline);
-    timers.schedule(this.#lingerDue, this.#door.lingerDeadline);
-    timers.schedule(this.#tidyDue, this.#tidy.dueAt);
-  }
-
-  #onListenerEvent(ev: Event<Owner>, now: number): void {
+  #onListenerEvent(ev: Event<Owner>, entrance: Entrance, now: number): void {
     if (ev.type === "accept") {
-      this.#accept(ev.stream!, now);
+      this.#accept(ev.stream!, entrance, now);
       return;
     }
     const cause = describeError(ev.error);
-    if (ABORTED.some((kind) => ev.error instanceof kind)) {
+    if (abortedAccept(ev.error)) {
       // That one connection is gone (reset while queued); the next may be fine.
       this.stats.aborted++;
       this.#tracer.aborted(cause);
@@ -229,11 +258,11 @@ export class Server {
     }, 100);
   }
 
-  #accept(stream: Stream, now: number): void {
+  #accept(stream: Stream, entrance: Entrance, now: number): void {
     (stream as Partial<Deno.TcpConn>).setNoDelay?.(true);
     const door = this.#door, tracer = this.#tracer;
     const number = door.nextNumber();
-    const turnAway = door.turnAway(number);
+    const sessions = entrance.sessions, turnAway = door.turnAway(number, sessions);
     if (turnAway !== null) {
       this.stats.turnedAway++;
       tracer.turnedAway(number, peerOf(stream, tracer.socket), turnAway);
@@ -245,22 +274,29 @@ export class Server {
       // once; either way it never holds a place among the open connections.
       this.stats.refused++;
       tracer.refused(number, peerOf(stream, tracer.socket), door.open);
-      const refusal = door.refusal(number);
+      const refusal = door.refusal(number, sessions);
       if (refusal === null) stream.close();
-      else door.linger(this.#register(stream, number, refusal, true), now);
+      else door.linger(this.#register(stream, number, refusal, entrance, true), now);
       return;
     }
     this.stats.accepted++;
     this.#tidy.churned();
-    const conn = this.#register(stream, number, this.#options.newSession(number), false);
+    const conn = this.#register(stream, number, sessions.newSession(number), entrance, false);
     this.#table.add(conn, now);
+    entrance.conns.add(conn);
     this.#sizeReads();
     // Stryker disable next-line ConditionalExpression: info() prints nothing when quiet; this only saves building the line
     if (tracer.normal) tracer.accepted(number, peerOf(stream, tracer.socket), door.open);
   }
 
-  #register(stream: Stream, number: number, session: Session, refused: boolean): Connection {
-    const conn = newConnection(number, session, refused);
+  #register(
+    stream: Stream,
+    number: number,
+    session: Session,
+    entrance: Entrance,
+    refused: boolean,
+  ): Connection {
+    const conn = newConnection(number, session, refused, entrance);
     const key = conn.key = this.#loop.register(stream, Interest.NONE, conn);
     session.start?.(
       key,
@@ -349,6 +385,7 @@ export class Server {
       return;
     }
     this.#table.remove(conn);
+    conn.entrance.conns.delete(conn);
     this.#tidy.churned();
     this.#door.closed();
     if (this.#governor !== null) {
@@ -361,10 +398,3 @@ export class Server {
     this.#tracer.closed(conn, key, failure, note, this.#door.open);
   }
 }
-
-// Accept errors that belong to one incoming connection, not to the listener.
-const ABORTED = [
-  Deno.errors.NotConnected,
-  Deno.errors.ConnectionAborted,
-  Deno.errors.ConnectionReset,
-];

@@ -6,14 +6,12 @@
 import type { BufferPool } from "../lib/buffer_pool.ts";
 import type { Log } from "../lib/log.ts";
 import type { AdmissionOptions } from "./admission.ts";
-import type { Session } from "./session.ts";
+import type { Sessions } from "./entrance.ts";
 
-/** What a server needs besides its listener. */
-export interface ServerOptions extends AdmissionOptions {
+/** What a server needs besides its listeners; the sessions are those of the listeners it starts with. */
+export interface ServerOptions extends AdmissionOptions, Sessions {
   /** Where connection and event lines go. */
   readonly log: Log;
-  /** Makes the state machine of the `number`th accepted connection. */
-  readonly newSession: (number: number) => Session;
   /** Close a connection with no traffic either way for this many seconds (default: never). */
   readonly idleTimeout?: number;
   /** After a stop, how long open connections may still finish, in seconds (default 10). */

@@ -39,6 +39,17 @@ export interface Session {
    * absent: the connection just waits.
    */
   overloaded?(key: Key<unknown>): boolean;
+  /**
+   * The server drains: true to close now (nothing under way, as a kept-alive
+   * HTTP connection between requests); otherwise it finishes what it is
+   * doing and closes then. Absent: it runs to its end.
+   */
+  drain?(): boolean;
+  /**
+   * Its settings changed while it runs (a relay's toxics): it takes them up
+   * from `now`. Returns true when that finished it; absent: nothing changes.
+   */
+  refresh?(now: number): boolean;
   /** More for the closing line (a relay's other leg, the faults that fired), or null. */
   summary?(): { readonly text: string; readonly fields: LogFields } | null;
 }

@@ -6,13 +6,14 @@
  * @module
  */
 import type { Log } from "../lib/log.ts";
+import { apiSessions, type RelayApiConfig } from "../relay/api_relay.ts";
 import { type RelayConfig, relaySessions } from "../relay/relay_sessions.ts";
 import type { Sessions } from "./host.ts";
 import type { ServeConfig } from "./serve_options.ts";
 import { serveSessions } from "./serve_sessions.ts";
 
 /** The config of any command the host serves. */
-export type ServerConfig = ServeConfig | RelayConfig;
+export type ServerConfig = ServeConfig | RelayConfig | RelayApiConfig;
 
 /**
  * The sessions `config`'s command serves connections with.
@@ -26,5 +27,12 @@ export type ServerConfig = ServeConfig | RelayConfig;
  * ```
  */
 export function sessionsFor(config: ServerConfig, log: Log): Sessions {
-  return config.command === "relay" ? relaySessions(config, log) : serveSessions(config, log);
+  switch (config.command) {
+    case "relay":
+      return relaySessions(config, log);
+    case "relay-api":
+      return apiSessions(config, log);
+    default:
+      return serveSessions(config, log);
+  }
 }

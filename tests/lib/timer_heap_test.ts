@@ -95,3 +95,17 @@ Deno.test("timer heap: any mix of schedules, cancels and takes agrees with a sor
     { numRuns: 500 },
   );
 });
+
+Deno.test("timer heap: a timer cancelled deep in one branch, filled from the other by a sooner one, loses none", () => {
+  // Scheduled in this order the heap is [1, 50, 2, 60, 70, 3, 4]: cancelling 60 moves 4 up past 50.
+  const timers = new TimerHeap<Named>();
+  const all = [1, 50, 2, 60, 70, 3, 4].map((at) => {
+    const t = timer(String(at));
+    timers.schedule(t, at);
+    return t;
+  });
+  timers.cancel(all[3]);
+  const out: string[] = [];
+  while (timers.size > 0) out.push(timers.take().name);
+  assert.deepEqual(out, ["1", "2", "3", "4", "50", "70"]);
+});

@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { ByteQueue } from "../../lib/byte_queue.ts";
 import type { Key } from "../../lib/loop.ts";
+import { faultToxics } from "../../relay/fault_toxics.ts";
 import { type Faults, NO_FAULTS, RelayFlow } from "../../relay/relay_flow.ts";
+import { ToxicLink } from "../../relay/toxic_link.ts";
 import { bytes } from "../fake_stream.ts";
 import { drain } from "../harness.ts";
 
@@ -25,7 +27,9 @@ class FakeKey {
 const asKey = (k: FakeKey) => k as unknown as Key<unknown>;
 
 function flow(faults: Partial<Faults>, draws: number[] = []) {
-  const f = new RelayFlow("up", { ...NO_FAULTS, ...faults }, () => draws.shift()!);
+  const link = new ToxicLink("upstream", () => draws.shift()!);
+  link.update(faultToxics({ ...NO_FAULTS, ...faults }, NO_FAULTS), 0);
+  const f = new RelayFlow("up", link);
   const source = new FakeKey(), dest = new FakeKey();
   const read = (data: Uint8Array, now = 0) => {
     source.input = data;
@@ -154,18 +158,28 @@ Deno.test("relay flow: a FIN passes on once what is held is out, not before", ()
   assert.equal(plain.dest.ended, true, "nothing held: at once");
 });
 
-Deno.test("relay flow: reads stop once the destination is owed 1 MiB, counting what is held", () => {
-  const { f, dest, read, d } = flow({ delay: 10 });
-  read(new Uint8Array(600_000), 0);
-  assert.equal(f.wantsRead(d), true);
-  dest.output.push(new Uint8Array(500_000));
-  assert.equal(f.wantsRead(d), false, "600,000 held + 500,000 queued");
-  f.clear();
-  assert.equal(f.held, 0);
-  assert.equal(f.wantsRead(d), true);
-  assert.equal(f.delivered(d), false, "500,000 still queued");
-  drain(dest.output);
-  assert.equal(f.delivered(d), true);
+Deno.test("relay flow: reads stop at 1 MiB owed, what a rate holds counting; a latency's bytes are in flight", () => {
+  const paced = flow({ bandwidth: 1000 });
+  paced.read(new Uint8Array(600_000), 0);
+  assert.equal(paced.f.wantsRead(paced.d), true);
+  paced.dest.output.push(new Uint8Array(500_000));
+  assert.equal(paced.f.wantsRead(paced.d), false, "600,000 held for the rate + 500,000 queued");
+  paced.f.clear();
+  assert.equal(paced.f.held, 0);
+  assert.equal(paced.f.wantsRead(paced.d), true);
+  assert.equal(paced.f.delivered(paced.d), false, "500,000 still queued");
+  drain(paced.dest.output);
+  assert.equal(paced.f.delivered(paced.d), true);
+  // A latency does not cap throughput: its bytes are on the wire, up to 64 MiB of them.
+  const slow = flow({ delay: 100 });
+  slow.read(new Uint8Array(30 << 20), 0);
+  assert.equal(slow.f.wantsRead(slow.d), true, "30 MiB in flight");
+  slow.read(new Uint8Array(34 << 20), 1);
+  assert.equal(slow.f.wantsRead(slow.d), false, "64 MiB in flight");
+  slow.f.release(100, slow.d);
+  assert.equal(slow.f.wantsRead(slow.d), false, "30 MiB out, but over 1 MiB owed");
+  drain(slow.dest.output);
+  assert.equal(slow.f.wantsRead(slow.d), true);
 });
 
 Deno.test("relay flow: bytes held when --reset-after fires are delivered before the reset", () => {

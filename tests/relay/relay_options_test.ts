@@ -5,6 +5,7 @@ import { parseRelay, RELAY_SPEC } from "../../relay/relay_options.ts";
 import { CannotRead } from "../../lib/checks.ts";
 import { helpText } from "../../lib/command_line.ts";
 import { listeningLine } from "../../relay/relay_command.ts";
+import type { RelayConfig } from "../../relay/relay_sessions.ts";
 
 const PEM = new URL("../foreign/faults.py", import.meta.url).pathname; // any readable file
 const OFF = {
@@ -17,8 +18,15 @@ const OFF = {
 
 const fails = (args: string[]) => usageMessage("relay", () => parseRelay(args));
 
+/** A plain relay's config (not one through the API). */
+function relayOf(args: string[]): RelayConfig {
+  const config = parseRelay(args);
+  assert.ok(config !== null && config.command === "relay");
+  return config;
+}
+
 Deno.test("relay options: the defaults, written out", () => {
-  const config = parseRelay(["--listen", "8080", "--to", ":9000", "--seed", "7"]);
+  const config = relayOf(["--listen", "8080", "--to", ":9000", "--seed", "7"]);
   assert.deepEqual(config, {
     command: "relay",
     to: { transport: "tcp", host: "127.0.0.1", port: 9000 },
@@ -40,13 +48,13 @@ Deno.test("relay options: the defaults, written out", () => {
   });
   assert.equal(parseRelay(["-h"]), null);
   const seeds = new Set(
-    Array.from({ length: 5 }, () => parseRelay(["--listen", "1", "--to", "2"])!.seed),
+    Array.from({ length: 5 }, () => relayOf(["--listen", "1", "--to", "2"]).seed),
   );
   assert.ok(seeds.size > 1, "without --seed, a random one each run");
 });
 
 Deno.test("relay options: faults each way, TLS both sides, and the shared options", () => {
-  const config = parseRelay([
+  const config = relayOf([
     "--listen",
     "[::1]:0",
     "--to",
@@ -97,7 +105,7 @@ Deno.test("relay options: faults each way, TLS both sides, and the shared option
   assert.equal(config.idleTimeout, 3);
   assert.equal(config.maxConns, 9);
   assert.equal(config.verbosity, "verbose");
-  const tls = parseRelay([
+  const tls = relayOf([
     "--listen",
     "0",
     "--to",
@@ -115,7 +123,7 @@ Deno.test("relay options: faults each way, TLS both sides, and the shared option
   const pem = Deno.readTextFileSync(PEM);
   assert.deepEqual(tls.tls, { cert: pem, key: pem });
   assert.deepEqual(tls.toTls, { ca: pem, serverName: "svc.internal" });
-  assert.deepEqual(parseRelay(["--listen", "0", "--to", "h:443", "--to-tls"])!.toTls, {
+  assert.deepEqual(relayOf(["--listen", "0", "--to", "h:443", "--to-tls"]).toTls, {
     ca: null,
     serverName: null,
   });
@@ -166,12 +174,12 @@ Deno.test("relay options: each mistake is one usage error", () => {
     [[...base, "--listen-tls-cert", PEM], "--listen-tls-cert and --listen-tls-key go together"],
   ];
   for (const [args, message] of cases) assert.equal(fails(args), message, args.join(" "));
-  assert.deepEqual(parseRelay([...base, "--delay", "0"])!.up, OFF, "a delay of 0 is no delay");
+  assert.deepEqual(relayOf([...base, "--delay", "0"]).up, OFF, "a delay of 0 is no delay");
 });
 
 Deno.test("relay first line: where, how, the faults with their seed, and resets that cannot be RSTs", () => {
   const plain = listeningLine(
-    parseRelay(["--listen", "0", "--to", "9", "--seed", "1"])!,
+    relayOf(["--listen", "0", "--to", "9", "--seed", "1"]),
     "127.0.0.1:5",
     true,
   );
@@ -190,7 +198,7 @@ Deno.test("relay first line: where, how, the faults with their seed, and resets 
     },
   });
   const busy = listeningLine(
-    parseRelay([
+    relayOf([
       "--listen",
       "0",
       "--to",
@@ -216,7 +224,7 @@ Deno.test("relay first line: where, how, the faults with their seed, and resets 
       "0.25",
       "--seed",
       "3",
-    ])!,
+    ]),
     "127.0.0.1:5",
     false,
   );
@@ -235,7 +243,7 @@ Deno.test("relay first line: where, how, the faults with their seed, and resets 
 
 Deno.test("relay options: a --to-ca that cannot be read names itself; faults have a heading of their own", () => {
   assert.throws(
-    () => parseRelay(["--listen", "0", "--to", "1", "--to-tls", "--to-ca", "/no/ca.pem"]),
+    () => relayOf(["--listen", "0", "--to", "1", "--to-tls", "--to-ca", "/no/ca.pem"]),
     (e: Error) =>
       e instanceof CannotRead &&
       e.message === "cannot read the CA certificate /no/ca.pem: no such file or directory",
@@ -248,5 +256,77 @@ Deno.test("relay options: a --to-ca that cannot be read names itself; faults hav
     fails(["--listen", "0", "--to", "1", "--delay", "up:"]),
     '--delay must be an integer from 0 to 9007199254740991, not ""',
   );
-  assert.deepEqual(parseRelay(["--listen", "0", "--to", "1", "--delay", "down:3"])!.up.delay, 0);
+  assert.deepEqual(relayOf(["--listen", "0", "--to", "1", "--delay", "down:3"]).up.delay, 0);
+});
+
+Deno.test("relay options: --api takes no --workers, no TLS, no Unix socket, and --listen with --to", () => {
+  const api = ["--api", "8474"];
+  assert.equal(
+    fails([...api, "--workers", "2"]),
+    "--api runs on one thread for now: leave out --workers",
+  );
+  assert.equal(
+    fails(["--api", "unix:/tmp/a.sock"]),
+    "--api serves HTTP over TCP, not a Unix socket",
+  );
+  assert.equal(
+    fails([...api, "--listen", "1", "--to", "2", "--to-tls"]),
+    "--to-tls does not apply with --api: its proxies speak plain TCP, as Toxiproxy's",
+  );
+  assert.equal(
+    fails([...api, "--listen", "1"]),
+    "--listen and --to go together: with --api, both or neither",
+  );
+  assert.equal(
+    fails([...api, "--listen", "1", "--to", "unix:/s"]),
+    "--to must be a TCP address with --api",
+  );
+  assert.equal(
+    fails(["--config", "p.json", "--listen", "1", "--to", "2"]),
+    "--config applies with --api",
+  );
+  assert.equal(
+    fails([...api, "--delay", "5"]),
+    "with --api, faults need --listen/--to (the proxy they apply to), or come as toxics",
+  );
+});
+
+Deno.test("relay options: --api alone, and with --listen/--to, its faults as toxics, and --config", () => {
+  assert.deepEqual(parseRelay(["--api", "8474", "--seed", "3"]), {
+    command: "relay-api",
+    first: null,
+    proxies: null,
+    connectTimeout: 10,
+    seed: 3,
+    address: { transport: "tcp", host: "127.0.0.1", port: 8474 },
+    tls: null,
+    maxConns: Infinity,
+    maxBuffer: 268435456,
+    idleTimeout: 0,
+    drainTimeout: 10,
+    verbosity: "normal",
+    logFormat: "text",
+    workers: 1,
+  });
+  const both = parseRelay([
+    ...["--api", ":0", "--listen", "8080", "--to", "9000", "--config", PEM],
+    ...["--delay", "up:5", "--refuse", "0.25"],
+  ]);
+  assert.ok(both !== null && both.command === "relay-api");
+  assert.deepEqual(both.first, {
+    listen: { transport: "tcp", host: "127.0.0.1", port: 8080 },
+    to: { transport: "tcp", host: "127.0.0.1", port: 9000 },
+    toxics: [
+      {
+        name: "latency_upstream",
+        type: "latency",
+        stream: "upstream",
+        toxicity: 1,
+        attributes: { latency: 5, jitter: 0 },
+      },
+      { name: "refuse", type: "refuse", stream: "downstream", toxicity: 0.25, attributes: {} },
+    ],
+  });
+  assert.equal(both.proxies?.path, PEM);
+  assert.equal(both.proxies?.text, Deno.readTextFileSync(PEM));
 });

@@ -10,6 +10,7 @@ import { Admission } from "../../server/admission.ts";
 import { BudgetGovernor } from "../../server/budget_governor.ts";
 import { type Connection, newConnection } from "../../server/connection.ts";
 import { ConnectionTable } from "../../server/connection_table.ts";
+import { newEntrance } from "../../server/entrance.ts";
 import { EchoSession } from "../../server/echo.ts";
 import { HeapTidy } from "../../server/heap_tidy.ts";
 import type { Session } from "../../server/session.ts";
@@ -17,30 +18,32 @@ import { fakeKey } from "../fake_key.ts";
 import { captureLog } from "../harness.ts";
 
 function conn(n: number, session: Session = new EchoSession(), refused = false): Connection {
-  const c = newConnection(n, session, refused);
+  const c = newConnection(n, session, refused, newEntrance({ newSession: () => session }));
   c.key = fakeKey() as unknown as Connection["key"];
   return c;
 }
 
 Deno.test("admission: numbers from 1, one limit, and --refuse asked per number", () => {
   const asked: number[] = [];
-  const door = new Admission({
-    maxConns: 2,
-    admit: (n) => {
+  const door = new Admission({ maxConns: 2 });
+  const entrance = {
+    newSession: () => new EchoSession(),
+    admit: (n: number) => {
       asked.push(n);
       return n === 2 ? "--refuse 0.5" : null;
     },
-  });
+  };
   assert.deepEqual([door.nextNumber(), door.nextNumber(), door.nextNumber()], [1, 2, 3]);
-  assert.equal(door.turnAway(1), null);
-  assert.equal(door.turnAway(2), "--refuse 0.5");
+  assert.equal(door.turnAway(1, entrance), null);
+  assert.equal(door.turnAway(2, entrance), "--refuse 0.5");
   assert.deepEqual(asked, [1, 2]);
   assert.deepEqual([door.tryOpen(), door.tryOpen(), door.tryOpen()], [true, true, false]);
   assert.equal(door.open, 2);
   door.closed();
   assert.equal(door.open, 1);
   assert.equal(door.tryOpen(), true);
-  assert.equal(new Admission({}).turnAway(1), null, "without --refuse everyone is served");
+  const plain = { newSession: () => new EchoSession() };
+  assert.equal(new Admission({}).turnAway(1, plain), null, "without --refuse everyone is served");
 });
 
 Deno.test("admission: workers share one numbering and one limit through the tally", () => {
@@ -53,32 +56,30 @@ Deno.test("admission: workers share one numbering and one limit through the tall
 });
 
 Deno.test("admission: refusals linger 1 s by default, 64 at most, oldest out first", () => {
-  const door = new Admission({ refusal: () => new EchoSession() });
+  const door = new Admission({});
+  const entrance = { newSession: () => new EchoSession(), refusal: () => new EchoSession() };
   assert.equal(door.lingerDeadline, Infinity);
   assert.equal(door.expired(1e9), null);
   const lingering: Connection[] = [];
   for (let i = 0; i < 64; i++) {
-    assert.notEqual(door.refusal(i + 1), null);
+    assert.notEqual(door.refusal(i + 1, entrance), null);
     const c = conn(i + 1, new EchoSession(), true);
     door.linger(c, 100 + i);
     lingering.push(c);
   }
-  assert.equal(door.refusal(65), null, "the 65th is closed at once");
+  assert.equal(door.refusal(65, entrance), null, "the 65th is closed at once");
   assert.equal(door.lingerDeadline, 1100);
   assert.equal(door.expired(1099), null);
   assert.equal(door.expired(1100), lingering[0]);
   door.unlinger(lingering[0]);
   assert.equal(door.lingerDeadline, 1101);
-  assert.notEqual(door.refusal(66), null, "room again");
-  assert.equal(new Admission({}).refusal(1), null, "no refusal session: closed at once");
-  const short = new Admission({
-    refusal: () => new EchoSession(),
-    refusalLinger: 0.25,
-    maxLingering: 1,
-  });
+  assert.notEqual(door.refusal(66, entrance), null, "room again");
+  const plain = { newSession: () => new EchoSession() };
+  assert.equal(new Admission({}).refusal(1, plain), null, "no refusal session: closed at once");
+  const short = new Admission({ refusalLinger: 0.25, maxLingering: 1 });
   short.linger(conn(1, new EchoSession(), true), 0);
   assert.equal(short.lingerDeadline, 250);
-  assert.equal(short.refusal(2), null);
+  assert.equal(short.refusal(2, entrance), null);
 });
 
 Deno.test("connection table: the idle order, its deadline, and no idle order without a timeout", () => {
@@ -194,12 +195,14 @@ Deno.test("heap tidy: after 1,000 connections and a quiet second, one collection
   assert.equal(new HeapTidy(() => false).collect(0), 0);
 });
 
-Deno.test("connection: a new one carries its own timer entries, made once", () => {
+Deno.test("connection: a new one carries its entrance and its own timer entries, made once", () => {
   const session = new EchoSession();
-  const c = newConnection(5, session, true);
+  const entrance = newEntrance({ newSession: () => session });
+  const c = newConnection(5, session, true, entrance);
   assert.equal(c.number, 5);
   assert.equal(c.session, session);
   assert.equal(c.refused, true);
+  assert.equal(c.entrance, entrance);
   assert.deepEqual(c.tickDue, { kind: "tick", conn: c, at: Infinity, slot: -1 });
   assert.deepEqual(c.busyDue, { kind: "busy", conn: c, at: Infinity, slot: -1 });
   assert.equal(c.held, 0);

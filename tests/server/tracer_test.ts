@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { Event, EventType, Key, Stream } from "../../lib/loop.ts";
 import { type Connection, newConnection, type Owner } from "../../server/connection.ts";
 import { EchoSession } from "../../server/echo.ts";
+import { newEntrance } from "../../server/entrance.ts";
 import type { Session } from "../../server/session.ts";
 import { peerOf, Tracer } from "../../server/tracer.ts";
 import { fakeKey } from "../fake_key.ts";
@@ -11,7 +12,7 @@ const tcp = (hostname: string, port: number) =>
   ({ remoteAddr: { transport: "tcp", hostname, port } }) as unknown as Stream;
 
 function keyed(session: Session = new EchoSession()): { conn: Connection; key: Key<Owner> } {
-  const conn = newConnection(7, session, false);
+  const conn = newConnection(7, session, false, newEntrance({ newSession: () => session }));
   const key = Object.assign(fakeKey(), {
     stream: tcp("127.0.0.1", 5000),
     bytesRead: 10,

@@ -1,0 +1,43 @@
+/**
+ * An entrance to a server: its listeners, what it serves each connection
+ * with, and the connections that came in through it, so that an entrance
+ * can be closed with or without them, or its connections told that their
+ * settings changed (a relay's proxy disabled, a toxic added).
+ *
+ * @module
+ */
+import type { Key } from "../lib/loop.ts";
+import type { Connection, Owner } from "./connection.ts";
+import type { Server } from "./server.ts";
+import type { Session } from "./session.ts";
+
+/** What a host serves each connection with: the part of a server that is the command's own. */
+export interface Sessions {
+  /** The state machine of the `number`th accepted connection. */
+  readonly newSession: (number: number) => Session;
+  /** A session that tells a peer refused at `--max-conns` why; absent: closed at once. */
+  readonly refusal?: (number: number) => Session;
+  /** Why the `number`th connection is turned away at once, or null to serve it. */
+  readonly admit?: (number: number) => string | null;
+  /**
+   * The command's own set-up once its server is built, before it runs (the
+   * relay API opens its proxies); why it cannot start, or null.
+   */
+  readonly start?: (server: Server) => string | null;
+}
+
+/** Listeners of one server that serve their connections alike. */
+export interface Entrance {
+  readonly kind: "entrance";
+  /** How its connections are served. */
+  readonly sessions: Sessions;
+  /** Its listeners' keys; emptied when it closes. */
+  readonly keys: Key<Owner>[];
+  /** The connections open that came in through it. */
+  readonly conns: Set<Connection>;
+}
+
+/** A new entrance serving with `sessions`, its listeners not yet registered. */
+export function newEntrance(sessions: Sessions): Entrance {
+  return { kind: "entrance", sessions, keys: [], conns: new Set() };
+}

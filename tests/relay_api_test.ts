@@ -1,0 +1,99 @@
+/**
+ * `sockdemo relay --api` as a user runs it: the command line's proxy and
+ * its faults listed as toxics, a toxic removed while it runs, a proxy from
+ * --config, and a clean stop.
+ */
+import assert from "node:assert/strict";
+import { cEchoServer } from "./c_echo_server.ts";
+import { ServerProcess } from "./sockdemo_process.ts";
+
+/** Milliseconds for one byte to go through `port` and back. */
+async function echoMs(port: number): Promise<number> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const start = performance.now();
+    await conn.write(new Uint8Array([7]));
+    assert.equal(await conn.read(new Uint8Array(1)), 1);
+    return performance.now() - start;
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("relay --api: --listen/--to make the proxy named relay, its faults toxics the API lists and removes", async () => {
+  const echo = await cEchoServer();
+  const dir = await Deno.makeTempDir();
+  const config = `${dir}/proxies.json`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify([{ name: "other", listen: "127.0.0.1:0", upstream: `127.0.0.1:${echo.port}` }]),
+  );
+  const api = await ServerProcess.start(
+    [
+      ...["--api", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--to", `127.0.0.1:${echo.port}`],
+      ...["--delay", "down:150", "--seed", "9", "--config", config],
+    ],
+    60_000,
+    /^Toxiproxy API on http:\/\/127\.0\.0\.1:\d+; seed 9\n/,
+    "relay",
+  );
+  try {
+    const url = `http://127.0.0.1:${api.port}`;
+    const [, port] = await api.waitFor(
+      /Proxy relay listening on 127\.0\.0\.1:(\d+), relaying to/,
+      10_000,
+      "the proxy",
+    );
+    const proxies = await (await fetch(`${url}/proxies`)).json();
+    assert.deepEqual(Object.keys(proxies).sort(), ["other", "relay"]);
+    assert.deepEqual(proxies.relay.toxics, [{
+      name: "latency_downstream",
+      type: "latency",
+      stream: "downstream",
+      toxicity: 1,
+      attributes: { latency: 150, jitter: 0 },
+    }]);
+    const slow = await echoMs(Number(port));
+    assert.ok(slow >= 150 && slow < 1000, `${slow} ms with --delay down:150`);
+    const gone = await fetch(`${url}/proxies/relay/toxics/latency_downstream`, {
+      method: "DELETE",
+    });
+    assert.equal(gone.status, 204);
+    const fast = await echoMs(Number(port));
+    assert.ok(fast < 100, `${fast} ms once the toxic is gone`);
+    const other = proxies.other.listen.split(":")[1];
+    assert.ok(await echoMs(Number(other)) < 1000);
+    const out = await api.stop("SIGTERM");
+    assert.equal(out.code, 0, out.stderr);
+    // The API's kept-alive connections close at the stop: nothing is left unfinished.
+    assert.match(
+      out.stdout,
+      /Stopped: \d+ connections served, \d+ bytes in, \d+ bytes out, 0 errors\n$/,
+    );
+  } finally {
+    await echo.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("relay --api: a --config it cannot use is one line naming the file, and exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  const config = `${dir}/bad.json`;
+  await Deno.writeTextFile(config, JSON.stringify([{ name: "x" }]));
+  try {
+    const api = await ServerProcess.start(
+      ["--api", "127.0.0.1:0", "--config", config],
+      60_000,
+      /^Toxiproxy API on /,
+      "relay",
+    );
+    const out = await api.exited();
+    assert.equal(out.code, 1);
+    assert.match(
+      out.stderr,
+      new RegExp(`^sockdemo: --config ${config}: missing required field: upstream\\n`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
