@@ -153,27 +153,22 @@ export class RelayFlow {
       return;
     }
     let m = n;
-    const limit = link.limit();
-    if (n >= limit.bytes) {
-      m = limit.bytes;
-      this.dropped += n - m;
-      this.state = limit.action === "reset"
-        ? "cut"
-        : limit.action === "stall"
-        ? "stalled"
-        : "limited";
-      this.#fire(
-        limit.action === "reset"
-          ? "reset-after"
-          : limit.action === "stall"
-          ? "stall-after"
-          : "limit_data",
-      );
+    if (link.limited) {
+      const limit = link.limit();
+      if (n >= limit.bytes) {
+        m = limit.bytes;
+        this.dropped += n - m;
+        const action = limit.action;
+        this.state = action === "reset" ? "cut" : action === "stall" ? "stalled" : "limited";
+        this.#fire(
+          action === "reset" ? "reset-after" : action === "stall" ? "stall-after" : "limit_data",
+        );
+      }
+      link.count(m);
     }
     // Stryker disable next-line ConditionalExpression: forwarding and stamping no bytes changes nothing
     if (m === 0) return;
     this.passed += m;
-    link.count(m);
     let line = this.#line;
     if (line === null && !link.timed) {
       source.forwardInput(m, dest.output);

@@ -78,14 +78,16 @@ export class ToxicLink {
   /** The types of the toxics that apply, for the closing line. */
   applied: string[] = [];
   #held: Held[] = [];
+  // Those of #held that apply and are byte limits.
+  #limits: Held[] = [];
 
   /** The link of `direction`; `random` draws the toxicities. */
   constructor(readonly direction: Direction, readonly random: () => number) {}
 
   /** True when something holds bytes back for a time: a latency, a rate, slices. */
-  get timed(): boolean {
-    return this.latency > 0 || this.jitter > 0 || this.rate !== Infinity || this.slicing !== null;
-  }
+  timed = false;
+  /** True when a byte limit applies (`limit_data`, `reset_after`, `stall_after`). */
+  limited = false;
 
   /** Takes up the proxy's toxics as they are at `now` (those of the other direction are skipped). */
   update(specs: readonly ToxicSpec[], now: number): void {
@@ -111,12 +113,11 @@ export class ToxicLink {
     this.#derive();
   }
 
-  /** Bytes that may pass before a byte limit acts, and what it does then. */
+  /** Bytes that may pass before a byte limit acts, and what it does then (ask only when `limited`). */
   limit(): { readonly bytes: number; readonly action: LimitAction | null } {
     let bytes = Infinity, action: LimitAction | null = null;
-    for (const h of this.#held) {
+    for (const h of this.#limits) {
       const kind = LIMITS[h.spec.type];
-      if (!h.applies || kind === undefined) continue;
       const left = Math.max(0, h.spec.attributes.bytes - h.passed);
       if (left < bytes) [bytes, action] = [left, kind];
     }
@@ -125,7 +126,7 @@ export class ToxicLink {
 
   /** `n` bytes passed on: the byte limits count them. */
   count(n: number): void {
-    for (const h of this.#held) if (h.applies && LIMITS[h.spec.type] !== undefined) h.passed += n;
+    for (const h of this.#limits) h.passed += n;
   }
 
   /** This chunk's hold: the latency give or take the jitter, never below zero. */
@@ -179,6 +180,9 @@ export class ToxicLink {
     }
     Object.assign(this, { latency, jitter, rate, slicing, slowClose, dropping, closeAt, resetAt });
     this.applied = applied;
+    this.timed = latency > 0 || jitter > 0 || rate !== Infinity || slicing !== null;
+    this.#limits = this.#held.filter((h) => h.applies && LIMITS[h.spec.type] !== undefined);
+    this.limited = this.#limits.length > 0;
   }
 }
 
