@@ -119,7 +119,11 @@ export const MODULES: Record<string, string[]> = {
   "server/serve_options.ts": ["tests/server/serve_options_test.ts", "tests/docs_test.ts"],
   "server/serve_sessions.ts": ["tests/server/host_test.ts"],
   "server/sessions_for.ts": ["tests/server/host_test.ts"],
-  "server/run_server.ts": ["tests/unix_test.ts", "tests/integration_test.ts"],
+  "server/run_server.ts": [
+    "tests/unix_test.ts",
+    "tests/integration_test.ts",
+    "tests/relay_api_test.ts",
+  ],
   "relay/relay_command.ts": ["tests/relay/relay_options_test.ts"],
   "relay/relay_options.ts": ["tests/relay/relay_options_test.ts"],
   "lib/fair_thread.ts": ["tests/lib/fair_thread_test.ts", "tests/fairness_test.ts"],
