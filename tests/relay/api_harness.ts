@@ -14,12 +14,14 @@ import { captureLog } from "../harness.ts";
 
 const LOOPBACK = { transport: "tcp", host: "127.0.0.1", port: 0 } as const;
 
-/** The API's base URL, the echo server's address, the table, the log, and a stop that ends both. */
+/** The API's base URL, the echo server's address, the table, the log's lines, and a stop that ends both. */
 export interface ApiRun {
   readonly url: string;
   readonly echo: string;
   readonly table: ProxyTable;
   readonly out: string[];
+  /** Its error lines. */
+  readonly err: string[];
   stop(): Promise<void>;
 }
 
@@ -29,15 +31,15 @@ function listening(): Deno.Listener[] {
   return listeners;
 }
 
-/** Starts an echo server and a relay API; `stop()` them when done. */
-export function startApi(seed = 1): ApiRun {
-  const { log, out } = captureLog();
+/** Starts an echo server and a relay API (dials to an upstream give up after `connectTimeout` s); `stop()` them when done. */
+export function startApi(seed = 1, connectTimeout = 5): ApiRun {
+  const { log, out, err } = captureLog();
   const echoListeners = listening();
   const echo = new Server(echoListeners, {
     log: captureLog().log,
     newSession: () => new EchoSession(),
   });
-  const host = new ServerProxyHost({ connectTimeout: 5, seed, log });
+  const host = new ServerProxyHost({ connectTimeout, seed, log });
   const table = new ProxyTable(host);
   const apiListeners = listening();
   const api = new Server(apiListeners, {
@@ -51,6 +53,7 @@ export function startApi(seed = 1): ApiRun {
     echo: localName(echoListeners[0].addr),
     table,
     out,
+    err,
     async stop() {
       for (const s of [echo, api]) {
         s.stop();

@@ -5,6 +5,7 @@
  * where it needs more, the widening is written next to the bound.
  */
 import assert from "node:assert/strict";
+import { silentPort } from "../silent_port.ts";
 import { type ApiRun, startApi } from "./api_harness.ts";
 
 async function post(run: ApiRun, path: string, body: unknown): Promise<unknown> {
@@ -270,4 +271,59 @@ Deno.test("toxics: refuse turns away its share of new connections, the same ones
   const count = outcomes[0].filter((s) => s).length;
   assert.ok(count >= 4 && count <= 16, `${count} of 20 served`);
   assert.deepEqual(outcomes[1], outcomes[0], "the same connection numbers, run after run");
+});
+
+Deno.test("toxics: a toxic's new attributes apply to the open connection whole", async () => {
+  const run = startApi();
+  const conn = await proxied(run);
+  try {
+    await post(run, "/proxies/p/toxics", {
+      name: "lag",
+      type: "latency",
+      attributes: { latency: 300 },
+    });
+    const slow = (await roundTrip(conn, new Uint8Array(10))).ms;
+    assert.ok(slow >= 300, `${slow} ms at 300`);
+    await post(run, "/proxies/p/toxics/lag", { attributes: { latency: 30 } });
+    const fast = (await roundTrip(conn, new Uint8Array(10))).ms;
+    assert.ok(fast >= 30 && fast < 250, `${fast} ms at 30`);
+  } finally {
+    conn.close();
+    await run.stop();
+  }
+});
+
+Deno.test("toxics: an upstream that never answers closes its client at the deadline; other proxies go on meanwhile", async () => {
+  const silent = await silentPort();
+  const run = startApi(1, 0.5);
+  try {
+    const dead = await post(run, "/proxies", {
+      name: "dead",
+      listen: "127.0.0.1:0",
+      upstream: `127.0.0.1:${silent.port}`,
+    }) as { listen: string };
+    const [hostname, port] = dead.listen.split(":");
+    const start = performance.now();
+    const stuck = await Deno.connect({ hostname, port: Number(port) });
+    const live = await proxied(run, "live");
+    assert.equal(
+      (await roundTrip(live, new Uint8Array(100))).data.length,
+      100,
+      "served while the other dials",
+    );
+    live.close();
+    assert.equal(await stuck.read(new Uint8Array(1)).catch(() => null), null);
+    const ms = performance.now() - start;
+    assert.ok(ms >= 450 && ms < 5000, `closed after ${ms} ms, deadline 500`);
+    stuck.close();
+    assert.ok(
+      run.err.some((l) =>
+        l.includes(`cannot connect to 127.0.0.1:${silent.port}: timed out after 0.5 s`)
+      ),
+      run.err.join("\n"),
+    );
+  } finally {
+    await run.stop();
+    await silent.close();
+  }
 });
