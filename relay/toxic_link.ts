@@ -58,36 +58,38 @@ const LIMITS: Readonly<Record<string, LimitAction>> = {
  */
 export class ToxicLink {
   /** Milliseconds every chunk is held back. */
-  latency = 0;
+  latency!: number;
   /** Up to this many ms more or less per chunk, never below zero (order is kept). */
-  jitter = 0;
+  jitter!: number;
   /** Bytes per second at most (`Infinity`: no limit). */
-  rate = Infinity;
+  rate!: number;
   /** How chunks are sliced; null: they are not. */
-  slicing: Slicing | null = null;
+  slicing!: Slicing | null;
   /** Milliseconds the FIN is held back after the source's (`slow_close`). */
-  slowClose = 0;
+  slowClose!: number;
   /** A `timeout` applies: what comes is dropped. */
-  dropping = false;
+  dropping!: boolean;
   /** When a `timeout` closes the connection (`Infinity`: never). */
-  closeAt = Infinity;
+  closeAt!: number;
   /** When a `reset_peer` resets it (`Infinity`: never). */
-  resetAt = Infinity;
+  resetAt!: number;
   /** True once a `timeout` that held the connection was removed: it closes, as in Toxiproxy. */
   released = false;
   /** The types of the toxics that apply, for the closing line. */
-  applied: string[] = [];
+  applied!: string[];
   #held: Held[] = [];
   // Those of #held that apply and are byte limits.
-  #limits: Held[] = [];
+  #limits!: Held[];
 
-  /** The link of `direction`; `random` draws the toxicities. */
-  constructor(readonly direction: Direction, readonly random: () => number) {}
+  /** The link of `direction`, with no toxics yet; `random` draws the toxicities. */
+  constructor(readonly direction: Direction, readonly random: () => number) {
+    this.#derive();
+  }
 
   /** True when something holds bytes back for a time: a latency, a rate, slices. */
-  timed = false;
+  timed!: boolean;
   /** True when a byte limit applies (`limit_data`, `reset_after`, `stall_after`). */
-  limited = false;
+  limited!: boolean;
 
   /** Takes up the proxy's toxics as they are at `now` (those of the other direction are skipped). */
   update(specs: readonly ToxicSpec[], now: number): void {
@@ -199,7 +201,8 @@ export function sliceSizes(size: number, s: Slicing, random: () => number): numb
       return;
     }
     const shift = Math.floor(random() * (2 * s.variation + 1)) - s.variation;
-    const mid = Math.min(end - 1, Math.max(start + 1, start + ((end - start) >> 1) + shift));
+    // Over the average and the variation, and the variation under the average: inside (start, end).
+    const mid = start + ((end - start) >> 1) + shift;
     cut(start, mid);
     cut(mid, end);
   };

@@ -89,7 +89,7 @@ export function parseToxic(body: string): ToxicSpec {
   const input = jsonObject(body, "toxic");
   onlyFields(input, CREATE_FIELDS, "a toxic");
   const type = input.type;
-  if (typeof type !== "string" || !TYPES.includes(type as ToxicType)) {
+  if (!TYPES.includes(type as ToxicType)) {
     throw ApiError.badRequest(
       `invalid toxic type: ${JSON.stringify(type ?? null)} (one of ${TYPES.join(", ")})`,
     );
@@ -178,11 +178,12 @@ function toxicity(value: unknown): number {
 
 // `given` over `base`, every value checked, then the checks across attributes.
 function attributes(type: ToxicType, given: unknown, base: Readonly<Record<string, number>>) {
-  if (typeof given !== "object" || given === null || Array.isArray(given)) {
+  // (null came in as {}: `attributes: null` leaves them as they are.)
+  if (typeof given !== "object" || Array.isArray(given)) {
     throw ApiError.badRequest("attributes must be a JSON object");
   }
   const known = ATTRIBUTES[type], out = { ...base };
-  for (const [name, value] of Object.entries(given)) {
+  for (const [name, value] of Object.entries(given as Record<string, unknown>)) {
     const attr = known[name];
     if (attr === undefined) {
       const names = Object.keys(known);

@@ -120,3 +120,35 @@ Deno.test("delay line: its capacity is the memory of the chunks it holds", () =>
   line.release(0, new ByteQueue(pool));
   assert.equal(line.capacity, 0);
 });
+
+Deno.test("delay line: separate stamps leave one at a time, each only into an empty queue", () => {
+  const line = new DelayLine(Infinity);
+  line.separate = true;
+  line.queue.push(new Uint8Array(30));
+  line.hold(0, 10);
+  line.hold(0, 20);
+  const out = new ByteQueue();
+  assert.equal(line.release(5, out), 10, "the first slice alone");
+  assert.equal(line.release(5, out), 0, "the next waits for the queue to empty");
+  out.consume(10);
+  assert.equal(line.release(5, out), 20);
+  assert.equal(line.length, 0);
+});
+
+Deno.test("delay line: a rate lifted lets what waits for it out at once; a rate changed paces from then on", () => {
+  const lifted = new DelayLine(1000); // 10-byte quanta, 10 ms apart
+  lifted.queue.push(new Uint8Array(100));
+  lifted.hold(0);
+  const out = new ByteQueue();
+  assert.equal(lifted.release(0, out), 10);
+  lifted.setRate(Infinity);
+  assert.equal(lifted.release(0, out), 90);
+  const slowed = new DelayLine(1000);
+  slowed.queue.push(new Uint8Array(100));
+  slowed.hold(0);
+  assert.equal(slowed.release(0, out), 10);
+  slowed.setRate(500); // 5-byte quanta
+  assert.equal(slowed.release(0, out), 0, "the link is still busy with the first quantum");
+  assert.equal(slowed.release(10, out), 5);
+  assert.equal(slowed.nextAt, 20, "5 bytes at 500 B/s: 10 ms");
+});

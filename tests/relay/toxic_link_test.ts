@@ -116,3 +116,85 @@ Deno.test("toxic link: slices are about the average, within the variation, and a
   assert.deepEqual(sliceSizes(0, s, rand), []);
   assert.deepEqual(sliceSizes(4, { average: 1, variation: 0, delayMs: 0 }, rand), [1, 1, 1, 1]);
 });
+
+Deno.test("toxic link: before any toxics, and after, nothing applies", () => {
+  const link = new ToxicLink("upstream", () => 0);
+  assert.deepEqual(
+    [link.latency, link.jitter, link.rate, link.slicing, link.slowClose, link.dropping],
+    [0, 0, Infinity, null, 0, false],
+  );
+  assert.deepEqual(
+    [link.closeAt, link.resetAt, link.released, link.timed, link.limited, link.applied],
+    [Infinity, Infinity, false, false, false, []],
+  );
+});
+
+Deno.test("toxic link: the first slicer's shape applies, its delay in ms; a slicer alone makes a link timed", () => {
+  const link = new ToxicLink("downstream", () => 0);
+  link.update([
+    toxic({
+      name: "s1",
+      type: "slicer",
+      attributes: { average_size: 100, size_variation: 10, delay: 500 },
+    }),
+    toxic({ name: "s2", type: "slicer", attributes: { average_size: 7 } }),
+  ], 0);
+  assert.deepEqual(link.slicing, { average: 100, variation: 10, delayMs: 0.5 });
+  assert.equal(link.timed, true);
+  assert.deepEqual(link.applied, ["slicer"]);
+});
+
+Deno.test("toxic link: only a timeout that held the connection releases it when it goes, or stops applying", () => {
+  const timeout = toxic({ name: "x", type: "timeout", attributes: { timeout: 100 } });
+  const lag = toxic({ name: "l", type: "latency", attributes: { latency: 5 } });
+  const other = new ToxicLink("downstream", () => 0);
+  other.update([lag], 0);
+  other.update([], 1);
+  assert.equal(other.released, false, "a latency removed releases nothing");
+  const replaced = new ToxicLink("downstream", () => 0);
+  replaced.update([timeout, lag], 0);
+  replaced.update([lag], 1);
+  assert.equal(
+    replaced.released,
+    true,
+    "the timeout went; the latency that stays does not hold it",
+  );
+  const renamed = new ToxicLink("downstream", () => 0);
+  renamed.update([timeout], 0);
+  renamed.update([{ ...lag, name: "x" }], 1);
+  assert.equal(renamed.released, true, "a latency by the timeout's name is not the timeout");
+  const kept = new ToxicLink("downstream", () => 0);
+  kept.update([timeout], 0);
+  kept.update([{ ...timeout, attributes: { timeout: 200 } }], 1);
+  assert.equal(kept.released, false, "the same timeout with new attributes still holds it");
+  assert.equal(kept.closeAt, 200, "from when it first came");
+  const drawn = new ToxicLink("downstream", () => 0.9);
+  drawn.update([{ ...timeout, toxicity: 0.5 }], 0);
+  drawn.update([], 1);
+  assert.equal(drawn.released, false, "a timeout that never applied held nothing");
+});
+
+Deno.test("toxic link: a toxic replaced by another type of the same name starts afresh", () => {
+  const link = new ToxicLink("downstream", () => 0);
+  link.update([toxic({ name: "x", type: "latency", attributes: { latency: 5 } })], 0);
+  link.update([toxic({ name: "x", type: "timeout", attributes: { timeout: 100 } })], 50);
+  assert.equal(link.closeAt, 150, "its time runs from when the timeout came");
+});
+
+Deno.test("toxic link: byte limits apply only where drawn; limited says so", () => {
+  const never = new ToxicLink("downstream", () => 0.9);
+  never.update([toxic({ type: "limit_data", toxicity: 0.5, attributes: { bytes: 10 } })], 0);
+  assert.equal(never.limited, false);
+  const always = new ToxicLink("downstream", () => 0.9);
+  always.update([toxic({ type: "limit_data", attributes: { bytes: 10 } })], 0);
+  assert.equal(always.limited, true);
+  always.update([toxic({ type: "latency", attributes: { latency: 1 } })], 1);
+  assert.equal(always.limited, false);
+});
+
+Deno.test("toxic link: slices are cut where the draws say", () => {
+  const s = { average: 4, variation: 2, delayMs: 0 };
+  assert.deepEqual(sliceSizes(20, s, () => 0.5), [5, 5, 5, 5]);
+  assert.deepEqual(sliceSizes(20, s, () => 0), [2, 6, 4, 2, 6]);
+  assert.deepEqual(sliceSizes(20, s, () => 0.999), [6, 2, 4, 6, 2]);
+});

@@ -175,3 +175,51 @@ Deno.test("api error: the body Toxiproxy sends", () => {
     '{"error":"toxic already exists","status":409}',
   );
 });
+
+Deno.test("toxic spec: each type's attributes, at their least and greatest", () => {
+  const attrs = (body: object) => parseToxic(JSON.stringify(body)).attributes;
+  assert.deepEqual(attrs({ type: "slow_close", attributes: { delay: 5 } }), { delay: 5 });
+  assert.deepEqual(attrs({ type: "timeout", attributes: { timeout: 2147483647 } }), {
+    timeout: 2147483647,
+  });
+  assert.deepEqual(attrs({ type: "reset_peer", attributes: { timeout: 0 } }), { timeout: 0 });
+  assert.deepEqual(attrs({ type: "stall_after", attributes: { bytes: 9 } }), { bytes: 9 });
+  assert.deepEqual(attrs({ type: "reset_after", attributes: { bytes: 0 } }), { bytes: 0 });
+  assert.deepEqual(attrs({ type: "refuse", attributes: null }), {});
+  assert.deepEqual(attrs({ type: "latency", attributes: { latency: 2147483647, jitter: 0 } }), {
+    latency: 2147483647,
+    jitter: 0,
+  });
+  assert.equal(
+    refusal(() =>
+      parseToxic('{"type":"slicer","attributes":{"average_size":8,"size_variation":-1}}')
+    ),
+    "slicer size_variation must be a whole number of bytes from 0 to 1048576, not -1",
+  );
+  assert.equal(
+    refusal(() => parseToxic('{"type":"slicer","attributes":{"average_size":8,"delay":-1}}')),
+    "slicer delay must be a whole number of µs from 0 to 2147483647000, not -1",
+  );
+  assert.equal(refusal(() => parseToxic("5")), "bad request body: a toxic is a JSON object");
+  assert.equal(
+    refusal(() => parseToxic('{"type":7}')),
+    "invalid toxic type: 7 (one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, noop, reset_after, stall_after, refuse)",
+  );
+  assert.equal(
+    refusal(() => parseToxic('{"type":"noop","attributes":5}')),
+    "attributes must be a JSON object",
+  );
+});
+
+Deno.test("toxic spec: an update's body is checked as a create's", () => {
+  const old = parseToxic('{"type":"noop"}');
+  assert.equal(refusal(() => updateToxic(old, "[]")), "bad request body: a toxic is a JSON object");
+  assert.equal(
+    refusal(() => updateToxic(old, '{"colour":1}')),
+    "unknown field for a toxic: colour (known: name, type, stream, toxicity, attributes)",
+  );
+  assert.equal(
+    refusal(() => updateToxic(old, '{"toxicity":2}')),
+    "toxicity must be a number from 0 to 1, not 2",
+  );
+});
