@@ -12,7 +12,7 @@ import type { HostConfig } from "../server/host_config.ts";
 import { ApiError } from "./api_error.ts";
 import { ApiSession } from "./api_session.ts";
 import { ServerProxyHost } from "./proxy_host.ts";
-import { ProxyTable } from "./proxy_table.ts";
+import { type ProxyHost, ProxyTable } from "./proxy_table.ts";
 import type { ToxicSpec } from "./toxic_spec.ts";
 import { answerApi } from "./toxiproxy_api.ts";
 
@@ -35,7 +35,8 @@ export interface RelayApiConfig extends HostConfig {
 
 /**
  * The API's sessions, and the set-up that opens the first proxies once the
- * server is built: those of `--config`, then "relay".
+ * server is built: those of `--config`, then "relay". With workers, `share`
+ * wraps this thread's proxy host so that every change reaches them too.
  *
  * @example
  * ```ts
@@ -45,13 +46,17 @@ export interface RelayApiConfig extends HostConfig {
  * const { newSession, start } = apiSessions(config, new Log("normal"));
  * ```
  */
-export function apiSessions(config: RelayApiConfig, log: Log): Sessions {
+export function apiSessions(
+  config: RelayApiConfig,
+  log: Log,
+  share: (local: ProxyHost) => ProxyHost = (local) => local,
+): Sessions {
   const host = new ServerProxyHost({
     connectTimeout: config.connectTimeout,
     seed: config.seed,
     log,
   });
-  const table = new ProxyTable(host);
+  const table = new ProxyTable(share(host));
   return {
     newSession: () => new ApiSession((request) => answerApi(table, request)),
     start: (server) => {

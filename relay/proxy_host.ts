@@ -24,6 +24,11 @@ export interface ProxySettings {
   /** Seeds each connection's randomness (jitter, toxicity, slicer). */
   readonly seed: number;
   readonly log: Log;
+  /**
+   * Another thread bound each proxy's port first (`--workers`): join its
+   * `SO_REUSEPORT` group rather than check the port is free.
+   */
+  readonly joining?: boolean;
 }
 
 /**
@@ -50,7 +55,12 @@ export class ServerProxyHost implements ProxyHost {
   /** Listens for `proxy` and relays its connections through `toxics`; a 500 naming the address when it cannot. */
   open(proxy: Proxy, toxics: () => readonly ToxicSpec[]): Opened {
     const server = this.server!, settings = this.settings;
-    const listeners = listenTcp(proxy.listen, { count: ACCEPTORS, backlog: BACKLOG });
+    const joining = settings.joining === true;
+    const listeners = listenTcp(proxy.listen, {
+      count: ACCEPTORS,
+      backlog: BACKLOG,
+      probed: joining,
+    });
     if ("reason" in listeners) {
       throw new ApiError(500, `cannot listen on ${listeners.address}: ${listeners.reason}`);
     }
@@ -70,15 +80,14 @@ export class ServerProxyHost implements ProxyHost {
       admit: (number) => refusedBy(toxics(), settings.seed, number),
     });
     const address = localName(listeners[0].addr);
-    settings.log.notice(
-      "proxy",
-      `Proxy ${proxy.name} listening on ${address}, relaying to ${target}`,
-      {
-        proxy: proxy.name,
-        address,
-        target,
-      },
-    );
+    // Said once, by the thread that made it.
+    if (!joining) {
+      settings.log.notice(
+        "proxy",
+        `Proxy ${proxy.name} listening on ${address}, relaying to ${target}`,
+        { proxy: proxy.name, address, target },
+      );
+    }
     return {
       address,
       close: (cut) => server.close(entrance, cut),

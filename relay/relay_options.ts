@@ -195,7 +195,6 @@ function apiConfig(line: RelayLine): RelayApiConfig {
     line.fail("with --api, faults need --listen/--to (the proxy they apply to), or come as toxics");
   }
   const settings = hostSettings(line, api, null, v["idle-timeout"] ?? 0);
-  if (settings.workers !== 1) line.fail("--api runs on one thread for now: leave out --workers");
   return {
     command: "relay-api",
     first: v.listen === undefined

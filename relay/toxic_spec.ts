@@ -203,13 +203,15 @@ function attributes(type: ToxicType, given: unknown, base: Readonly<Record<strin
     out[name] = value as number;
   }
   for (const [name, attr] of Object.entries(known)) {
-    if (attr.required === true && out[name] === undefined) {
+    // Only a required one has no default.
+    if (out[name] === undefined) {
       throw ApiError.badRequest(
         `missing required field: ${type} needs attribute ${name} (${attr.unit})`,
       );
     }
   }
-  if (type === "slicer" && out.size_variation >= out.average_size) {
+  // Only the slicer has both.
+  if (out.size_variation >= out.average_size) {
     throw ApiError.badRequest(
       `slicer size_variation (${out.size_variation}) must be under its average_size (${out.average_size})`,
     );

@@ -9,6 +9,7 @@ import { localName, removeSocket } from "../lib/address.ts";
 import { Log, type LogFields } from "../lib/log.ts";
 import { listenFor, logListenFailure, logTuning, newServer } from "./host.ts";
 import { formatStats, type ServerStats } from "./server_stats.ts";
+import { ApiWorkers } from "../relay/api_workers.ts";
 import { ServeWorkers } from "./serve_workers.ts";
 import { type ServerConfig, sessionsFor } from "./sessions_for.ts";
 
@@ -56,12 +57,22 @@ export async function runServer(
       return { stats, died: false };
     });
   } else {
-    const workers = new ServeWorkers(config, log);
+    const workers = config.command === "relay-api"
+      ? new ApiWorkers(config, log)
+      : new ServeWorkers(config, log);
     const address = await workers.listen();
     if (address === null) return 1;
     const line = listening(address);
     log.notice("listening", line.text, line.fields);
     logTuning(log, true);
+    const failed = workers instanceof ApiWorkers ? workers.start() : null;
+    if (failed !== null) {
+      log.error("start_failed", `sockdemo: ${failed}`, { reason: failed });
+      workers.stop();
+      workers.stop();
+      await workers.run();
+      return 1;
+    }
     stop = () => workers.stop();
     finished = workers.run().then((outcome) => {
       const counts = outcome.accepted.map((n, i) => `${i + 1}: ${n ?? "died"}`).join(", ");

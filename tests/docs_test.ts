@@ -3,7 +3,7 @@
  * whose option table is out of date fails here (`deno task docs` rewrites it).
  */
 import assert from "node:assert/strict";
-import { BEGIN, END, MANUALS, optionDocs } from "../scripts/option_docs.ts";
+import { BEGIN, END, MANUALS, optionDocs, withOptionDocs } from "../scripts/option_docs.ts";
 
 // `deno fmt` aligns Markdown tables and wraps prose: compare cells and words, not padding.
 function normalize(text: string): string {
@@ -63,4 +63,26 @@ Deno.test("docs: every link between the README and the manuals reaches a file", 
       assert.ok(Deno.statSync(path).isFile, `${name} links to ${target}, which is missing`);
     }
   }
+});
+
+Deno.test("docs: a manual for each command; the generated part alone is replaced, bars escaped", () => {
+  assert.deepEqual(MANUALS.map((m) => [m.spec.name, m.file]), [
+    ["serve", "docs/serve.md"],
+    ["connect", "docs/connect.md"],
+    ["relay", "docs/relay.md"],
+    ["merge", "docs/merge.md"],
+  ]);
+  const spec = {
+    name: "demo",
+    about: "A demo.",
+    options: { mode: { value: "A|B", help: "either a|b" } },
+  } as const;
+  const table = optionDocs(spec);
+  assert.ok(table.includes("| `--mode A\\|B` | either a\\|b |"), table);
+  const manual = `# Demo\n\nbefore\n${BEGIN}\nold\n${END}\nafter\n`;
+  assert.equal(withOptionDocs(manual, spec), `# Demo\n\nbefore\n${table}\nafter\n`);
+  assert.equal(withOptionDocs("no marks", spec), null);
+  assert.equal(withOptionDocs(`${END}\n${BEGIN}`, spec), null, "marks out of order");
+  assert.equal(withOptionDocs(`${BEGIN} only`, spec), null);
+  assert.equal(withOptionDocs(`${BEGIN}${END}`, spec), table, "nothing around it");
 });

@@ -97,3 +97,47 @@ Deno.test("relay --api: a --config it cannot use is one line naming the file, an
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("relay --api --workers 2: connections land on both threads, and every change reaches all of them", async () => {
+  const echo = await cEchoServer();
+  const api = await ServerProcess.start(
+    [
+      ...["--api", "127.0.0.1:0", "--workers", "2", "--verbose"],
+      ...["--listen", "127.0.0.1:0", "--to", `127.0.0.1:${echo.port}`],
+    ],
+    60_000,
+    /^Toxiproxy API on /,
+    "relay",
+  );
+  try {
+    const url = `http://127.0.0.1:${api.port}`;
+    const [, port] = await api.waitFor(
+      /Proxy relay listening on 127\.0\.0\.1:(\d+)/,
+      10_000,
+      "the proxy",
+    );
+    const toxic = { name: "lag", type: "latency", attributes: { latency: 100 } };
+    const added = await fetch(`${url}/proxies/relay/toxics`, {
+      method: "POST",
+      body: JSON.stringify(toxic),
+    });
+    assert.equal(added.status, 200, await added.text());
+    await new Promise((r) => setTimeout(r, 200)); // the workers take it up
+    const slow = await Promise.all(Array.from({ length: 20 }, () => echoMs(Number(port))));
+    assert.ok(
+      slow.every((ms) => ms >= 100),
+      `every connection, on either thread, is slowed: ${slow}`,
+    );
+    const removed = await fetch(`${url}/proxies/relay/toxics/lag`, { method: "DELETE" });
+    assert.equal(removed.status, 204);
+    await new Promise((r) => setTimeout(r, 200));
+    const fast = await Promise.all(Array.from({ length: 20 }, () => echoMs(Number(port))));
+    assert.ok(fast.every((ms) => ms < 100), `and none once it is gone: ${fast}`);
+    const out = await api.stop("SIGTERM");
+    assert.equal(out.code, 0, out.stderr);
+    const [, first, second] = /Accepted per worker: 1: (\d+), 2: (\d+)/.exec(out.stdout) ?? [];
+    assert.ok(Number(first) > 0 && Number(second) > 0, `accepted per thread: ${first}, ${second}`);
+  } finally {
+    await echo.stop();
+  }
+});

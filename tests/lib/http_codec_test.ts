@@ -275,3 +275,12 @@ Deno.test("http codec: every status the API sends carries its reason phrase", ()
     assert.equal(line, `HTTP/1.1 ${status} ${phrase}`);
   }
 });
+
+Deno.test("http codec: a head is searched in its own bytes, never in what the last request left", () => {
+  // Fed a byte at a time, the second head's "\r\n\r" sits where the first's "\r\n\r\n" was.
+  const both = wire("GET / HTTP/1.1\r\n\r\n" + "GET / HTTP/1.1\r\n\rX: y\r\n\r\n");
+  const { requests, error } = readAll(both, 1, 1);
+  assert.equal(error, null);
+  assert.equal(requests.length, 2);
+  assert.equal(requests[1].headers.get("x"), "y");
+});

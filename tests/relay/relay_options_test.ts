@@ -259,12 +259,8 @@ Deno.test("relay options: a --to-ca that cannot be read names itself; faults hav
   assert.deepEqual(relayOf(["--listen", "0", "--to", "1", "--delay", "down:3"]).up.delay, 0);
 });
 
-Deno.test("relay options: --api takes no --workers, no TLS, no Unix socket, and --listen with --to", () => {
+Deno.test("relay options: --api takes no TLS, no Unix socket, and --listen with --to", () => {
   const api = ["--api", "8474"];
-  assert.equal(
-    fails([...api, "--workers", "2"]),
-    "--api runs on one thread for now: leave out --workers",
-  );
   assert.equal(
     fails(["--api", "unix:/tmp/a.sock"]),
     "--api serves HTTP over TCP, not a Unix socket",

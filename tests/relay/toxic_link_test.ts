@@ -198,3 +198,20 @@ Deno.test("toxic link: slices are cut where the draws say", () => {
   assert.deepEqual(sliceSizes(20, s, () => 0), [2, 6, 4, 2, 6]);
   assert.deepEqual(sliceSizes(20, s, () => 0.999), [6, 2, 4, 6, 2]);
 });
+
+Deno.test("toxic link: two toxics of one type are told apart by name: each draws, each holds", () => {
+  const draws = [0.9, 0.1];
+  const link = new ToxicLink("downstream", () => draws.shift()!);
+  const a = toxic({ name: "a", type: "latency", toxicity: 0.5, attributes: { latency: 10 } });
+  const b = toxic({ name: "b", type: "latency", toxicity: 0.5, attributes: { latency: 20 } });
+  link.update([a], 0);
+  assert.equal(link.latency, 0, "a's draw, 0.9, is not under 0.5");
+  link.update([a, b], 1);
+  assert.equal(link.latency, 20, "b draws its own: 0.1");
+  const x = toxic({ name: "x", type: "timeout", attributes: { timeout: 0 } });
+  const y = toxic({ name: "y", type: "timeout", attributes: { timeout: 0 } });
+  const held = new ToxicLink("downstream", () => 0);
+  held.update([x, y], 0);
+  held.update([y], 1);
+  assert.equal(held.released, true, "x went, though y stays");
+});
