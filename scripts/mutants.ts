@@ -95,6 +95,8 @@ export const MODULES: Record<string, string[]> = {
   "relay/api_session.ts": ["tests/relay/api_session_test.ts"],
   "relay/proxy_host.ts": ["tests/relay/toxiproxy_api_test.ts", "tests/relay/toxics_test.ts"],
   "relay/api_relay.ts": ["tests/relay_api_test.ts"],
+  "relay/api_workers.ts": ["tests/relay_api_test.ts"],
+  "relay/proxy_worker.ts": ["tests/relay_api_test.ts"],
   "lib/http_codec.ts": ["tests/lib/http_codec_test.ts", "tests/relay/api_session_test.ts"],
   "lib/aborted_accept.ts": ["tests/server/serve_test.ts"],
   "server/server_clock.ts": ["tests/server/server_test.ts", "tests/server/serve_test.ts"],
