@@ -31,7 +31,7 @@ const NO_CONTENT: Answer = { status: 204, body: null };
  * ```
  */
 export function answerApi(table: ProxyTable, request: HttpRequest): Answer {
-  if ((request.headers.get("user-agent") ?? "").startsWith("Mozilla/")) {
+  if (request.headers.get("user-agent")?.startsWith("Mozilla/")) {
     return { status: 403, body: JSON.stringify({ error: "User agent not allowed", status: 403 }) };
   }
   try {

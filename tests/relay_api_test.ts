@@ -141,3 +141,23 @@ Deno.test("relay --api --workers 2: connections land on both threads, and every 
     await echo.stop();
   }
 });
+
+Deno.test("relay --api: --listen on a port in use is one line naming it, and exit 1", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const api = await ServerProcess.start(
+      ["--api", "127.0.0.1:0", "--listen", `127.0.0.1:${taken.addr.port}`, "--to", "127.0.0.1:7"],
+      60_000,
+      /^Toxiproxy API on /,
+      "relay",
+    );
+    const out = await api.exited();
+    assert.equal(out.code, 1);
+    assert.equal(
+      out.stderr,
+      `sockdemo: cannot listen on 127.0.0.1:${taken.addr.port}: address already in use\n`,
+    );
+  } finally {
+    taken.close();
+  }
+});

@@ -10,6 +10,7 @@ import { ApiSession } from "../../relay/api_session.ts";
 import { ServerProxyHost } from "../../relay/proxy_host.ts";
 import { ProxyTable } from "../../relay/proxy_table.ts";
 import { answerApi } from "../../relay/toxiproxy_api.ts";
+import type { LogFormat } from "../../lib/log.ts";
 import { captureLog } from "../harness.ts";
 
 const LOOPBACK = { transport: "tcp", host: "127.0.0.1", port: 0 } as const;
@@ -32,8 +33,8 @@ function listening(): Deno.Listener[] {
 }
 
 /** Starts an echo server and a relay API (dials to an upstream give up after `connectTimeout` s); `stop()` them when done. */
-export function startApi(seed = 1, connectTimeout = 5): ApiRun {
-  const { log, out, err } = captureLog();
+export function startApi(seed = 1, connectTimeout = 5, format: LogFormat = "text"): ApiRun {
+  const { log, out, err } = captureLog("normal", format);
   const echoListeners = listening();
   const echo = new Server(echoListeners, {
     log: captureLog().log,

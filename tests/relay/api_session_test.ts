@@ -4,8 +4,10 @@
  * drain between requests, and answers piling up.
  */
 import assert from "node:assert/strict";
+import { type Event, type EventType, Interest, type Key } from "../../lib/loop.ts";
 import { ApiSession } from "../../relay/api_session.ts";
 import { Server } from "../../server/server.ts";
+import { fakeKey } from "../fake_key.ts";
 import { FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";
 import { captureLog, serveUntil } from "../harness.ts";
 
@@ -66,4 +68,90 @@ Deno.test("api session: a drain closes an idle connection at once, and a busy on
   const busy = echoPath();
   busy.start({ owed: 10 } as unknown as Parameters<ApiSession["start"]>[0]);
   assert.equal(busy.drain(), false, "an answer is still going out");
+});
+
+/** One event of `key`, as the loop hands it out. */
+function event(type: EventType, key: Key<unknown>, n = 0, error: unknown = null): Event<unknown> {
+  return { type, key, n, size: n, stream: null, error };
+}
+
+/** A session on a fake key: `read(text)` hands it a read; `written()` takes what it owes out. */
+function byHand(answer = echoPath) {
+  const session = answer(), key = fakeKey();
+  session.start(key);
+  const read = (text: string) => {
+    const bytes = text === "" ? new Uint8Array(0) : new TextEncoder().encode(text);
+    key.input = bytes;
+    return session.handle(event("read", key, bytes.length));
+  };
+  const written = () => {
+    const n = key.owed;
+    key.output.consume(n);
+    return session.handle(event("write", key, n));
+  };
+  return { session, key, read, written };
+}
+
+Deno.test("api session: by hand, each state says its name and what it wants of the loop", () => {
+  const { session, key, read, written } = byHand();
+  assert.equal(session.stateName, "serving");
+  assert.equal(session.interest(key), Interest.READ);
+  assert.equal(read("GET /a HTTP/1.1\r\n\r\n"), false);
+  assert.equal(session.interest(key), Interest.READ_WRITE, "an answer is owed");
+  assert.equal(written(), false);
+  assert.equal(session.interest(key), Interest.READ);
+  assert.equal(read("GET /b HTTP/1.1\r\nConnection: close\r\n\r\n"), false);
+  assert.equal(session.stateName, "closing");
+  assert.equal(session.interest(key), Interest.WRITE);
+  assert.equal(read("GET /c HTTP/1.1\r\n\r\n"), false, "a read in flight after the last answer");
+  assert.equal(key.owed, answer('"GET /b "', true).length, "is dropped, unanswered");
+  assert.equal(written(), true, "the last answer out: finished");
+  assert.equal(session.stateName, "closed");
+  assert.equal(session.interest(key), Interest.NONE);
+  assert.equal(session.failure, null);
+});
+
+Deno.test("api session: answers piling past 64 KiB pause the reading until they are out", () => {
+  const big = () =>
+    new ApiSession(() => ({ status: 200, body: JSON.stringify("x".repeat(40_000)) }));
+  const { session, key, read, written } = byHand(big);
+  read("GET / HTTP/1.1\r\n\r\n");
+  assert.equal(session.stateName, "serving", "40 KB owed");
+  read("GET / HTTP/1.1\r\n\r\n");
+  assert.equal(session.stateName, "paused", "80 KB owed");
+  assert.equal(session.interest(key), Interest.WRITE);
+  key.output.consume(1000);
+  session.handle(event("write", key, 1000));
+  assert.equal(session.stateName, "paused", "not until all is out");
+  written();
+  assert.equal(session.stateName, "serving");
+});
+
+Deno.test("api session: a FIN with answers owed writes them first; a broken connection says why", () => {
+  const owing = byHand();
+  owing.read("GET / HTTP/1.1\r\n\r\n");
+  assert.equal(owing.session.handle(event("eof", owing.key)), false);
+  assert.equal(owing.session.stateName, "closing");
+  assert.equal(owing.written(), true);
+  const idle = byHand();
+  assert.equal(idle.session.handle(event("eof", idle.key)), true, "nothing owed: done at once");
+  const broken = byHand();
+  const reset = new Deno.errors.ConnectionReset("Connection reset by peer (os error 104)");
+  assert.equal(broken.session.handle(event("error", broken.key, 0, reset)), true);
+  assert.equal(broken.session.stateName, "failed");
+  assert.equal(broken.session.failure, "connection reset by peer");
+});
+
+Deno.test("api session: a drain mid-request lets its answer go out, closing after it", () => {
+  const { session, key, read, written } = byHand();
+  read("GET /a HTTP/1.1\r\n");
+  assert.equal(session.drain(), false, "half a request read");
+  read("\r\n");
+  assert.equal(new TextDecoder().decode(key.output.takeAll()), answer('"GET /a "', true));
+  assert.equal(session.stateName, "closing");
+  const owing = byHand();
+  owing.read("GET / HTTP/1.1\r\n\r\n");
+  assert.equal(owing.session.drain(), false, "an answer owed");
+  assert.equal(owing.written(), false);
+  assert.equal(owing.session.drain(), true, "now idle");
 });

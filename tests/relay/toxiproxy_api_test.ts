@@ -4,7 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { Toxiproxy } from "toxiproxy-node-client";
-import { API_VERSION } from "../../relay/toxiproxy_api.ts";
+import { ApiError } from "../../relay/api_error.ts";
+import type { ProxyHost } from "../../relay/proxy_table.ts";
+import { ProxyTable } from "../../relay/proxy_table.ts";
+import { answerApi } from "../../relay/toxiproxy_api.ts";
 import { startApi } from "./api_harness.ts";
 
 /** Sends `text` through the proxy at `address` and reads it back (the upstream echoes). */
@@ -95,7 +98,7 @@ Deno.test("relay api: populate makes or replaces proxies; reset enables all and 
     assert.equal(all.b.enabled, true);
     assert.deepEqual((await call(`${run.url}/proxies/a/toxics`, "GET")).body, []);
     assert.equal(await roundTrip(all.b.listen, "b works"), "b works");
-    assert.equal(await client.getVersion(), JSON.stringify({ version: API_VERSION }));
+    assert.equal(await client.getVersion(), '{"version":"2.12.0-sockdemo"}');
   } finally {
     await run.stop();
   }
@@ -207,6 +210,21 @@ Deno.test("relay api: every wrong request is a 4xx with Toxiproxy's error body, 
       ],
       ["PUT", "/proxies", undefined, 405, "method not allowed: PUT"],
       ["GET", "/nowhere", undefined, 404, "no such route: GET /nowhere"],
+      ["GET", "/version/x", undefined, 404, "no such route: GET /version/x"],
+      ["POST", "/reset/x", undefined, 404, "no such route: POST /reset/x"],
+      ["POST", "/populate/x", "[]", 404, "no such route: POST /populate/x"],
+      ["GET", "/other/p", undefined, 404, "no such route: GET /other/p"],
+      ["GET", "/other/p/toxics", undefined, 404, "no such route: GET /other/p/toxics"],
+      ["GET", "/proxies/p/other", undefined, 404, "no such route: GET /proxies/p/other"],
+      ["GET", "/other/p/toxics/t", undefined, 404, "no such route: GET /other/p/toxics/t"],
+      ["GET", "/proxies/p/other/t", undefined, 404, "no such route: GET /proxies/p/other/t"],
+      ["GET", "/proxies/p/toxics/t/x", undefined, 404, "no such route: GET /proxies/p/toxics/t/x"],
+      ["PUT", "/version", undefined, 405, "method not allowed: PUT"],
+      ["GET", "/reset", undefined, 405, "method not allowed: GET"],
+      ["GET", "/populate", undefined, 405, "method not allowed: GET"],
+      ["PUT", "/proxies/p", undefined, 405, "method not allowed: PUT"],
+      ["DELETE", "/proxies/p/toxics", undefined, 405, "method not allowed: DELETE"],
+      ["PUT", "/proxies/p/toxics/t", undefined, 405, "method not allowed: PUT"],
     ];
     for (const [method, path, body, status, error] of cases) {
       assert.deepEqual(
@@ -267,6 +285,55 @@ Deno.test("relay api: a proxy disabled or deleted closes its open connections; o
     );
     assert.equal(taken.status, 500);
     assert.equal(taken.body.error, `cannot listen on ${run.echo}: address already in use`);
+  } finally {
+    await run.stop();
+  }
+});
+
+Deno.test("relay api: PATCH changes a proxy or a toxic as POST does; a fault that is no API error is not hidden", async () => {
+  const run = startApi();
+  try {
+    const u = run.url;
+    await call(`${u}/proxies`, "POST", JSON.stringify({ name: "p", upstream: run.echo }));
+    const proxy = await call(`${u}/proxies/p`, "PATCH", JSON.stringify({ enabled: false }));
+    assert.equal(proxy.body.enabled, false);
+    await call(`${u}/proxies/p/toxics`, "POST", JSON.stringify({ name: "t", type: "noop" }));
+    const toxic = await call(`${u}/proxies/p/toxics/t`, "PATCH", JSON.stringify({ toxicity: 0.5 }));
+    assert.deepEqual([toxic.status, toxic.body.toxicity], [200, 0.5]);
+    const lines = run.out.filter((l) => l.startsWith("Proxy "));
+    assert.match(lines[0], /^Proxy p listening on 127\.0\.0\.1:\d+, relaying to 127\.0\.0\.1:\d+$/);
+  } finally {
+    await run.stop();
+  }
+  const broken: ProxyHost = {
+    open() {
+      throw new TypeError("a bug");
+    },
+  };
+  const request = {
+    method: "POST",
+    path: "/proxies",
+    headers: new Map(),
+    body: JSON.stringify({ name: "p", upstream: "127.0.0.1:7" }),
+    keepAlive: true,
+  };
+  assert.throws(() => answerApi(new ProxyTable(broken), request), TypeError);
+  assert.ok(new ApiError(404, "x") instanceof Error);
+});
+
+Deno.test("relay api: a proxy's first line carries its name, address and target as fields", async () => {
+  const run = startApi(1, 5, "json");
+  try {
+    const made = await call(
+      `${run.url}/proxies`,
+      "POST",
+      JSON.stringify({ name: "p", upstream: run.echo }),
+    );
+    const event = run.out.map((l) => JSON.parse(l)).find((e) => e.event === "proxy");
+    assert.deepEqual(
+      { proxy: event.proxy, address: event.address, target: event.target },
+      { proxy: "p", address: made.body.listen, target: run.echo },
+    );
   } finally {
     await run.stop();
   }
