@@ -45,6 +45,7 @@ export class ApiWorkers {
   #pool: WorkerPool<ProxyWorkerIn, ProxyWorkerOut> | null = null;
   #server: Server | null = null;
   #sessions: Sessions | null = null;
+  #running: Promise<ServerStats> | null = null;
   #stats: (ServerStats | null)[] = [];
   #left = 0;
   #stops = 0;
@@ -122,7 +123,9 @@ export class ApiWorkers {
     );
     const sessions = this.#sessions = apiSessions(config, log, (local) => shared(local, pool));
     const tally = new ConnTally(this.#tally.buffer as SharedArrayBuffer, 0);
-    this.#server = newServer(config, sessions, listeners, log, tally, false);
+    const server = this.#server = newServer(config, sessions, listeners, log, tally, false);
+    // This thread serves from now on: the API, and its share of every proxy.
+    this.#running = server.run();
     if (!await this.#ready.promise) {
       this.stop();
       this.stop();
@@ -139,7 +142,7 @@ export class ApiWorkers {
 
   /** Resolves once this thread and every worker have stopped, with their totals. */
   async run(): Promise<WorkersOutcome> {
-    const mine = await this.#server!.run();
+    const mine = await this.#running!;
     await this.#ended.promise;
     this.#pool?.terminate();
     const stats = emptyStats(), parts = [mine, ...this.#stats];

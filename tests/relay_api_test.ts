@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { cEchoServer } from "./c_echo_server.ts";
-import { ServerProcess } from "./sockdemo_process.ts";
+import { MUTANT_ENV, runCommand, ServerProcess } from "./sockdemo_process.ts";
 
 /** Milliseconds for one byte to go through `port` and back. */
 async function echoMs(port: number): Promise<number> {
@@ -160,4 +160,17 @@ Deno.test("relay --api: --listen on a port in use is one line naming it, and exi
   } finally {
     taken.close();
   }
+});
+
+Deno.test("relay --api --workers without read access to its worker module: one line, exit 1", async () => {
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  const relay = await runCommand(Deno.execPath(), [
+    ...["run", "--allow-net", MUTANT_ENV, main],
+    ...["relay", "--api", "127.0.0.1:0", "--workers", "2"],
+  ]);
+  assert.equal(relay.code, 1);
+  assert.match(
+    relay.stderr,
+    /^sockdemo: workers need read access to \S+\/relay\/proxy_worker\.ts \(run with --allow-read, or use the compiled binary\)\n$/,
+  );
 });
