@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { addressName, dial } from "../lib/address.ts";
+import { type Address, addressName, type ClientTls, dial } from "../lib/address.ts";
 import { runPipe, stdio } from "../relay/pipe.ts";
 import { clientTls, type ConnectLine, serverAddress } from "./connect_options.ts";
 
@@ -23,8 +23,17 @@ const PIPE_OPTIONS = new Set([
   "quiet",
 ]);
 
-/** Runs `sockdemo connect --pipe` as `line` asks and resolves to the exit code. */
-export async function pipeCommand(line: ConnectLine): Promise<number> {
+/** What a pipe needs of its command line: where, TLS, the dial's deadline and whether to trace. */
+export interface PipePlan {
+  readonly at: Address;
+  readonly tls: ClientTls | null;
+  /** Seconds the dial may take (default 10). */
+  readonly timeout: number;
+  readonly verbose: boolean;
+}
+
+/** The pipe `line` asks for; a usage error for anything a pipe does not take. */
+export function pipePlan(line: ConnectLine): PipePlan {
   for (const name of Object.keys(line.values)) {
     if (!PIPE_OPTIONS.has(name) && line.given(name as "pipe")) {
       line.fail(
@@ -36,13 +45,22 @@ export async function pipeCommand(line: ConnectLine): Promise<number> {
     line.fail("--pipe sends standard input: give no MESSAGE arguments");
   }
   const at = serverAddress(line);
-  const tls = clientTls(line, at);
+  return {
+    at,
+    tls: clientTls(line, at),
+    timeout: line.values.timeout ?? 10,
+    verbose: line.values.verbose === true,
+  };
+}
+
+/** Runs `sockdemo connect --pipe` as `line` asks and resolves to the exit code. */
+export async function pipeCommand(line: ConnectLine): Promise<number> {
+  const { at, tls, timeout, verbose } = pipePlan(line);
   const encoder = new TextEncoder();
-  const trace = line.values.verbose
+  const trace = verbose
     ? (text: string) => Deno.stderr.writeSync(encoder.encode(`sockdemo: ${text}\n`))
     : null;
-  const dialing = dial(at, { tls, timeout: line.values.timeout ?? 10 });
-  const outcome = await runPipe(dialing, stdio(), addressName(at), trace);
+  const outcome = await runPipe(dial(at, { tls, timeout }), stdio(), addressName(at), trace);
   trace?.(`${outcome.sent} bytes sent, ${outcome.received} received`);
   if (outcome.failure !== null) {
     console.error(`sockdemo: ${outcome.failure}`);

@@ -104,7 +104,7 @@ export const MODULES: Record<string, string[]> = {
   "lib/http_codec.ts": ["tests/lib/http_codec_test.ts", "tests/relay/api_session_test.ts"],
   "lib/aborted_accept.ts": ["tests/server/serve_test.ts"],
   "server/server_clock.ts": ["tests/server/server_test.ts", "tests/server/serve_test.ts"],
-  "relay/relay_sessions.ts": ["tests/relay/relay_test.ts"],
+  "relay/relay_sessions.ts": ["tests/relay/relay_test.ts", "tests/relay/fault_toxics_test.ts"],
   "scripts/option_docs.ts": ["tests/docs_test.ts"],
   "lib/buffer_budget.ts": ["tests/server/budget_test.ts"],
   "lib/collect_garbage.ts": ["tests/lib/collect_garbage_test.ts"],
@@ -113,7 +113,7 @@ export const MODULES: Record<string, string[]> = {
 
   "lib/pool_worker.ts": ["tests/server/serve_workers_test.ts"],
   "client/connect_options.ts": ["tests/client/connect_options_test.ts"],
-  "client/pipe_command.ts": ["tests/pipe_test.ts"],
+  "client/pipe_command.ts": ["tests/client/pipe_command_test.ts", "tests/pipe_test.ts"],
   "client/connect_command.ts": ["tests/cli_test.ts", "tests/integration_test.ts"],
   "client/connect_config.ts": ["tests/cli_test.ts", "tests/integration_test.ts"],
   "server/serve_command.ts": ["tests/cli_test.ts", "tests/unix_test.ts", "tests/fairness_test.ts"],

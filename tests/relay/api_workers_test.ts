@@ -111,6 +111,15 @@ Deno.test("api workers: a worker that cannot join a proxy says which, and the re
     await new Promise((r) => setTimeout(r, 10));
   }
   assert.deepEqual(err, ["sockdemo: worker 1: proxy p: in use"]);
+  // Its toxics are news to a worker that never joined it: nothing happens there.
+  const toxic = await fetch(`http://${address}/proxies/p/toxics`, {
+    method: "POST",
+    body: JSON.stringify({ type: "noop" }),
+  });
+  assert.equal(toxic.status, 200);
+  await toxic.body?.cancel();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(err.length, 1, "the worker lives on");
   relay.stop();
   await within(relay.run(), 30_000, "the end");
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { faultToxics } from "../../relay/fault_toxics.ts";
 import { NO_FAULTS } from "../../relay/relay_flow.ts";
+import { refusedBy } from "../../relay/relay_sessions.ts";
 
 Deno.test("fault toxics: each command-line fault is a toxic of its direction, named as Toxiproxy would", () => {
   const up = {
@@ -54,4 +55,31 @@ Deno.test("fault toxics: each command-line fault is a toxic of its direction, na
   assert.deepEqual(faultToxics(NO_FAULTS, { ...NO_FAULTS, delay: 1 }).map((t) => t.name), [
     "latency_downstream",
   ]);
+});
+
+Deno.test("refused by: a refuse toxic turns away its share of connection numbers, the same for a seed", () => {
+  const refuse = (toxicity: number) =>
+    ({ name: "r", type: "refuse", stream: "downstream", toxicity, attributes: {} }) as const;
+  const noop = {
+    name: "n",
+    type: "noop",
+    stream: "downstream",
+    toxicity: 1,
+    attributes: {},
+  } as const;
+  const numbers = Array.from({ length: 200 }, (_, i) => i + 1);
+  assert.deepEqual(numbers.map((n) => refusedBy([noop], 7, n)), new Array(200).fill(null));
+  assert.deepEqual(numbers.map((n) => refusedBy([refuse(0)], 7, n)), new Array(200).fill(null));
+  assert.deepEqual(
+    numbers.map((n) => refusedBy([refuse(1)], 7, n)),
+    new Array(200).fill("toxic r"),
+  );
+  const half = numbers.map((n) => refusedBy([noop, refuse(0.5)], 7, n));
+  const turned = half.filter((r) => r !== null).length;
+  assert.ok(turned > 70 && turned < 130, `${turned} of 200`);
+  assert.deepEqual(
+    numbers.map((n) => refusedBy([refuse(0.5)], 7, n)),
+    half,
+    "the same numbers again",
+  );
 });

@@ -326,3 +326,15 @@ Deno.test("relay options: --api alone, and with --listen/--to, its faults as tox
   assert.equal(both.proxies?.path, PEM);
   assert.equal(both.proxies?.text, Deno.readTextFileSync(PEM));
 });
+
+Deno.test("relay options: --api takes the host's settings and its own, and names a --config it cannot read", () => {
+  const config = parseRelay(["--api", "8474", "--idle-timeout", "5", "-w", "3"]);
+  assert.ok(config !== null && config.command === "relay-api");
+  assert.deepEqual([config.idleTimeout, config.connectTimeout], [5, 3]);
+  assert.throws(
+    () => parseRelay(["--api", "8474", "--config", "/no/such/proxies.json"]),
+    (e) =>
+      e instanceof CannotRead &&
+      e.message.startsWith("cannot read the proxies of /no/such/proxies.json: "),
+  );
+});
