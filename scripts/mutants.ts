@@ -130,8 +130,6 @@ export const MODULES: Record<string, string[]> = {
     "tests/integration_test.ts",
     "tests/relay_api_test.ts",
     "tests/server/serve_workers_test.ts",
-    "tests/cli_test.ts",
-    "tests/faults_test.ts",
   ],
   "relay/relay_command.ts": ["tests/relay/relay_options_test.ts"],
   "relay/relay_options.ts": ["tests/relay/relay_options_test.ts"],

@@ -214,3 +214,29 @@ Deno.test("connect: --duration with --rate and --warmup reports the measured win
     await server.stop();
   }
 });
+
+Deno.test("serve --log-format json: the last event is the summary, every count by name", async () => {
+  const server = await ServerProcess.start(["--log-format", "json"], 60_000, /"event":"listening"/);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  await conn.write(new Uint8Array(5));
+  assert.equal(await conn.read(new Uint8Array(5)), 5);
+  conn.close();
+  await server.waitFor(/"event":"closed"/, 10_000, "the close");
+  const out = await server.stop("SIGTERM");
+  assert.equal(out.code, 0);
+  const { time: _, ...last } = JSON.parse(out.stdout.trim().split("\n").at(-1)!);
+  assert.deepEqual(last, {
+    level: "info",
+    event: "stopped",
+    served: 1,
+    refused: 0,
+    turned_away: 0,
+    aborted: 0,
+    errors: 0,
+    idle_closed: 0,
+    cut_off: 0,
+    unserved: 0,
+    bytes_in: 5,
+    bytes_out: 5,
+  });
+});
