@@ -97,8 +97,8 @@ export class ApiSession implements Session {
   /** The server drains: closes now between requests, else after answering the one under way. */
   drain(): boolean {
     this.#draining = true;
-    return this.state === SERVING && this.#key !== null && this.#key.owed === 0 &&
-      this.#decoder.idle;
+    // (Nothing owed and nothing read means serving: the other states owe, or are over.)
+    return this.#key !== null && this.#key.owed === 0 && this.#decoder.idle;
   }
 
   /** Reads while serving; writes while an answer is owed. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { addressName, BadAddress, parseAddress, type TcpAddress } from "../lib/address.ts";
+import { addressName, parseAddress, type TcpAddress } from "../lib/address.ts";
 import { ApiError } from "./api_error.ts";
 import { jsonObject, onlyFields, parseToxic, type ToxicSpec, updateToxic } from "./toxic_spec.ts";
 
@@ -142,9 +142,7 @@ export class ProxyTable {
   /** Every proxy enabled, every toxic removed (`POST /reset`). */
   reset(): void {
     for (const proxy of [...this.#proxies.values()]) {
-      const cleared = { ...proxy, toxics: [] };
-      if (proxy.enabled) this.#retoxic(cleared);
-      else this.#put({ ...cleared, enabled: true, opened: null }, proxy);
+      this.#put({ ...proxy, toxics: [], enabled: true, opened: null }, proxy);
     }
   }
 
@@ -271,8 +269,8 @@ function tcpAddress(field: string, value: unknown, anyPort: boolean): TcpAddress
   try {
     const address = parseAddress(value, { host: "127.0.0.1", anyPort });
     if (address.transport === "tcp") return address;
-  } catch (e) {
-    if (!(e instanceof BadAddress)) throw e;
+  } catch {
+    // parseAddress throws only a BadAddress: the message below says what is wanted.
   }
   throw ApiError.badRequest(`${field} must be HOST:PORT, not ${JSON.stringify(value)}`);
 }

@@ -155,3 +155,19 @@ Deno.test("api session: a drain mid-request lets its answer go out, closing afte
   assert.equal(owing.written(), false);
   assert.equal(owing.session.drain(), true, "now idle");
 });
+
+Deno.test("api session: exactly 64 KiB of answers owed still reads; a byte more pauses", () => {
+  const sized = (total: number) => () => {
+    // The head of a 200 with a 5-digit length is 74 bytes.
+    const body = JSON.stringify("x".repeat(total - 74 - 2));
+    return new ApiSession(() => ({ status: 200, body }));
+  };
+  const at = byHand(sized(65536));
+  at.read("GET / HTTP/1.1\r\n\r\n");
+  assert.equal(at.key.owed, 65536);
+  assert.equal(at.session.stateName, "serving");
+  const over = byHand(sized(65537));
+  over.read("GET / HTTP/1.1\r\n\r\n");
+  assert.equal(over.key.owed, 65537);
+  assert.equal(over.session.stateName, "paused");
+});

@@ -182,6 +182,7 @@ Deno.test("proxy table: an update changes what it names; disabling closes its co
     refusal(() => t.update("a", body({ name: "b" }))),
     "a proxy's name cannot change (a)",
   );
+  assert.equal(refusal(() => t.update("a", "[]")), "bad request body: a proxy is a JSON object");
   assert.equal(refusal(() => t.update("z", body({})), 404), "proxy not found");
 });
 

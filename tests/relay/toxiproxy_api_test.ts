@@ -318,6 +318,11 @@ Deno.test("relay api: PATCH changes a proxy or a toxic as POST does; a fault tha
     keepAlive: true,
   };
   assert.throws(() => answerApi(new ProxyTable(broken), request), TypeError);
+  const version = { ...request, method: "GET", path: "/version", body: "" };
+  assert.deepEqual(answerApi(new ProxyTable(broken), version), {
+    status: 200,
+    body: '{"version":"2.12.0-sockdemo"}',
+  }, "no User-Agent at all is no browser");
   assert.ok(new ApiError(404, "x") instanceof Error);
 });
 
