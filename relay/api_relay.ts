@@ -62,26 +62,28 @@ export function apiSessions(
     start: (server) => {
       host.server = server;
       const { proxies, first } = config;
-      let doing = "";
-      try {
-        if (proxies !== null) {
-          doing = `--config ${proxies.path}: `;
-          table.populate(proxies.text);
-        }
-        if (first !== null) {
-          doing = "";
-          const relay = { name: "relay", listen: addressName(first.listen) };
-          table.create(JSON.stringify({ ...relay, upstream: addressName(first.to) }));
-          table.seed("relay", first.toxics);
-        }
-        return null;
-      } catch (e) {
-        // Stryker disable next-line ConditionalExpression,BooleanLiteral: the table throws only ApiErrors; anything else is a bug, thrown on
-        if (!(e instanceof ApiError)) throw e;
-        return doing + e.message;
-      }
+      const made = proxies === null
+        ? null
+        : attempt(`--config ${proxies.path}: `, () => table.populate(proxies.text));
+      return made ?? (first === null ? null : attempt("", () => {
+        const relay = { name: "relay", listen: addressName(first.listen) };
+        table.create(JSON.stringify({ ...relay, upstream: addressName(first.to) }));
+        table.seed("relay", first.toxics);
+      }));
     },
   };
+}
+
+// Runs `make`; the API error it throws, after `prefix`, or null when it went well.
+function attempt(prefix: string, make: () => unknown): string | null {
+  try {
+    make();
+    return null;
+  } catch (e) {
+    // Stryker disable next-line ConditionalExpression,BooleanLiteral: the table throws only ApiErrors; anything else is a bug, thrown on
+    if (!(e instanceof ApiError)) throw e;
+    return prefix + e.message;
+  }
 }
 
 /** The first line of `relay --api`, once the API listens on `address`. */

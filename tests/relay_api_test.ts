@@ -152,6 +152,11 @@ Deno.test("relay --api --workers 2: connections land on both threads, and every 
       workers.includes(null) && workers.includes(1),
       `accepted on both threads: ${workers}`,
     );
+    assert.equal(
+      events.filter((e) => e.event === "proxy").length,
+      1,
+      "said once, not by each thread",
+    );
     // (The API's own kept-alive connection may still be open: the drain closes it at once.)
     assert.ok(events.filter((e) => e.event === "draining").length <= 1, "one drain line at most");
   } finally {
@@ -190,4 +195,25 @@ Deno.test("relay --api --workers without read access to its worker module: one l
     relay.stderr,
     /^sockdemo: workers need read access to \S+\/relay\/proxy_worker\.ts \(run with --allow-read, or use the compiled binary\)\n$/,
   );
+});
+
+Deno.test("relay --api alone: no proxy until one is made; its first line in JSON; a clean stop", async () => {
+  const api = await ServerProcess.start(
+    ["--api", "127.0.0.1:0", "--seed", "4", "--log-format", "json"],
+    60_000,
+    /"event":"listening"/,
+    "relay",
+  );
+  const proxies = await (await fetch(`http://127.0.0.1:${api.port}/proxies`)).json();
+  assert.deepEqual(proxies, {});
+  const out = await api.stop("SIGTERM");
+  assert.equal(out.code, 0, out.stderr);
+  const { time: _, ...first } = JSON.parse(out.stdout.split("\n")[0]);
+  assert.deepEqual(first, {
+    level: "info",
+    event: "listening",
+    address: `127.0.0.1:${api.port}`,
+    protocol: "toxiproxy-api",
+    seed: 4,
+  });
 });
