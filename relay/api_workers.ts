@@ -46,7 +46,7 @@ export class ApiWorkers {
   #server: Server | null = null;
   #sessions: Sessions | null = null;
   #running: Promise<ServerStats> | null = null;
-  #stats: (ServerStats | null)[] = [];
+  #stats!: (ServerStats | null)[];
   #left = 0;
   #stops = 0;
   #died = false;

@@ -123,3 +123,14 @@ Deno.test("api workers: a worker that cannot join a proxy says which, and the re
   relay.stop();
   await within(relay.run(), 30_000, "the end");
 });
+
+Deno.test("api workers: a worker that dies is said, the API's thread drains, and the outcome counts it out", async () => {
+  const { log, err } = captureLog();
+  const url = new URL("./crashing_proxy_worker.ts", import.meta.url);
+  const relay = new ApiWorkers(CONFIG, log, url);
+  assert.ok(await within(relay.listen(), 30_000, "the API"));
+  const outcome = await within(relay.run(), 30_000, "the end after the death");
+  assert.deepEqual(err, ["sockdemo: worker 1 failed: Error: boom in worker 1"]);
+  assert.equal(outcome.died, true);
+  assert.deepEqual(outcome.accepted, [0, null]);
+});
