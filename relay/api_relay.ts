@@ -8,6 +8,7 @@
 import { addressName, type TcpAddress } from "../lib/address.ts";
 import type { Log, LogFields } from "../lib/log.ts";
 import type { Sessions } from "../server/host.ts";
+import type { Server } from "../server/server.ts";
 import type { HostConfig } from "../server/host_config.ts";
 import { ApiError } from "./api_error.ts";
 import { ApiSession } from "./api_session.ts";
@@ -50,7 +51,7 @@ export function apiSessions(
   config: RelayApiConfig,
   log: Log,
   share: (local: ProxyHost) => ProxyHost = (local) => local,
-): Sessions {
+): Sessions & { attach(server: Server): void } {
   const host = new ServerProxyHost({
     connectTimeout: config.connectTimeout,
     seed: config.seed,
@@ -59,6 +60,8 @@ export function apiSessions(
   const table = new ProxyTable(share(host));
   return {
     newSession: () => new ApiSession((request) => answerApi(table, request)),
+    // Before the server runs: a proxy made through the API needs it.
+    attach: (server) => host.server = server,
     start: (server) => {
       host.server = server;
       const { proxies, first } = config;

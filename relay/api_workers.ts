@@ -13,7 +13,7 @@ import { ConnTally } from "../lib/conn_tally.ts";
 import type { Log } from "../lib/log.ts";
 import { plural } from "../lib/plural.ts";
 import { WorkerPool } from "../lib/worker_pool.ts";
-import { listenFor, logListenFailure, newServer, type Sessions } from "../server/host.ts";
+import { listenFor, logListenFailure, newServer } from "../server/host.ts";
 import type { Server } from "../server/server.ts";
 import { emptyStats, type ServerStats } from "../server/server_stats.ts";
 import type { WorkersOutcome } from "../server/serve_workers.ts";
@@ -44,7 +44,7 @@ export class ApiWorkers {
   readonly #tally: ConnTally;
   #pool: WorkerPool<ProxyWorkerIn, ProxyWorkerOut> | null = null;
   #server: Server | null = null;
-  #sessions: Sessions | null = null;
+  #sessions: ReturnType<typeof apiSessions> | null = null;
   #running: Promise<ServerStats> | null = null;
   #stats!: (ServerStats | null)[];
   #left = 0;
@@ -92,6 +92,7 @@ export class ApiWorkers {
       {
         message: (index, message) => {
           if (message.type === "ready") {
+            // Stryker disable next-line ConditionalExpression: a worker takes its messages in order, so one posted before it is ready still comes after its start
             if (++ready === n) this.#ready.resolve(true);
           } else if (message.type === "failed") {
             log.error(
@@ -124,6 +125,7 @@ export class ApiWorkers {
     const sessions = this.#sessions = apiSessions(config, log, (local) => shared(local, pool));
     const tally = new ConnTally(this.#tally.buffer as SharedArrayBuffer, 0);
     const server = this.#server = newServer(config, sessions, listeners, log, tally, false);
+    sessions.attach(server);
     // This thread serves from now on: the API, and its share of every proxy.
     this.#running = server.run();
     if (!await this.#ready.promise) {
@@ -144,6 +146,7 @@ export class ApiWorkers {
   async run(): Promise<WorkersOutcome> {
     const mine = await this.#running!;
     await this.#ended.promise;
+    // Stryker disable next-line OptionalChaining: run() follows a listen() that made the pool
     this.#pool?.terminate();
     const stats = emptyStats(), parts = [mine, ...this.#stats];
     for (const part of parts) {

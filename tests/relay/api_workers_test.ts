@@ -61,6 +61,8 @@ Deno.test("api workers: the API's thread and a worker relay one proxy; a stop dr
       "Draining 20 open connections for up to 10 s (interrupt again to stop now)",
     ]);
     for (const c of conns) c.close();
+    relay.stop(); // again: now, and said once
+    assert.equal(out.filter((l) => l.startsWith("Draining")).length, 1);
     const outcome = await within(relay.run(), 30_000, "the end");
     assert.equal(outcome.died, false);
     assert.equal(outcome.stats.accepted, 20);
@@ -87,11 +89,20 @@ Deno.test("api workers: an API port in use, or a worker that dies at its start, 
     `sockdemo: cannot listen on 127.0.0.1:${taken.addr.port}: address already in use`,
   ]);
   taken.close();
-  const dying = captureLog();
+  const dying = captureLog("normal", "json");
   const url = new URL("./dying_proxy_worker.ts", import.meta.url);
-  const relay = new ApiWorkers(CONFIG, dying.log, url);
+  const json = { ...CONFIG, logFormat: "json" } as const;
+  new ApiWorkers(json, dying.log, url).stop(); // before it listens: nobody to tell, and no harm
+  const relay = new ApiWorkers(json, dying.log, url);
   assert.equal(await within(relay.listen(), 30_000, "the failure"), null);
-  assert.deepEqual(dying.err, ["sockdemo: worker 1 failed: Error: no luck"]);
+  assert.equal(dying.out.length, 1, "nothing open: no drain line, only the death");
+  const { time: _, ...death } = JSON.parse(dying.out[0]);
+  assert.deepEqual(death, {
+    level: "error",
+    event: "worker_failed",
+    worker: 1,
+    reason: "Error: no luck",
+  });
 });
 
 Deno.test("api workers: a worker that cannot join a proxy says which, and the relay goes on", async () => {
@@ -122,6 +133,28 @@ Deno.test("api workers: a worker that cannot join a proxy says which, and the re
   assert.equal(err.length, 1, "the worker lives on");
   relay.stop();
   await within(relay.run(), 30_000, "the end");
+  const json = captureLog("normal", "json");
+  const inJson = new ApiWorkers({ ...CONFIG, logFormat: "json" }, json.log, url);
+  const at = await within(inJson.listen(), 30_000, "the API");
+  const second = await fetch(`http://${at}/proxies`, {
+    method: "POST",
+    body: JSON.stringify({ name: "q", upstream: "127.0.0.1:7" }),
+  });
+  await second.body?.cancel();
+  const until = performance.now() + 5000;
+  while (!json.out.some((l) => l.includes("proxy_failed")) && performance.now() < until) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const { time: _, ...failed } = JSON.parse(json.out.find((l) => l.includes("proxy_failed"))!);
+  assert.deepEqual(failed, {
+    level: "error",
+    event: "proxy_failed",
+    worker: 1,
+    proxy: "q",
+    reason: "in use",
+  });
+  inJson.stop();
+  await within(inJson.run(), 30_000, "the end");
 });
 
 Deno.test("api workers: a worker that dies is said, the API's thread drains, and the outcome counts it out", async () => {
@@ -133,4 +166,63 @@ Deno.test("api workers: a worker that dies is said, the API's thread drains, and
   assert.deepEqual(err, ["sockdemo: worker 1 failed: Error: boom in worker 1"]);
   assert.equal(outcome.died, true);
   assert.deepEqual(outcome.accepted, [0, null]);
+});
+
+Deno.test("api workers: with two workers, the outcome waits for both; the drain line in JSON", async () => {
+  const echo = await cEchoServer();
+  const { log, out } = captureLog("normal", "json");
+  const first = {
+    listen: { transport: "tcp", host: "127.0.0.1", port: 0 },
+    to: { transport: "tcp", host: "127.0.0.1", port: echo.port },
+    toxics: [],
+  } as const;
+  try {
+    const three = new ApiWorkers({ ...CONFIG, workers: 3, first, logFormat: "json" }, log);
+    assert.ok(await within(three.listen(), 30_000, "the API"));
+    assert.equal(three.start(), null);
+    const proxy = JSON.parse(out.find((l) => l.includes('"event":"proxy"'))!);
+    const conns = await echoThrough(Number(proxy.address.split(":")[1]), 30);
+    three.stop();
+    const { time: _, ...draining } = JSON.parse(out.find((l) => l.includes('"draining"'))!);
+    assert.deepEqual(draining, { level: "info", event: "draining", open: 30, seconds: 10 });
+    for (const c of conns) c.close();
+    const outcome = await within(three.run(), 30_000, "the end");
+    assert.equal(outcome.accepted.length, 3);
+    assert.ok(outcome.accepted.every((n) => n !== null), `all three reported: ${outcome.accepted}`);
+    assert.equal(outcome.stats.accepted, 30);
+  } finally {
+    await echo.stop();
+  }
+});
+
+Deno.test("api workers: when a worker dies, this thread goes on serving what it holds until it ends", async () => {
+  const echo = await cEchoServer();
+  const { log } = captureLog();
+  const first = {
+    listen: { transport: "tcp", host: "127.0.0.1", port: 0 },
+    to: { transport: "tcp", host: "127.0.0.1", port: echo.port },
+    toxics: [],
+  } as const;
+  const url = new URL("./crashing_proxy_worker.ts", import.meta.url);
+  try {
+    const relay = new ApiWorkers({ ...CONFIG, first }, log, url);
+    const address = await within(relay.listen(), 30_000, "the API");
+    relay.start();
+    const proxies = await (await fetch(`http://${address}/proxies`)).json();
+    const conns = await echoThrough(Number(proxies.relay.listen.split(":")[1]), 20);
+    const running = relay.run();
+    await new Promise((r) => setTimeout(r, 1500)); // the worker dies a second after its start
+    let served = 0;
+    for (const [i, c] of conns.entries()) {
+      const ok = await c.write(new Uint8Array([i])).then(() => c.read(new Uint8Array(1)))
+        .catch(() => null);
+      if (ok === 1) served++;
+      c.close();
+    }
+    assert.ok(served > 0 && served < 20, `${served} of 20 still served by this thread`);
+    const outcome = await within(running, 30_000, "the end");
+    assert.equal(outcome.died, true);
+  } finally {
+    await echo.stop();
+  }
 });
