@@ -59,6 +59,7 @@ new PoolWorker<ProxyWorkerIn, ProxyWorkerOut>(async (message, worker) => {
       const log = new Log(config.verbosity, config.logFormat, undefined, { worker: index });
       // Stryker disable next-line ObjectLiteral,ArrowFunction: it starts with no listener, so with no sessions to make
       const none = { newSession: () => null as never };
+      // Stryker disable next-line BooleanLiteral: only a subprocess shows a worker's drain line, and the drain is the same either way
       server = newServer(config, none, [], log, new ConnTally(tally, index), false);
       host = new ServerProxyHost({
         connectTimeout: config.connectTimeout,
