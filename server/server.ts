@@ -163,11 +163,7 @@ export class Server {
     this.#loop.wakeup();
   }
 
-  /**
-   * Starts accepting on `listeners`, serving their connections with
-   * `sessions`, until the entrance is closed (or the server stops); while
-   * stopping, they are closed at once.
-   */
+  /** Accepts on `listeners` with `sessions` until closed or stopped (after a stop: closes them). */
   open(listeners: readonly Acceptor[], sessions: Sessions): Entrance {
     const entrance = newEntrance(sessions);
     if (this.#state.name !== "serving") {
@@ -176,6 +172,8 @@ export class Server {
     }
     for (const l of listeners) entrance.keys.push(this.#loop.listen(l, entrance));
     this.#entrances.add(entrance);
+    // A loop waiting on nothing else (a worker with no proxy yet) must look again.
+    this.#loop.wakeup();
     return entrance;
   }
 

@@ -27,7 +27,12 @@ const CONFIG: RelayApiConfig = {
   workers: 2,
 };
 
-async function echoThrough(port: number, conns: number): Promise<Deno.TcpConn[]> {
+/** `conns` connections through `port`, each echoing a byte; within 10 s, or the test fails. */
+function echoThrough(port: number, conns: number): Promise<Deno.TcpConn[]> {
+  return within(echoing(port, conns), 10_000, `${conns} echoes through ${port}`);
+}
+
+async function echoing(port: number, conns: number): Promise<Deno.TcpConn[]> {
   const open: Deno.TcpConn[] = [];
   for (let i = 0; i < conns; i++) {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -56,16 +61,26 @@ Deno.test("api workers: the API's thread and a worker relay one proxy; a stop dr
     const line = out.find((l) => l.startsWith("Proxy relay listening on "))!;
     const port = Number(/:(\d+),/.exec(line)![1]);
     const conns = await echoThrough(port, 20);
+    // A proxy made through the API: the worker relays it with its toxics (none) from the first.
+    const made = await fetch(`http://${address}/proxies`, {
+      method: "POST",
+      body: JSON.stringify({ name: "p", upstream: `127.0.0.1:${echo.port}` }),
+    });
+    const listen = (await made.json()).listen;
+    for (const c of await echoThrough(Number(listen.split(":")[1]), 20)) c.close();
     relay.stop();
-    assert.deepEqual(out.slice(-1), [
-      "Draining 20 open connections for up to 10 s (interrupt again to stop now)",
-    ]);
+    assert.ok(
+      out.some((l) =>
+        /^Draining \d+ open connections for up to 10 s \(interrupt again to stop now\)$/.test(l)
+      ),
+      out.join("\n"),
+    );
     for (const c of conns) c.close();
     relay.stop(); // again: now, and said once
     assert.equal(out.filter((l) => l.startsWith("Draining")).length, 1);
     const outcome = await within(relay.run(), 30_000, "the end");
     assert.equal(outcome.died, false);
-    assert.equal(outcome.stats.accepted, 20);
+    assert.equal(outcome.stats.accepted, 41, "20 and 20 through the proxies, 1 to the API");
     assert.equal(outcome.accepted.length, 2);
     assert.ok(
       outcome.accepted.every((n) => n !== null && n > 0),
