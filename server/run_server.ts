@@ -90,7 +90,9 @@ export async function runServer(
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
   const { stats, died } = await finished;
+  // Stryker disable next-line StringLiteral: the command ends right after, listeners or not
   Deno.removeSignalListener("SIGINT", onSignal);
+  // Stryker disable next-line StringLiteral: as above
   Deno.removeSignalListener("SIGTERM", onSignal);
   log.notice("stopped", formatStats(stats), {
     served: stats.accepted,

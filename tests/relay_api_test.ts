@@ -217,3 +217,50 @@ Deno.test("relay --api alone: no proxy until one is made; its first line in JSON
     seed: 4,
   });
 });
+
+Deno.test("relay --api: a --config it cannot use, one thread or two, is an error event in JSON, and exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  const config = `${dir}/bad.json`;
+  await Deno.writeTextFile(config, JSON.stringify([{ name: "x" }]));
+  try {
+    for (const workers of ["1", "2"]) {
+      const api = await ServerProcess.start(
+        ["--api", "127.0.0.1:0", "--config", config, "--log-format", "json", "--workers", workers],
+        60_000,
+        /"event":"listening"/,
+        "relay",
+      );
+      const out = await api.exited();
+      assert.equal(out.code, 1, `--workers ${workers}`);
+      const failed = out.stdout.split("\n").filter((l) => l.includes('"start_failed"'));
+      assert.equal(failed.length, 1, `--workers ${workers}: ${out.stdout}`);
+      const { time: _, ...event } = JSON.parse(failed[0]);
+      assert.deepEqual(event, {
+        level: "error",
+        ...(workers === "2" ? { worker: null } : {}),
+        event: "start_failed",
+        reason: `--config ${config}: missing required field: upstream`,
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("relay --api --workers 2 --verbose: the tuning line names the accept queue; the per-worker counts as fields", async () => {
+  const api = await ServerProcess.start(
+    ["--api", "127.0.0.1:0", "--workers", "2", "--verbose", "--log-format", "json"],
+    60_000,
+    /"event":"listening"/,
+    "relay",
+  );
+  await api.waitFor(/"event":"tuning"/, 10_000, "the tuning line");
+  const out = await api.stop("SIGTERM");
+  assert.equal(out.code, 0);
+  const events = out.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const tuning = events.find((e) => e.event === "tuning");
+  assert.equal(typeof tuning.backlog, "number", JSON.stringify(tuning));
+  assert.equal(tuning.listeners, 16);
+  const workers = events.find((e) => e.event === "workers");
+  assert.equal(workers.accepted, "0,0", "nothing accepted by either thread but the API's own");
+});
