@@ -211,3 +211,24 @@ Deno.test("relay flow: only a delay, a jitter or a bandwidth makes a direction t
   assert.equal(flow({ jitter: 1 }).f.timed, true);
   assert.equal(flow({ bandwidth: 1000 }).f.timed, true);
 });
+
+Deno.test("relay flow: slices due together still leave one at a time, each once the last is written", () => {
+  const link = new ToxicLink("upstream", () => 0.5);
+  const slicer = { average_size: 10, size_variation: 0, delay: 0 };
+  link.update(
+    [{ name: "s", type: "slicer", stream: "upstream", toxicity: 1, attributes: slicer }],
+    0,
+  );
+  const f = new RelayFlow("up", link);
+  const source = new FakeKey(), dest = new FakeKey();
+  source.input = bytes(30);
+  f.onRead(asKey(source), asKey(dest), 30, 0);
+  assert.equal(dest.output.length, 7, "the first slice alone (30 cut in halves: 7, 8, 7, 8)");
+  f.release(0, asKey(dest));
+  assert.equal(dest.output.length, 7, "the next waits for the write");
+  assert.equal(f.nextAt, Infinity, "and nothing is due meanwhile: no spin");
+  dest.output.consume(7);
+  f.release(0, asKey(dest));
+  assert.equal(dest.output.length, 8);
+  assert.deepEqual(f.fired, ["slicer"]);
+});

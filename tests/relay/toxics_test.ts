@@ -155,7 +155,11 @@ Deno.test("toxics: a timeout drops what comes; removed, it closes the connection
     assert.equal(early, "held", "nothing comes back while the timeout holds it");
     const start = performance.now();
     await remove(run, "/proxies/p/toxics/t");
-    assert.equal(await reading, null, "closed");
+    const closed = await Promise.race([
+      reading,
+      new Promise((r) => setTimeout(() => r("still open after 1 s"), 1000)),
+    ]);
+    assert.equal(closed, null, "closed");
     assert.ok(performance.now() - start < 1000);
   } finally {
     conn.close();

@@ -271,7 +271,10 @@ Deno.test("relay api: a proxy disabled or deleted closes its open connections; o
     await conn.write(new Uint8Array([1]));
     assert.equal(await conn.read(new Uint8Array(1)), 1);
     await proxy.update({ enabled: false, listen: proxy.listen, upstream: run.echo });
-    const after = await conn.read(new Uint8Array(1)).catch(() => null);
+    const after = await Promise.race([
+      conn.read(new Uint8Array(1)).catch(() => null),
+      new Promise((r) => setTimeout(() => r("still open after 2 s"), 2000)),
+    ]);
     assert.equal(after, null, "the open connection was closed");
     conn.close();
     assert.ok(
