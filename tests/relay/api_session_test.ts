@@ -143,7 +143,7 @@ Deno.test("api session: a FIN with answers owed writes them first; a broken conn
 });
 
 Deno.test("api session: a drain mid-request lets its answer go out, closing after it", () => {
-  const { session, key, read, written } = byHand();
+  const { session, key, read } = byHand();
   read("GET /a HTTP/1.1\r\n");
   assert.equal(session.drain(), false, "half a request read");
   read("\r\n");
