@@ -189,3 +189,27 @@ Deno.test("unix: on Deno's default runtime (no --allow-env for the fair one) the
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("unix and tcp --verbose: the tuning line names an accept queue for TCP only", async () => {
+  await inTempDir(async (dir) => {
+    const unix = await ServerProcess.start(
+      ["--unix", `${dir}/t.sock`, "--verbose", "--log-format", "json"],
+      60_000,
+      /"event":"listening"/,
+    );
+    const tcp = await ServerProcess.start(
+      ["--verbose", "--log-format", "json"],
+      60_000,
+      /"event":"listening"/,
+    );
+    for (const server of [unix, tcp]) {
+      await server.waitFor(/"event":"tuning"/, 10_000, "the tuning line");
+    }
+    const [u, t] = [await unix.stop("SIGTERM"), await tcp.stop("SIGTERM")];
+    const tuning = (out: string) =>
+      out.trim().split("\n").map((l) => JSON.parse(l)).find((e) => e.event === "tuning");
+    assert.equal(tuning(u.stdout).backlog, undefined, "a Unix socket has no accept-queue tuning");
+    assert.equal(typeof tuning(t.stdout).backlog, "number");
+    assert.equal(tuning(t.stdout).listeners, 16);
+  });
+});
