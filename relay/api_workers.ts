@@ -11,12 +11,12 @@
 import { localName, parseAddress, type TcpAddress } from "../lib/address.ts";
 import { ConnTally } from "../lib/conn_tally.ts";
 import type { Log } from "../lib/log.ts";
-import { plural } from "../lib/plural.ts";
 import { WorkerPool } from "../lib/worker_pool.ts";
 import { listenFor, logListenFailure, newServer } from "../server/host.ts";
 import type { Server } from "../server/server.ts";
 import { emptyStats, type ServerStats } from "../server/server_stats.ts";
 import type { WorkersOutcome } from "../server/serve_workers.ts";
+import { logDraining } from "../server/tracer.ts";
 import { apiSessions, type RelayApiConfig } from "./api_relay.ts";
 import type { ProxyWorkerIn, ProxyWorkerOut } from "./proxy_worker.ts";
 import type { Opened, ProxyHost } from "./proxy_table.ts";
@@ -162,13 +162,7 @@ export class ApiWorkers {
     if (this.#stops++ === 0) {
       const open = this.#tally.open, seconds = this.#config.drainTimeout;
       if (open > 0) {
-        this.#log.notice(
-          "draining",
-          `Draining ${
-            plural(open, "open connection")
-          } for up to ${seconds} s (interrupt again to stop now)`,
-          { open, seconds },
-        );
+        logDraining(this.#log, open, seconds);
       }
     }
     this.#server?.stop();

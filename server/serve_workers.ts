@@ -1,9 +1,9 @@
 import { ConnTally } from "../lib/conn_tally.ts";
 import { hostPort } from "../lib/host_port.ts";
 import type { Log } from "../lib/log.ts";
-import { plural } from "../lib/plural.ts";
 import { WorkerPool } from "../lib/worker_pool.ts";
 import { emptyStats, type ServerStats } from "./server_stats.ts";
+import { logDraining } from "./tracer.ts";
 import { type ListenFailure, probe } from "../lib/address.ts";
 import { logListenFailure } from "./host.ts";
 import type { ServerConfig } from "./sessions_for.ts";
@@ -159,12 +159,7 @@ export class ServeWorkers {
     if (this.#stops++ === 0) {
       const open = this.#tally.open, seconds = this.#config.drainTimeout;
       if (open > 0) {
-        this.#log.notice(
-          "draining",
-          `Draining ${plural(open, "open connection")} for up to ${seconds} s ` +
-            `(interrupt again to stop now)`,
-          { open, seconds },
-        );
+        logDraining(this.#log, open, seconds);
       }
     }
     // Stryker disable next-line OptionalChaining: a stop before listen() has nobody to tell; after it, the pool exists

@@ -13,7 +13,6 @@ import { abortedAccept } from "../lib/aborted_accept.ts";
 import { localName } from "../lib/address.ts";
 import { describeError } from "../lib/describe_error.ts";
 import { type Acceptor, type Event, Interest, type Key, Loop, type Stream } from "../lib/loop.ts";
-import { plural } from "../lib/plural.ts";
 import { Admission } from "./admission.ts";
 import { BudgetGovernor } from "./budget_governor.ts";
 import { type Connection, newConnection, type Owner } from "./connection.ts";
@@ -24,7 +23,7 @@ import { ServerClock } from "./server_clock.ts";
 import type { ServerOptions } from "./server_options.ts";
 import { emptyStats, type ServerStats } from "./server_stats.ts";
 import type { Session } from "./session.ts";
-import { peerOf, Tracer } from "./tracer.ts";
+import { logDraining, peerOf, Tracer } from "./tracer.ts";
 
 export type { ServerOptions } from "./server_options.ts";
 
@@ -150,12 +149,7 @@ export class Server {
       }
       const open = this.#table.size;
       if (open > 0 && this.#options.announceDrain !== false) {
-        this.#options.log.notice(
-          "draining",
-          `Draining ${plural(open, "open connection")} for up to ${seconds} s ` +
-            `(interrupt again to stop now)`,
-          { open, seconds },
-        );
+        logDraining(this.#options.log, open, seconds);
       }
     } else {
       this.#state = { name: "stopping", cut: "the server stopped" };

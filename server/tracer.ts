@@ -215,3 +215,23 @@ export function peerOf(stream: Stream, socket = "unix"): string {
   if (addr.transport === "tcp") return hostPort(addr.hostname, addr.port);
   return (addr as Deno.UnixAddr).path ? `unix:${(addr as Deno.UnixAddr).path}` : socket;
 }
+
+/**
+ * The line a stop says while `open` connections may still finish, for up
+ * to `seconds`: one server's, or a coordinator's for all its workers.
+ *
+ * @example
+ * ```ts
+ * import { Log } from "../lib/log.ts";
+ * import { logDraining } from "./tracer.ts";
+ * logDraining(new Log("normal"), 3, 10); // "Draining 3 open connections for up to 10 s (...)"
+ * ```
+ */
+export function logDraining(log: Log, open: number, seconds: number): void {
+  log.notice(
+    "draining",
+    `Draining ${plural(open, "open connection")} for up to ${seconds} s ` +
+      `(interrupt again to stop now)`,
+    { open, seconds },
+  );
+}
