@@ -4,7 +4,7 @@ import { type Connection, newConnection, type Owner } from "../../server/connect
 import { EchoSession } from "../../server/echo.ts";
 import { newEntrance } from "../../server/entrance.ts";
 import type { Session } from "../../server/session.ts";
-import { peerOf, Tracer } from "../../server/tracer.ts";
+import { logDraining, peerOf, Tracer } from "../../server/tracer.ts";
 import { fakeKey } from "../fake_key.ts";
 import { captureLog } from "../harness.ts";
 
@@ -224,4 +224,18 @@ Deno.test('tracer: a nameless Unix peer\'s closing line names the socket, or "un
     new Tracer(log, socket).closed(conn, key, null, null, 0);
     assert.deepEqual(out, [`#7 closed ${expected}: 10 bytes in, 8 out (0 open)`]);
   }
+});
+
+Deno.test("tracer: the drain line, in words and as fields", () => {
+  const text = captureLog();
+  logDraining(text.log, 1, 10);
+  logDraining(text.log, 3, 0.5);
+  assert.deepEqual(text.out, [
+    "Draining 1 open connection for up to 10 s (interrupt again to stop now)",
+    "Draining 3 open connections for up to 0.5 s (interrupt again to stop now)",
+  ]);
+  const json = captureLog("normal", "json");
+  logDraining(json.log, 2, 10);
+  const { time: _, ...line } = JSON.parse(json.out[0]);
+  assert.deepEqual(line, { level: "info", event: "draining", open: 2, seconds: 10 });
 });
