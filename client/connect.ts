@@ -95,6 +95,7 @@ export async function runClients<S extends ClientSession>(
   options: ClientRunOptions<S>,
 ): Promise<RunResult> {
   const { address, dial, conns, meter, onTick } = options;
+  const intervals = meter.intervals;
   const { first: base, count } = options.share ?? { first: 0, count: conns };
   const pace = options.pace ?? null;
   const stopAt = options.stopAt ?? Infinity;
@@ -104,7 +105,7 @@ export async function runClients<S extends ClientSession>(
   const idle = new IdleList<S>();
   // The connection each client is on now, so paced messages and the stop can reach it.
   const current: (Key<S> | null)[] = new Array(conns).fill(null);
-  let connected = 0, live = count, errors = 0;
+  let connected = 0, openConns = 0, live = count, errors = 0;
   let failure = null as string | null; // set inside finish(), which TypeScript cannot follow
   let stopped = false, nextTick = 0;
   // Clients waiting for a connect slot (FIFO from `waitingAt`), and the connects in flight.
@@ -120,6 +121,7 @@ export async function runClients<S extends ClientSession>(
     loop.unregister(key);
     idle.remove(session);
     current[session.index] = null;
+    if (session.connectedAt > 0) openConns--;
     const failed = session.failure;
     const next = failed === null && !stopped ? options.next?.(session) ?? null : null;
     if (next !== null) {
@@ -129,6 +131,7 @@ export async function runClients<S extends ClientSession>(
     live--;
     if (failed === null) return;
     errors++;
+    intervals?.failed();
     failure ??= failed.during === "connecting"
       ? `cannot connect to ${address}: ${failed.reason}${hintFor(failed.reason)}`
       : `${address}: connection ${session.index + 1}: ${failed.reason}`;
@@ -167,6 +170,7 @@ export async function runClients<S extends ClientSession>(
   };
 
   const start = performance.now();
+  intervals?.begin(Math.max(start, meter.measureFrom));
   const interrupt = options.interrupt;
   let interruptedAt = Infinity;
   const onInterrupt = () => loop.wakeup();
@@ -211,10 +215,15 @@ export async function runClients<S extends ClientSession>(
     let wait = stopped ? Infinity : stopAt - now;
     if (pace !== null && !stopped) wait = Math.min(wait, pace.next - EARLY_MS - now);
     if (onTick !== undefined) wait = Math.min(wait, nextTick - now);
+    if (intervals !== null && !stopped) wait = Math.min(wait, intervals.boundary - now);
     const oldest = idle.oldest;
     if (oldest !== null) wait = Math.min(wait, oldest.lastActive + timeoutMs - now);
     const batch = await loop.select(Math.max(0, wait));
     const at = performance.now();
+    // What this batch brings happened at `at`: an interval that ended by then closes first.
+    // Past the stop, the replies still due belong to the last interval, which ends with the run.
+    const until = Math.min(at, stopAt);
+    if (intervals !== null && until >= intervals.boundary) intervals.roll(until, openConns);
     for (const ev of batch) {
       const key = ev.key, session = key.data;
       if (timeoutMs > 0) idle.touch(session, at);
@@ -222,6 +231,8 @@ export async function runClients<S extends ClientSession>(
       else if (ev.type === "write") meter.moved(at, ev.n, 0);
       if (ev.type === "connect") {
         connected++;
+        openConns++;
+        session.connectedAt = at;
         options.onOpen?.(session);
         if (dialing.delete(key)) dialNext();
       }
@@ -235,6 +246,7 @@ export async function runClients<S extends ClientSession>(
   const from = Math.max(start, meter.measureFrom);
   const to = Math.max(from, Math.min(end, stopAt, interruptedAt));
   const totals = meterTotals(meter, count, errors, from, to);
+  intervals?.finish(to, openConns);
   const report = makeReport(
     totals,
     (to - from) / 1000,
@@ -243,6 +255,10 @@ export async function runClients<S extends ClientSession>(
     meter.firstReplies,
   );
   if (interruptedAt !== Infinity) report.interrupted = true;
+  if (intervals !== null) {
+    report.interval = intervals.everyMs / 1000;
+    report.intervals = intervals.done;
+  }
   return {
     report,
     latency: meter.latency,

@@ -12,6 +12,9 @@ import { runConnectWorkers, WorkersUnavailable } from "./connect_workers.ts";
 import { pipeCommand } from "./pipe_command.ts";
 import { Progress } from "./progress.ts";
 import { formatReport } from "./report.ts";
+import { IntervalPrinter } from "./interval_printer.ts";
+import type { IntervalReport } from "./intervals.ts";
+import { brokenLine, checkThresholds } from "./thresholds.ts";
 
 // The exit code of a run ended by SIGINT, as a shell reports a process killed by it.
 const INTERRUPTED = 130;
@@ -26,7 +29,11 @@ export async function connectCommand(args: string[]): Promise<number> {
   // A pipe is not a run of clients: its own few options.
   if (line.values.pipe) return await pipeCommand(line);
   const config = connectConfig(line);
-  const wantsProgress = isLoadRun(config) && !config.json && !config.quiet &&
+  // Interval lines take the progress line's place (iperf3's way); --json keeps them for the object.
+  const lines = isLoadRun(config) && config.interval > 0 && !config.json && !config.quiet
+    ? new IntervalPrinter(console.log)
+    : null;
+  const wantsProgress = isLoadRun(config) && lines === null && !config.json && !config.quiet &&
     Deno.stderr.isTerminal();
   const encoder = new TextEncoder();
   const progress = wantsProgress
@@ -44,11 +51,16 @@ export async function connectCommand(args: string[]): Promise<number> {
   const interrupt = new AbortController();
   const onSignal = () => interrupt.abort();
   Deno.addSignalListener("SIGINT", onSignal);
+  const hooks = {
+    onTick,
+    onInterval: lines === null ? undefined : (iv: IntervalReport) => lines.print(iv),
+    interrupt: interrupt.signal,
+  };
   let result: RunResult;
   try {
     result = config.workers === 1
-      ? await runConnect(config, null, onTick, interrupt.signal)
-      : await runConnectWorkers(config, onTick, interrupt.signal);
+      ? await runConnect(config, null, hooks)
+      : await runConnectWorkers(config, hooks);
   } catch (e) {
     if (!(e instanceof WorkersUnavailable)) throw e;
     console.error(`sockdemo: ${e.message}`);
@@ -61,8 +73,12 @@ export async function connectCommand(args: string[]): Promise<number> {
     return result.interrupted ? INTERRUPTED : result.failure === null ? 0 : 1;
   }
   progress?.clear();
+  const checked = checkThresholds(config.thresholds, result.report);
+  if (checked.length > 0) result.report.thresholds = checked;
   if (config.json) console.log(JSON.stringify(result.report));
   else if (result.connected > 0) console.log(formatReport(result.report, result.latency));
+  const broken = checked.filter((t) => !t.ok);
+  for (const t of broken) console.error(`sockdemo: ${brokenLine(t)}`);
   if (result.interrupted) {
     console.error(
       `sockdemo: interrupted after ${result.report.seconds.toFixed(2)} s: ` +
@@ -80,5 +96,5 @@ export async function connectCommand(args: string[]): Promise<number> {
     console.error(`sockdemo: ${failure}`);
     return 1;
   }
-  return 0;
+  return broken.length > 0 ? 1 : 0;
 }

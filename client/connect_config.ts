@@ -6,6 +6,8 @@ import type { Stream } from "../lib/loop.ts";
 import { runClients, type RunResult } from "./connect.ts";
 import { ConversationPrinter } from "./conversation.ts";
 import { EchoClient } from "./echo.ts";
+import { type IntervalReport, Intervals } from "./intervals.ts";
+import type { Threshold } from "./thresholds.ts";
 import { Meter } from "./meter.ts";
 import { Pace } from "./pace.ts";
 import { PatternPayload, type Payload, TextPayload } from "./payload.ts";
@@ -32,6 +34,10 @@ export interface ConnectConfig {
   readonly timeout: number;
   readonly depth: number;
   readonly json: boolean;
+  /** Seconds per interval of a load run (0: none). */
+  readonly interval: number;
+  /** What the run's figures must keep to, or it fails. */
+  readonly thresholds: readonly Threshold[];
   /** No conversation and no progress line. */
   readonly quiet: boolean;
   /** App: print each request and reply. */
@@ -67,10 +73,19 @@ export function plannedMessages(config: ConnectConfig): number | null {
   return Number.isFinite(each) ? each * config.conns : null;
 }
 
+/** What a run tells its caller as it goes, and how the caller ends it early. */
+export interface RunHooks {
+  /** Hears the messages done so far, about four times a second. */
+  readonly onTick?: (now: number, messages: number) => void;
+  /** Hears each interval as it closes (with `config.interval`). */
+  readonly onInterval?: (interval: IntervalReport) => void;
+  /** Ends the run at once when aborted (a SIGINT). */
+  readonly interrupt?: AbortSignal;
+}
+
 /**
  * Runs the clients of `config` numbered `share.first` on (all of them when
- * `share` is null) on one readiness loop, calling `onTick(now, messages)`
- * about four times a second.
+ * `share` is null) on one readiness loop, telling `hooks` how it goes.
  *
  * @example
  * ```ts
@@ -83,13 +98,16 @@ export function plannedMessages(config: ConnectConfig): number | null {
 export function runConnect(
   config: ConnectConfig,
   share: { first: number; count: number } | null,
-  onTick?: (now: number, messages: number) => void,
-  interrupt?: AbortSignal,
+  hooks: RunHooks = {},
 ): Promise<RunResult> {
   const { conns, warmup, duration, rate, depth } = config;
+  const { onTick, onInterval, interrupt } = hooks;
   const address = addressName(config.address);
   const now = performance.now();
   const meter = new Meter(warmup > 0 ? now + warmup * 1000 : 0);
+  if (config.interval > 0 && isLoadRun(config)) {
+    meter.intervals = new Intervals(config.interval * 1000, onInterval);
+  }
   const stopAt = duration === null ? Infinity : now + (warmup + duration) * 1000;
   // Every worker keeps the whole timetable, so the sends of all of them stay evenly spread.
   const pace = rate === null ? null : new Pace(now, conns, rate);

@@ -5,9 +5,18 @@
  * @module
  */
 import { type Address, chosenAddress, type ClientTls } from "../lib/address.ts";
-import { address, choice, integer, readNamedFile, seconds, workers } from "../lib/checks.ts";
+import {
+  address,
+  BadValue,
+  choice,
+  integer,
+  readNamedFile,
+  seconds,
+  workers,
+} from "../lib/checks.ts";
 import { type CommandLine, type CommandSpec, parseCommand } from "../lib/command_line.ts";
 import { type ConnectConfig, isLoadRun } from "./connect_config.ts";
+import { parseThreshold } from "./thresholds.ts";
 
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 65432;
@@ -131,6 +140,25 @@ An ADDR is PORT, :PORT, HOST:PORT, [IPv6]:PORT or unix:PATH.`,
         "own (auto: one per CPU, at most one per connection); the figures are\n" +
         "merged exactly (default 1)",
     },
+    interval: {
+      value: "S",
+      short: "i",
+      check: intervalSeconds,
+      group: LOAD,
+      help: "print a line every S seconds (aligned on the clock): messages/s,\n" +
+        "MB/s, p50/p99/max latency, errors and connections open; --json\n" +
+        "holds them too (default 1; 0: none)",
+    },
+    threshold: {
+      value: "EXPR",
+      multiple: true,
+      check: parseThreshold,
+      group: LOAD,
+      help: "fail the run (exit 1) unless EXPR holds, e.g. p99<5ms, p99.9<20ms,\n" +
+        "errors==0, rate>10000 (messages/s), mbps>100; metrics p50 p90 p99\n" +
+        "p99.9 max mean (us, ms or s; ms by default) errors messages rate\n" +
+        "mbps; repeatable",
+    },
     json: {
       short: "J",
       group: LOAD,
@@ -229,6 +257,8 @@ export function connectConfig(line: ConnectLine): ConnectConfig {
     timeout,
     depth,
     json: values.json,
+    interval: values.interval ?? 1,
+    thresholds: values.threshold,
     quiet: values.quiet,
     verbose: values.verbose,
     keepAlive: values["keep-alive"],
@@ -259,6 +289,12 @@ export function connectConfig(line: ConnectLine): ConnectConfig {
     const requests = count ?? (duration === null ? 1 : Infinity);
     config = { ...base, protocol, request: appRequest((m) => a.fail(m), positionals), requests };
   }
+  if (values.threshold.length > 0 && !isLoadRun(config)) {
+    a.fail(
+      "--threshold needs a load run: give --size with --messages or --duration (echo), " +
+        "or --conns, --requests or --duration (app)",
+    );
+  }
   if (workers > 1) {
     // Each worker prints on its own: a conversation or one reply would come out in pieces.
     if (!isLoadRun(config)) {
@@ -271,6 +307,17 @@ export function connectConfig(line: ConnectLine): ConnectConfig {
     if (workers > conns) a.fail(`--workers ${workers} needs at least ${workers} --conns`);
   }
   return config;
+}
+
+// Seconds between interval lines: 0 for none, else 0.1 s to an hour in whole milliseconds.
+function intervalSeconds(text: string): number {
+  const value = /^\d+(\.\d{1,3})?$/.test(text) ? Number(text) : NaN;
+  if (!(value === 0 || (value >= 0.1 && value <= 3600))) {
+    throw new BadValue(
+      `must be 0 (no intervals) or from 0.1 to 3600 seconds, to the millisecond, not "${text}"`,
+    );
+  }
+  return value;
 }
 
 // `search VALUE` or `binary TEXT`; nothing means the guide's `search morpheus`.

@@ -6,6 +6,7 @@
  */
 import { PoolWorker } from "../lib/pool_worker.ts";
 import { type ConnectConfig, runConnect } from "./connect_config.ts";
+import type { IntervalReport } from "./intervals.ts";
 import type { Report } from "./report.ts";
 
 /** What the coordinator posts a worker: its share to start, then maybe an interrupt. */
@@ -20,6 +21,9 @@ export interface ConnectWorkerStart {
   readonly index: number;
 }
 
+/** What a worker posts: each interval as it closes, then what its share did. */
+export type ConnectWorkerOut = { readonly interval: IntervalReport } | ConnectWorkerDone;
+
 /** What a worker posts back when its share is done. */
 export interface ConnectWorkerDone {
   readonly report: Report;
@@ -28,15 +32,19 @@ export interface ConnectWorkerDone {
 }
 
 const interrupt = new AbortController();
-new PoolWorker<ConnectWorkerIn, ConnectWorkerDone>(async (start, worker) => {
+new PoolWorker<ConnectWorkerIn, ConnectWorkerOut>(async (start, worker) => {
   if ("interrupt" in start) {
     interrupt.abort();
     return;
   }
   const { config, share, progress, index } = start;
-  const result = await runConnect(config, share, (_now, messages) => {
-    progress[index - 1] = messages;
-  }, interrupt.signal);
+  const result = await runConnect(config, share, {
+    onTick: (_now, messages) => {
+      progress[index - 1] = messages;
+    },
+    onInterval: (interval) => worker.post({ interval }),
+    interrupt: interrupt.signal,
+  });
   progress[index - 1] = result.report.messages;
   worker.post({
     report: result.report,

@@ -1,7 +1,8 @@
 import { WorkerPool } from "../lib/worker_pool.ts";
 import { failureLine, type RunResult } from "./connect.ts";
-import type { ConnectConfig } from "./connect_config.ts";
-import type { ConnectWorkerDone, ConnectWorkerIn } from "./connect_worker.ts";
+import type { ConnectConfig, RunHooks } from "./connect_config.ts";
+import type { ConnectWorkerDone, ConnectWorkerIn, ConnectWorkerOut } from "./connect_worker.ts";
+import { IntervalGather } from "./interval_gather.ts";
 import { mergeReports } from "./merge.ts";
 
 /** Workers cannot start here: the message says why. */
@@ -14,7 +15,7 @@ const TICK_MS = 250;
  * Runs `config` split across `config.workers` Web Workers, each with its
  * share of the clients on a loop of its own, and merges their results
  * exactly: counts summed, latency from the sum of their histograms.
- * `onTick(now, messages)` hears the messages done by all of them together.
+ * `hooks` hear the messages done and the intervals of all of them together.
  *
  * @example
  * ```ts
@@ -27,10 +28,10 @@ const TICK_MS = 250;
  */
 export function runConnectWorkers(
   config: ConnectConfig,
-  onTick?: (now: number, messages: number) => void,
-  interrupt?: AbortSignal,
+  hooks: RunHooks = {},
   worker: URL = WORKER,
 ): Promise<RunResult> {
+  const { onTick, onInterval, interrupt } = hooks;
   const cannot = WorkerPool.cannotStart(worker);
   if (cannot !== null) return Promise.reject(new WorkersUnavailable(cannot));
   const n = config.workers;
@@ -39,25 +40,33 @@ export function runConnectWorkers(
   const done: (ConnectWorkerDone | null)[] = new Array(n).fill(null);
   let left = n, died: string | null = null;
   const { promise, resolve } = Promise.withResolvers<void>();
-  const ended = () => {
+  const gather = onInterval === undefined
+    ? null
+    : new IntervalGather(n, config.interval * 1000, onInterval);
+  const ended = (index: number) => {
+    gather?.ended(index);
     if (--left === 0) resolve();
   };
   // Shares differ by one at most; each worker keeps its clients' numbers.
   const first = (index: number) => Math.floor(((index - 1) * config.conns) / n);
-  const pool = new WorkerPool<ConnectWorkerIn, ConnectWorkerDone>(worker, n, (index) => ({
+  const pool = new WorkerPool<ConnectWorkerIn, ConnectWorkerOut>(worker, n, (index) => ({
     config,
     share: { first: first(index), count: first(index + 1) - first(index) },
     progress,
     index,
   }), {
     message(index, message) {
+      if ("interval" in message) {
+        gather?.add(index, message.interval);
+        return;
+      }
       // Stryker disable next-line ArithmeticOperator: any slot keeps the workers' order; filtered below
       done[index - 1] = message;
-      ended();
+      ended(index);
     },
     died(index, error) {
       died ??= `worker ${index} failed: ${error}`;
-      ended();
+      ended(index);
     },
   });
   // Each worker ends its share at once and reports what it measured.

@@ -1,4 +1,6 @@
 import { Histogram } from "../lib/histogram.ts";
+import { unionLength } from "../lib/union_length.ts";
+import { mergeIntervals } from "./interval_merge.ts";
 import { makeReport, type Report } from "./report.ts";
 
 /** Reports merged into one, with the merged latency histogram it was derived from. */
@@ -57,17 +59,16 @@ export function mergeReports(parts: readonly Report[]): Merged {
   const report = makeReport(totals, unionSeconds(parts), latency, handshakes, firstReplies);
   // One interrupted part makes the whole an interrupted run.
   if (parts.some((p) => p.interrupted === true)) report.interrupted = true;
+  // Intervals merge only when every part was cut the same way (merge's checks say so first).
+  const every = parts[0]?.interval;
+  if (every !== undefined && parts.every((p) => p.interval === every && p.intervals)) {
+    report.interval = every;
+    report.intervals = mergeIntervals(parts.map((p) => p.intervals!), every * 1000);
+  }
   return { report, latency };
 }
 
 // The length of the union of the runs' windows, in seconds.
 function unionSeconds(parts: readonly Report[]): number {
-  const windows = parts.map((p) => [p.started_at, p.ended_at]).sort((a, b) => a[0] - b[0]);
-  let total = 0, end = -Infinity;
-  for (const [from, to] of windows) {
-    // Only the part of this window past everything counted so far is new.
-    total += Math.max(0, to - Math.max(from, end));
-    end = Math.max(end, to);
-  }
-  return total / 1000;
+  return unionLength(parts.map((p) => [p.started_at, p.ended_at] as const)) / 1000;
 }

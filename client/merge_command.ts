@@ -8,7 +8,9 @@ import { type CommandSpec, helpText, parseCommand } from "../lib/command_line.ts
 import { describeError } from "../lib/describe_error.ts";
 import { Histogram } from "../lib/histogram.ts";
 import { mergeReports } from "./merge.ts";
+import { IntervalPrinter } from "./interval_printer.ts";
 import { formatReport, type Report } from "./report.ts";
+import { brokenLine, checkThresholds, parseThreshold } from "./thresholds.ts";
 
 /** The command line of `sockdemo merge`. */
 export const MERGE_SPEC = {
@@ -26,6 +28,13 @@ cannot be read or is not such a report, 2 on a usage error.`,
     json: {
       short: "J",
       help: "print the merged report as one JSON object (with its histogram)",
+    },
+    threshold: {
+      value: "EXPR",
+      multiple: true,
+      check: parseThreshold,
+      help: 'fail (exit 1) unless EXPR holds of the merged figures, as "connect\n' +
+        '--threshold" (p99<5ms, errors==0, rate>10000, ...); repeatable',
     },
   },
 } as const satisfies CommandSpec;
@@ -68,15 +77,33 @@ export async function mergeCommand(args: string[]): Promise<number> {
     console.error(`sockdemo: no reports in ${a.positionals.join(", ")}`);
     return 1;
   }
+  const cuts = new Set(reports.map((r) => r.interval));
+  if (cuts.size > 1) {
+    console.error(
+      `sockdemo: the runs were cut into different intervals (${
+        [...cuts].map((c) => c === undefined ? "none" : `${c} s`).join(", ")
+      }): give them all the same --interval`,
+    );
+    return 1;
+  }
   const { report, latency } = mergeReports(reports);
-  console.log(a.values.json ? JSON.stringify(report) : formatReport(report, latency));
+  const checked = checkThresholds(a.values.threshold, report);
+  if (checked.length > 0) report.thresholds = checked;
+  if (a.values.json) console.log(JSON.stringify(report));
+  else {
+    const lines = new IntervalPrinter(console.log);
+    for (const interval of report.intervals ?? []) lines.print(interval);
+    console.log(formatReport(report, latency));
+  }
+  const broken = checked.filter((t) => !t.ok);
+  for (const t of broken) console.error(`sockdemo: ${brokenLine(t)}`);
   if (report.errors > 0) {
     console.error(
       `sockdemo: ${report.errors} of ${report.conns} connections failed across ${reports.length} runs`,
     );
     return 1;
   }
-  return 0;
+  return broken.length > 0 ? 1 : 0;
 }
 
 // The report on `line`, or what is wrong with it.
@@ -102,5 +129,39 @@ function check(line: string): Report | string {
   } catch (e) {
     return `its "histogram" is ${(e as Error).message}`;
   }
+  if (r.interval !== undefined) {
+    const wrong = checkIntervals(r.interval, r.intervals);
+    if (wrong !== null) return wrong;
+  }
   return r as unknown as Report;
+}
+
+const INTERVAL_NUMBERS = [
+  "start",
+  "end",
+  "messages",
+  "bytes_sent",
+  "bytes_received",
+  "errors",
+  "open",
+] as const;
+
+// What is wrong with a report's intervals, or null.
+function checkIntervals(interval: unknown, intervals: unknown): string | null {
+  if (typeof interval !== "number" || !(interval > 0)) return 'its "interval" is not a length';
+  if (!Array.isArray(intervals)) return 'it has an "interval" but no "intervals" list';
+  for (const [i, item] of intervals.entries()) {
+    const iv = (typeof item === "object" && item !== null ? item : {}) as Record<string, unknown>;
+    for (const name of INTERVAL_NUMBERS) {
+      if (typeof iv[name] !== "number" || !(iv[name] as number >= 0)) {
+        return `interval ${i + 1} has no "${name}" number`;
+      }
+    }
+    try {
+      Histogram.decode(String(iv.histogram));
+    } catch (e) {
+      return `the "histogram" of interval ${i + 1} is ${(e as Error).message}`;
+    }
+  }
+  return null;
 }

@@ -1,4 +1,5 @@
 import { Histogram } from "../lib/histogram.ts";
+import type { Intervals } from "./intervals.ts";
 
 /**
  * Counts what a run measures: messages (or requests) that came back
@@ -31,6 +32,8 @@ export class Meter {
   bytesSent = 0;
   /** Bytes read from the server, verified or not. */
   bytesReceived = 0;
+  /** The run cut into intervals, when it is (`--interval`). */
+  intervals: Intervals | null = null;
 
   /** A meter that ignores messages started before `measureFrom` (a `performance.now()` time). */
   constructor(readonly measureFrom: number) {}
@@ -38,8 +41,10 @@ export class Meter {
   /** A message started at `startedAt` (queued, or due when paced) came back verified at `now`. */
   record(startedAt: number, now: number): void {
     if (startedAt < this.measureFrom) return;
-    this.latency.record((now - startedAt) * 1000);
+    const us = (now - startedAt) * 1000;
+    this.latency.record(us);
     this.messages++;
+    this.intervals?.record(us);
   }
 
   /** A connect (with its TLS handshake) took `ms` milliseconds; counted whatever the warm-up. */
@@ -57,5 +62,6 @@ export class Meter {
     if (now < this.measureFrom) return;
     this.bytesSent += sent;
     this.bytesReceived += received;
+    this.intervals?.moved(sent, received);
   }
 }

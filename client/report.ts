@@ -1,5 +1,8 @@
 import type { Histogram } from "../lib/histogram.ts";
 import { plural } from "../lib/plural.ts";
+import { round } from "../lib/round.ts";
+import type { IntervalReport } from "./intervals.ts";
+import type { ThresholdResult } from "./thresholds.ts";
 import type { Meter } from "./meter.ts";
 
 /** What a `connect` run counted: the parts of a {@linkcode Report} that add up across runs. */
@@ -61,6 +64,12 @@ export interface Report {
   first_reply_histogram?: string;
   /** Present (true) when a SIGINT ended the run early: the figures cover it up to then. */
   interrupted?: true;
+  /** With intervals (`--interval`, on by default): their length in seconds. */
+  interval?: number;
+  /** The run cut into intervals on the wall clock, oldest first. */
+  intervals?: IntervalReport[];
+  /** With `--threshold`: each one, the run's value and whether it held. */
+  thresholds?: ThresholdResult[];
 }
 
 /**
@@ -205,13 +214,9 @@ function scale(min: number, max: number): number[] {
   }
 }
 
-function ms(us: number): string {
+/** Microseconds as milliseconds for a person: 3 decimals under 1 ms, 2 under 10 ms, then 1. */
+export function ms(us: number): string {
   return us < 1000
     ? `${(us / 1000).toFixed(3)} ms`
     : `${(us / 1000).toFixed(us < 10000 ? 2 : 1)} ms`;
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

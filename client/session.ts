@@ -54,6 +54,8 @@ export abstract class ClientSession implements IdleNode {
   lastActive = 0;
   /** When the client loop dialed this connection (`performance.now()`). */
   dialedAt = 0;
+  /** When its connect completed (`performance.now()`); 0 until then. */
+  connectedAt = 0;
   /** Messages it may send: all of them, or when paced those already due. */
   #due: number;
   readonly #startedAt: Float64Array;

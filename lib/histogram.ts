@@ -60,9 +60,24 @@ export class Histogram {
     return this.#h.maxValue;
   }
 
+  /**
+   * Largest value recorded as the top of its bucket (0 when empty): what a
+   * copy decoded from {@linkcode Histogram.encode} reports as its max, so a
+   * figure from this histogram and one from merged copies agree.
+   */
+  get top(): number {
+    const max = this.#h.maxValue;
+    return max === 0 ? 0 : (this.#h as unknown as Bucketed).highestEquivalentValue(max);
+  }
+
   /** Mean of the values recorded (0 when empty). */
   get mean(): number {
     return this.#h.mean;
+  }
+
+  /** Empties the histogram, keeping its memory: the next interval starts from nothing. */
+  reset(): void {
+    this.#h.reset();
   }
 
   /** Records one value in microseconds, rounded; it is clamped to 1 µs .. 1 hour. */
@@ -87,6 +102,11 @@ export class Histogram {
     }
     return out;
   }
+}
+
+/** The part of hdr-histogram-js's JsHistogram that knows its buckets' bounds. */
+interface Bucketed {
+  highestEquivalentValue(value: number): number;
 }
 
 /** The part of hdr-histogram-js's JsHistogram that walks the recorded values. */

@@ -270,6 +270,22 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
       'sockdemo: --pipe serves one connection byte for byte; --protocol does not apply (try "sockdemo serve --help")',
     ],
     [
+      ["connect", "--size", "8", "--messages", "1", "--threshold", "p95<5ms"],
+      'sockdemo: --threshold "p95" is not a metric: use one of p50, p90, p99, p99.9, max, mean, errors, messages, rate, mbps (in "p95<5ms") (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", "--threshold", "errors==0"],
+      'sockdemo: --threshold needs a load run: give --size with --messages or --duration (echo), or --conns, --requests or --duration (app) (try "sockdemo connect --help")',
+    ],
+    [
+      ["connect", "--size", "8", "--messages", "1", "--interval", "0.05"],
+      'sockdemo: --interval must be 0 (no intervals) or from 0.1 to 3600 seconds, to the millisecond, not "0.05" (try "sockdemo connect --help")',
+    ],
+    [
+      ["merge", "--threshold", "p99<5weeks", "a.json"],
+      'sockdemo: --threshold "weeks" is not a time unit: use us, ms or s (in "p99<5weeks") (try "sockdemo merge --help")',
+    ],
+    [
       ["serve", "--unix", "/tmp/x.sock", "--workers", "2"],
       'sockdemo: --workers needs TCP (SO_REUSEPORT listeners); a Unix socket is served by one loop (try "sockdemo serve --help")',
     ],

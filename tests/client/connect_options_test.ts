@@ -35,6 +35,8 @@ Deno.test("connect options: the guide's conversation by default, written out", (
     timeout: 10,
     depth: 1,
     json: false,
+    interval: 1,
+    thresholds: [],
     quiet: false,
     verbose: false,
     keepAlive: false,
@@ -191,4 +193,33 @@ Deno.test("connect options: an app run paced with --keep-alive, the default requ
   assert.match(help, /\n\nEcho:\n {6}--messages M /);
   assert.match(help, /\n\nApp:\n {6}--requests M /);
   assert.match(help, /\n\nLoad runs \(echo and app\):\n {2}-P, --conns N /);
+});
+
+Deno.test("connect options: -i and --threshold, repeated, in the order typed", () => {
+  const c = parse([
+    "--size",
+    "8",
+    "-t",
+    "1",
+    "-i",
+    "0.25",
+    "--threshold",
+    "p99<5ms",
+    "--threshold",
+    "errors==0",
+  ]);
+  assert.equal(c.interval, 0.25);
+  assert.deepEqual(c.thresholds, [
+    { text: "p99<5ms", metric: "p99", op: "<", limit: 5000 },
+    { text: "errors==0", metric: "errors", op: "==", limit: 0 },
+  ]);
+  assert.equal(parse(["--size", "8", "-t", "1", "--interval", "0"]).interval, 0);
+  assert.equal(parse(["--size", "8", "-t", "1", "--interval", "3600"]).interval, 3600);
+  assert.equal(parse(["--size", "8", "-t", "1", "--interval", "0.1"]).interval, 0.1);
+  for (const bad of ["0.099", "3600.001", "1.0001", "-1", "1e3", "x"]) {
+    assert.throws(
+      () => parse(["--size", "8", "-t", "1", "--interval", bad]),
+      /--interval must be 0/,
+    );
+  }
 });

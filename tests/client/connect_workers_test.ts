@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { ConnectConfig } from "../../client/connect_config.ts";
+import type { IntervalReport } from "../../client/intervals.ts";
 import { runConnectWorkers } from "../../client/connect_workers.ts";
 import { Histogram } from "../../lib/histogram.ts";
 import { cEchoServer } from "../c_echo_server.ts";
@@ -25,6 +26,8 @@ function config(mode: string, conns: number): ConnectConfig {
     timeout: 10,
     depth: 1,
     json: true,
+    interval: 1,
+    thresholds: [],
     quiet: false,
     verbose: false,
     keepAlive: false,
@@ -37,7 +40,7 @@ function config(mode: string, conns: number): ConnectConfig {
 }
 
 Deno.test("connect workers: shares split the clients in order; counts and connections add up", async () => {
-  const result = await runConnectWorkers(config("shares", 11), undefined, undefined, FAKE);
+  const result = await runConnectWorkers(config("shares", 11), {}, FAKE);
   // Worker 1 takes clients 0..4 (first 0, 5 of them), worker 2 clients 5..10.
   assert.equal(result.connected, 0 * 100 + 5 + 5 * 100 + 6);
   assert.equal(result.report.conns, 11);
@@ -50,14 +53,14 @@ Deno.test("connect workers: shares split the clients in order; counts and connec
 });
 
 Deno.test("connect workers: a worker's failure is the run's, with how many of all connections failed", async () => {
-  const result = await runConnectWorkers(config("fail", 10), undefined, undefined, FAKE);
+  const result = await runConnectWorkers(config("fail", 10), {}, FAKE);
   assert.equal(result.report.errors, 2);
   assert.equal(result.firstFailure, "127.0.0.1:9: connection 6: boom");
   assert.equal(result.failure, "127.0.0.1:9: connection 6: boom (2 of 10 connections failed)");
 });
 
 Deno.test("connect workers: a worker that dies fails the run naming it; the others' figures stay", async () => {
-  const result = await runConnectWorkers(config("die", 10), undefined, undefined, FAKE);
+  const result = await runConnectWorkers(config("die", 10), {}, FAKE);
   assert.equal(result.failure, "worker 2 failed: Error: worker trouble");
   assert.equal(result.firstFailure, "worker 2 failed: Error: worker trouble");
   assert.equal(result.report.messages, 3);
@@ -68,8 +71,7 @@ Deno.test("connect workers: the progress line hears the messages of all workers 
   const ticks: number[] = [];
   await runConnectWorkers(
     config("progress", 10),
-    (_now, messages) => ticks.push(messages),
-    undefined,
+    { onTick: (_now, messages) => ticks.push(messages) },
     FAKE,
   );
   assert.ok(ticks.length > 0, "ticked");
@@ -194,6 +196,24 @@ Deno.test({
 });
 
 Deno.test("connect workers: without a progress line nothing ticks, however long the run", async () => {
-  const result = await runConnectWorkers(config("progress", 10), undefined, undefined, FAKE);
+  const result = await runConnectWorkers(config("progress", 10), {}, FAKE);
   assert.equal(result.report.messages, 6);
+});
+
+Deno.test("connect workers: intervals are merged per wall-clock slot, in order, as the workers close them", async () => {
+  const heard: IntervalReport[] = [];
+  await runConnectWorkers(config("intervals", 10), { onInterval: (iv) => heard.push(iv) }, FAKE);
+  const T = 1_790_000_000_000;
+  assert.deepEqual(
+    heard.map((iv) => [iv.start - T, iv.end - T, iv.seconds, iv.messages, iv.bytes_sent, iv.open]),
+    [
+      // Second 0: worker 2 began halfway; the slot's time is the union, 1 s.
+      [0, 1000, 1, 2, 20, 10],
+      [1000, 2000, 1, 2, 20, 10],
+      // Worker 1 had ended: the last slot is worker 2's alone.
+      [2000, 2500, 0.5, 1, 10, 5],
+    ],
+  );
+  assert.deepEqual(heard.map((iv) => iv.latency_us.max), [200, 200, 200]);
+  assert.deepEqual(heard.map((iv) => iv.latency_us.p50), [100, 100, 200]);
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { intervalReport } from "../../client/intervals.ts";
 import { mergeReports } from "../../client/merge.ts";
 import type { Report } from "../../client/report.ts";
 import { Histogram } from "../../lib/histogram.ts";
@@ -201,4 +202,113 @@ Deno.test("merge: one interrupted run makes the whole an interrupted run", () =>
   const b = { ...report([200], { conns: 1, from: T, to: T + 1000 }), interrupted: true as const };
   assert.equal(mergeReports([a, b]).report.interrupted, true);
   assert.equal(mergeReports([a, a]).report.interrupted, undefined);
+});
+
+// Report `r` cut into the given intervals: [from, to] from T, and the latency of each message.
+function withIntervals(r: Report, cuts: [number, number, number[]][], every = 1): Report {
+  return {
+    ...r,
+    interval: every,
+    intervals: cuts.map(([from, to, values]) => {
+      const h = new Histogram();
+      for (const v of values) h.record(v);
+      const counts = { messages: values.length, sent: 10 * values.length, received: 0 };
+      return intervalReport(T + from, T + to, (to - from) / 1000, counts, 0, r.conns, h);
+    }),
+  };
+}
+
+Deno.test("sockdemo merge: intervals merged by wall-clock second, printed above the summary and in --json", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const a = withIntervals(report([100, 100, 300], { conns: 1, from: T + 200, to: T + 2000 }), [
+      [200, 1000, [100, 100]],
+      [1000, 2000, [300]],
+    ]);
+    const b = withIntervals(report([900, 900], { conns: 2, from: T + 600, to: T + 1500 }), [
+      [600, 1000, [900]],
+      [1000, 1500, [900]],
+    ]);
+    await Deno.writeTextFile(`${dir}/a.json`, JSON.stringify(a));
+    await Deno.writeTextFile(`${dir}/b.json`, JSON.stringify(b));
+    const json = await runSockdemo(["merge", "--json", `${dir}/a.json`, `${dir}/b.json`], 30_000);
+    assert.equal(json.code, 0, json.stderr);
+    const merged: Report = JSON.parse(json.stdout);
+    assert.equal(merged.interval, 1);
+    assert.deepEqual(
+      merged.intervals!.map((iv) => [iv.start - T, iv.end - T, iv.seconds, iv.messages, iv.open]),
+      [[200, 1000, 0.8, 3, 3], [1000, 2000, 1, 2, 3]],
+    );
+    assert.deepEqual(merged.intervals!.map((iv) => iv.messages_per_second), [3.8, 2]);
+    assert.deepEqual(merged.intervals!.map((iv) => iv.latency_us.p50), [100, 300]);
+    const text = await runSockdemo(["merge", `${dir}/a.json`, `${dir}/b.json`], 30_000);
+    assert.equal(text.code, 0, text.stderr);
+    const lines = text.stdout.split("\n");
+    assert.match(lines[0], /^ +interval +messages\/s/);
+    assert.match(lines[1], /^ +0\.00-0\.80 s +4 +0\.00 +0\.100 ms +0\.900 ms +0\.900 ms +0 +3$/);
+    assert.match(lines[2], /^ +0\.80-1\.80 s +2 +0\.00 +0\.300 ms +0\.900 ms +0\.900 ms +0 +3$/);
+    assert.match(lines[3], /^3 connections, 5 messages verified/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sockdemo merge: runs cut into different intervals, or with broken intervals, exit 1 saying so", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const base = report([100], { conns: 1, from: T, to: T + 1000 });
+    const one = withIntervals(base, [[0, 1000, [100]]]);
+    const two = withIntervals(base, [[0, 1000, [100]]], 2);
+    const broken = { ...one, intervals: [{ ...one.intervals![0], open: "4" }] };
+    const noList = { ...one, intervals: undefined };
+    const files = { one, two, plain: base, broken, noList };
+    for (const [name, r] of Object.entries(files)) {
+      await Deno.writeTextFile(`${dir}/${name}.json`, JSON.stringify(r));
+    }
+    const mixed = await runSockdemo([
+      "merge",
+      `${dir}/one.json`,
+      `${dir}/two.json`,
+      `${dir}/plain.json`,
+    ]);
+    assert.equal(mixed.code, 1);
+    assert.equal(
+      mixed.stderr,
+      "sockdemo: the runs were cut into different intervals (1 s, 2 s, none): give them all the same --interval\n",
+    );
+    const bad = await runSockdemo(["merge", `${dir}/broken.json`]);
+    assert.equal(bad.code, 1);
+    assert.equal(
+      bad.stderr,
+      `sockdemo: ${dir}/broken.json line 1: interval 1 has no "open" number\n`,
+    );
+    const missing = await runSockdemo(["merge", `${dir}/noList.json`]);
+    assert.equal(missing.code, 1);
+    assert.equal(
+      missing.stderr,
+      `sockdemo: ${dir}/noList.json line 1: it has an "interval" but no "intervals" list\n`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sockdemo merge --threshold: checked against the merged figures", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const a = report(new Array(99).fill(100), { conns: 1, from: T, to: T + 1000 });
+    const b = report([50_000, 50_000], { conns: 1, from: T, to: T + 1000 });
+    await Deno.writeTextFile(`${dir}/runs.json`, JSON.stringify(a) + "\n" + JSON.stringify(b));
+    // Each run's p99 is under 1 ms or over 40 ms; together, 2 in 101 are slow.
+    const held = await runSockdemo(["merge", `${dir}/runs.json`, "--threshold", "p99<60ms"]);
+    assert.equal(held.code, 0, held.stderr);
+    const broke = await runSockdemo(["merge", `${dir}/runs.json`, "--threshold", "p99<1ms", "-J"]);
+    assert.equal(broke.code, 1);
+    assert.equal(broke.stderr, "sockdemo: threshold p99<1ms broken: p99 was 50.0 ms\n");
+    assert.deepEqual(JSON.parse(broke.stdout).thresholds, [
+      { threshold: "p99<1ms", metric: "p99", value: 50_015, ok: false },
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
