@@ -4,6 +4,7 @@ import type { Meter } from "./meter.ts";
 import type { Pace } from "./pace.ts";
 import type { Histogram } from "../lib/histogram.ts";
 import { makeReport, meterTotals, type Report } from "./report.ts";
+import type { NamedReport } from "./report_charts.ts";
 import type { ClientSession } from "./session.ts";
 
 /** What a client run needs. */
@@ -59,6 +60,8 @@ export interface RunResult {
   readonly firstFailure: string | null;
   /** True when `interrupt` ended the run before it was done. */
   readonly interrupted: boolean;
+  /** With workers: each one's report, by name ("worker 1"...), which `report` merges. */
+  readonly parts?: readonly NamedReport[];
 }
 
 const TICK_MS = 250;

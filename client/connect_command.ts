@@ -12,6 +12,7 @@ import { runConnectWorkers, WorkersUnavailable } from "./connect_workers.ts";
 import { pipeCommand } from "./pipe_command.ts";
 import { Progress } from "./progress.ts";
 import { formatReport } from "./report.ts";
+import { writeHtmlReport } from "./html_report.ts";
 import { IntervalPrinter } from "./interval_printer.ts";
 import type { IntervalReport } from "./intervals.ts";
 import { brokenLine, checkThresholds } from "./thresholds.ts";
@@ -79,6 +80,12 @@ export async function connectCommand(args: string[]): Promise<number> {
   else if (result.connected > 0) console.log(formatReport(result.report, result.latency));
   const broken = checked.filter((t) => !t.ok);
   for (const t of broken) console.error(`sockdemo: ${brokenLine(t)}`);
+  const unwritten = config.report === null ? null : await writeHtmlReport(config.report, {
+    command: ["sockdemo", "connect", ...args].join(" "),
+    report: result.report,
+    parts: result.parts ?? [],
+  });
+  if (unwritten !== null) console.error(`sockdemo: ${unwritten}`);
   if (result.interrupted) {
     console.error(
       `sockdemo: interrupted after ${result.report.seconds.toFixed(2)} s: ` +
@@ -96,5 +103,5 @@ export async function connectCommand(args: string[]): Promise<number> {
     console.error(`sockdemo: ${failure}`);
     return 1;
   }
-  return broken.length > 0 ? 1 : 0;
+  return broken.length > 0 || unwritten !== null ? 1 : 0;
 }

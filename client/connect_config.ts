@@ -38,6 +38,8 @@ export interface ConnectConfig {
   readonly interval: number;
   /** What the run's figures must keep to, or it fails. */
   readonly thresholds: readonly Threshold[];
+  /** Where to write the HTML report, or null for none. */
+  readonly report: string | null;
   /** No conversation and no progress line. */
   readonly quiet: boolean;
   /** App: print each request and reply. */

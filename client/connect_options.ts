@@ -159,6 +159,13 @@ An ADDR is PORT, :PORT, HOST:PORT, [IPv6]:PORT or unix:PATH.`,
         "p99.9 max mean (us, ms or s; ms by default) errors messages rate\n" +
         "mbps; repeatable",
     },
+    report: {
+      value: "FILE",
+      group: LOAD,
+      help: "also write the run as one HTML page: throughput and latency over\n" +
+        "time, the percentile spectrum, the histogram, each worker beside\n" +
+        "the whole (self-contained: it opens offline)",
+    },
     json: {
       short: "J",
       group: LOAD,
@@ -259,6 +266,7 @@ export function connectConfig(line: ConnectLine): ConnectConfig {
     json: values.json,
     interval: values.interval ?? 1,
     thresholds: values.threshold,
+    report: values.report ?? null,
     quiet: values.quiet,
     verbose: values.verbose,
     keepAlive: values["keep-alive"],
@@ -289,9 +297,14 @@ export function connectConfig(line: ConnectLine): ConnectConfig {
     const requests = count ?? (duration === null ? 1 : Infinity);
     config = { ...base, protocol, request: appRequest((m) => a.fail(m), positionals), requests };
   }
-  if (values.threshold.length > 0 && !isLoadRun(config)) {
+  const needsLoad = values.threshold.length > 0
+    ? "--threshold"
+    : values.report !== undefined
+    ? "--report"
+    : null;
+  if (needsLoad !== null && !isLoadRun(config)) {
     a.fail(
-      "--threshold needs a load run: give --size with --messages or --duration (echo), " +
+      `${needsLoad} needs a load run: give --size with --messages or --duration (echo), ` +
         "or --conns, --requests or --duration (app)",
     );
   }

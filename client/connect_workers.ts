@@ -77,7 +77,7 @@ export function runConnectWorkers(
   return promise.then(() => {
     clearInterval(timer);
     pool.terminate();
-    const parts = done.filter((d) => d !== null);
+    const parts = done.flatMap((d, i) => d === null ? [] : [{ ...d, name: `worker ${i + 1}` }]);
     const { report, latency } = mergeReports(parts.map((d) => d.report));
     const firstFailure = died ?? parts.find((d) => d.firstFailure !== null)?.firstFailure ?? null;
     return {
@@ -87,6 +87,7 @@ export function runConnectWorkers(
       failure: died ?? failureLine(firstFailure, report.errors, config.conns),
       firstFailure,
       interrupted: report.interrupted === true,
+      parts: parts.map((p) => ({ name: p.name, report: p.report })),
     };
   });
 }

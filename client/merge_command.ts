@@ -8,6 +8,7 @@ import { type CommandSpec, helpText, parseCommand } from "../lib/command_line.ts
 import { describeError } from "../lib/describe_error.ts";
 import { Histogram } from "../lib/histogram.ts";
 import { mergeReports } from "./merge.ts";
+import { writeHtmlReport } from "./html_report.ts";
 import { IntervalPrinter } from "./interval_printer.ts";
 import { formatReport, type Report } from "./report.ts";
 import { brokenLine, checkThresholds, parseThreshold } from "./thresholds.ts";
@@ -28,6 +29,11 @@ cannot be read or is not such a report, 2 on a usage error.`,
     json: {
       short: "J",
       help: "print the merged report as one JSON object (with its histogram)",
+    },
+    report: {
+      value: "FILE",
+      help: "also write the merged runs as one HTML page with charts, each\n" +
+        'input beside the whole, as "connect --report"',
     },
     threshold: {
       value: "EXPR",
@@ -51,6 +57,7 @@ export async function mergeCommand(args: string[]): Promise<number> {
   }
   if (a.positionals.length === 0) a.fail('give the files of "connect --json" reports to merge');
   const reports: Report[] = [];
+  const names: string[] = [];
   for (const file of a.positionals) {
     let text: string;
     try {
@@ -71,6 +78,9 @@ export async function mergeCommand(args: string[]): Promise<number> {
         return 1;
       }
       reports.push(problem);
+      names.push(
+        `${name}${lines.filter((l) => l.trim() !== "").length > 1 ? ` line ${i + 1}` : ""}`,
+      );
     }
   }
   if (reports.length === 0) {
@@ -97,6 +107,15 @@ export async function mergeCommand(args: string[]): Promise<number> {
   }
   const broken = checked.filter((t) => !t.ok);
   for (const t of broken) console.error(`sockdemo: ${brokenLine(t)}`);
+  const unwritten = a.values.report === undefined ? null : await writeHtmlReport(a.values.report, {
+    command: ["sockdemo", "merge", ...args].join(" "),
+    report,
+    parts: reports.map((r, i) => ({ name: names[i], report: r })),
+  });
+  if (unwritten !== null) {
+    console.error(`sockdemo: ${unwritten}`);
+    return 1;
+  }
   if (report.errors > 0) {
     console.error(
       `sockdemo: ${report.errors} of ${report.conns} connections failed across ${reports.length} runs`,

@@ -179,17 +179,11 @@ const BAR = 40;
  * nothing was measured.
  */
 export function drawHistogram(latency: Histogram): string[] {
-  const values = latency.values();
-  if (values.length === 0) return [];
-  const bounds = scale(values[0][0], values[values.length - 1][0]);
-  const counts = new Array<number>(bounds.length).fill(0);
-  let b = 0;
-  for (const [value, count] of values) {
-    while (value > bounds[b]) b++;
-    counts[b] += count;
-  }
+  const buckets = latencyBuckets(latency);
+  if (buckets.length === 0) return [];
+  const counts = buckets.map((b) => b[1]);
   const most = Math.max(...counts), total = latency.count;
-  const labels = bounds.map((upTo) => `<= ${ms(upTo)}`);
+  const labels = buckets.map(([upTo]) => `<= ${ms(upTo)}`);
   const width = Math.max(...labels.map((l) => l.length));
   return [
     "latency distribution:",
@@ -199,6 +193,24 @@ export function drawHistogram(latency: Histogram): string[] {
       return `  ${labels[i].padStart(width)} ${share} ${bar}`;
     }),
   ];
+}
+
+/**
+ * The latency distribution in buckets on a 1-2-5 scale: each bucket's upper
+ * bound in microseconds and the messages at or under it (and over the one
+ * before), from the fastest message's bucket to the slowest's.
+ */
+export function latencyBuckets(latency: Histogram): [upTo: number, count: number][] {
+  const values = latency.values();
+  if (values.length === 0) return [];
+  const bounds = scale(values[0][0], values[values.length - 1][0]);
+  const counts = new Array<number>(bounds.length).fill(0);
+  let b = 0;
+  for (const [value, count] of values) {
+    while (value > bounds[b]) b++;
+    counts[b] += count;
+  }
+  return bounds.map((bound, i) => [bound, counts[i]]);
 }
 
 // Upper bounds in microseconds on a 1-2-5 scale, from the first at or above min to the first at or above max.

@@ -37,6 +37,7 @@ Deno.test("connect options: the guide's conversation by default, written out", (
     json: false,
     interval: 1,
     thresholds: [],
+    report: null,
     quiet: false,
     verbose: false,
     keepAlive: false,

@@ -28,6 +28,7 @@ function config(mode: string, conns: number): ConnectConfig {
     json: true,
     interval: 1,
     thresholds: [],
+    report: null,
     quiet: false,
     verbose: false,
     keepAlive: false,
