@@ -221,20 +221,24 @@ const REASONS: Record<number, string> = {
 
 const encoder = new TextEncoder();
 
-/** A whole response: `body` is JSON text (or null for none); `keepAlive` false adds `Connection: close`. */
+/**
+ * A whole response: `body` is text of content `type` (JSON by default), or
+ * null for none; `keepAlive` false adds `Connection: close`.
+ */
 export function encodeResponse(
   status: number,
   body: string | null,
   keepAlive: boolean,
+  type = "application/json",
 ): Uint8Array {
   const content = body === null ? new Uint8Array(0) : encoder.encode(body);
-  const type = body === null ? "" : "Content-Type: application/json\r\n";
+  const head = body === null ? "" : `Content-Type: ${type}\r\n`;
   // A 204 has no body, and says nothing of its length (RFC 9110, 8.6).
   const length = status === 204 ? "" : `Content-Length: ${content.length}\r\n`;
   const close = keepAlive ? "" : "Connection: close\r\n";
-  const head = `HTTP/1.1 ${status} ${REASONS[status] ?? "Unknown"}\r\n${type}${length}${close}\r\n`;
-  const out = new Uint8Array(head.length + content.length);
-  encoder.encodeInto(head, out);
-  out.set(content, head.length);
+  const top = `HTTP/1.1 ${status} ${REASONS[status] ?? "Unknown"}\r\n${head}${length}${close}\r\n`;
+  const out = new Uint8Array(top.length + content.length);
+  encoder.encodeInto(top, out);
+  out.set(content, top.length);
   return out;
 }

@@ -11,7 +11,9 @@ import type { Sessions } from "../server/host.ts";
 import type { Server } from "../server/server.ts";
 import type { HostConfig } from "../server/host_config.ts";
 import { ApiError } from "./api_error.ts";
-import { ApiSession } from "./api_session.ts";
+import { HttpSession } from "../server/http_session.ts";
+import type { MetricsBoard } from "../server/metrics_board.ts";
+import { metricsAnswer } from "../server/metrics_endpoint.ts";
 import { ServerProxyHost } from "./proxy_host.ts";
 import { type ProxyHost, ProxyTable } from "./proxy_table.ts";
 import type { ToxicSpec } from "./toxic_spec.ts";
@@ -38,6 +40,7 @@ export interface RelayApiConfig extends HostConfig {
  * The API's sessions, and the set-up that opens the first proxies once the
  * server is built: those of `--config`, then "relay". With workers, `share`
  * wraps this thread's proxy host so that every change reaches them too.
+ * `board` answers `GET /metrics` on the API's port.
  *
  * @example
  * ```ts
@@ -51,6 +54,7 @@ export function apiSessions(
   config: RelayApiConfig,
   log: Log,
   share: (local: ProxyHost) => ProxyHost = (local) => local,
+  board: MetricsBoard | null = null,
 ): Sessions & { attach(server: Server): void } {
   const host = new ServerProxyHost({
     connectTimeout: config.connectTimeout,
@@ -59,7 +63,13 @@ export function apiSessions(
   });
   const table = new ProxyTable(share(host));
   return {
-    newSession: () => new ApiSession((request) => answerApi(table, request)),
+    // Toxiproxy serves its metrics on its API port too.
+    newSession: () =>
+      new HttpSession((request) =>
+        board !== null && request.path === "/metrics"
+          ? metricsAnswer(board, request)
+          : answerApi(table, request)
+      ),
     // Before the server runs: a proxy made through the API needs it.
     attach: (server) => host.server = server,
     start: (server) => {

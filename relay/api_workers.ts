@@ -17,6 +17,7 @@ import type { Server } from "../server/server.ts";
 import { emptyStats, type ServerStats } from "../server/server_stats.ts";
 import type { WorkersOutcome } from "../server/serve_workers.ts";
 import { logDraining } from "../server/tracer.ts";
+import type { MetricsBoard } from "../server/metrics_board.ts";
 import { apiSessions, type RelayApiConfig } from "./api_relay.ts";
 import type { ProxyWorkerIn, ProxyWorkerOut } from "./proxy_worker.ts";
 import type { Opened, ProxyHost } from "./proxy_table.ts";
@@ -45,6 +46,8 @@ export class ApiWorkers {
   #pool: WorkerPool<ProxyWorkerIn, ProxyWorkerOut> | null = null;
   #server: Server | null = null;
   #sessions: ReturnType<typeof apiSessions> | null = null;
+  /** Where the metrics go: this thread's server's and the workers'. */
+  board: MetricsBoard | null = null;
   #running: Promise<ServerStats> | null = null;
   #stats!: (ServerStats | null)[];
   #left = 0;
@@ -104,6 +107,8 @@ export class ApiWorkers {
                 reason: message.reason,
               },
             );
+          } else if (message.type === "metrics") {
+            this.board?.post(index, message.snapshot);
           } else {
             this.#stats[index - 1] = message.stats;
             this.#ended1();
@@ -122,9 +127,15 @@ export class ApiWorkers {
         },
       },
     );
-    const sessions = this.#sessions = apiSessions(config, log, (local) => shared(local, pool));
+    const sessions = this.#sessions = apiSessions(
+      config,
+      log,
+      (local) => shared(local, pool),
+      this.board,
+    );
     const tally = new ConnTally(this.#tally.buffer as SharedArrayBuffer, 0);
     const server = this.#server = newServer(config, sessions, listeners, log, tally, false);
+    if (this.board !== null) this.board.local = () => server.snapshot();
     sessions.attach(server);
     // This thread serves from now on: the API, and its share of every proxy.
     this.#running = server.run();

@@ -66,7 +66,9 @@ export class ServerProxyHost implements ProxyHost {
     }
     const upstream = proxy.upstream, target = addressName(upstream);
     const options = { timeout: settings.connectTimeout };
+    const address = localName(listeners[0].addr);
     const entrance = server.open(listeners, {
+      labels: { proxy: proxy.name, listener: address, upstream: target },
       newSession: (number) =>
         new RelaySession({
           dial: () => dial(upstream, options),
@@ -79,7 +81,6 @@ export class ServerProxyHost implements ProxyHost {
         }),
       admit: (number) => refusedBy(toxics(), settings.seed, number),
     });
-    const address = localName(listeners[0].addr);
     // Said once, by the thread that made it.
     if (!joining) {
       settings.log.notice(

@@ -13,7 +13,9 @@ import { Log } from "../lib/log.ts";
 import { PoolWorker } from "../lib/pool_worker.ts";
 import { newServer } from "../server/host.ts";
 import type { Server } from "../server/server.ts";
+import type { ServerSnapshot } from "../server/server_metrics.ts";
 import type { ServerStats } from "../server/server_stats.ts";
+import { postSnapshots } from "../server/snapshot_poster.ts";
 import type { RelayApiConfig } from "./api_relay.ts";
 import { ServerProxyHost } from "./proxy_host.ts";
 import type { Opened } from "./proxy_table.ts";
@@ -41,10 +43,11 @@ export type ProxyWorkerIn =
   | { readonly type: "toxics"; readonly name: string; readonly toxics: readonly ToxicSpec[] }
   | { readonly type: "stop" };
 
-/** What a worker posts back: ready, a proxy it could not join, and its totals once stopped. */
+/** What a worker posts back: ready, a proxy it could not join, its metrics as it runs, and its totals once stopped. */
 export type ProxyWorkerOut =
   | { readonly type: "ready" }
   | { readonly type: "failed"; readonly name: string; readonly reason: string }
+  | { readonly type: "metrics"; readonly snapshot: ServerSnapshot }
   | { readonly type: "stopped"; readonly stats: ServerStats };
 
 // Both set at the start, which the pool posts before anything else.
@@ -69,7 +72,13 @@ new PoolWorker<ProxyWorkerIn, ProxyWorkerOut>(async (message, worker) => {
       });
       host.server = server;
       worker.post({ type: "ready" });
+      // The API's /metrics shows every worker's.
+      const stopPosting = postSnapshots(
+        server,
+        (snapshot) => worker.post({ type: "metrics", snapshot }),
+      );
       const stats = await server.run();
+      stopPosting();
       worker.post({ type: "stopped", stats });
       worker.close();
       return;

@@ -55,6 +55,8 @@ export function relaySessions(spec: RelayConfig, log: Log): Sessions {
   const refusal = `--refuse ${spec.refuse}`;
   const refused = (number: number) => drawn(spec.seed, number, spec.refuse);
   return {
+    // Named as the API names the proxy --listen/--to make.
+    labels: { proxy: "relay", listener: addressName(spec.address), upstream: target },
     newSession: (number) =>
       new RelaySession({
         dial: dialTarget,

@@ -9,7 +9,7 @@
  */
 import type { HttpRequest } from "../lib/http_codec.ts";
 import { ApiError } from "./api_error.ts";
-import type { Answer } from "./api_session.ts";
+import type { Answer } from "../server/http_session.ts";
 import type { ProxyTable } from "./proxy_table.ts";
 
 /** The version `GET /version` reports: Toxiproxy's API, as served by sockdemo. */

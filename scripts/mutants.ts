@@ -92,7 +92,7 @@ export const MODULES: Record<string, string[]> = {
   "relay/fault_toxics.ts": ["tests/relay/fault_toxics_test.ts"],
   "relay/proxy_table.ts": ["tests/relay/proxy_table_test.ts", "tests/relay/toxiproxy_api_test.ts"],
   "relay/toxiproxy_api.ts": ["tests/relay/toxiproxy_api_test.ts"],
-  "relay/api_session.ts": ["tests/relay/api_session_test.ts"],
+  "server/http_session.ts": ["tests/server/http_session_test.ts"],
   "relay/proxy_host.ts": [
     "tests/relay/toxiproxy_api_test.ts",
     "tests/relay/toxics_test.ts",
@@ -101,7 +101,7 @@ export const MODULES: Record<string, string[]> = {
   "relay/api_relay.ts": ["tests/relay_api_test.ts"],
   "relay/api_workers.ts": ["tests/relay/api_workers_test.ts", "tests/relay_api_test.ts"],
   "relay/proxy_worker.ts": ["tests/relay/api_workers_test.ts", "tests/relay_api_test.ts"],
-  "lib/http_codec.ts": ["tests/lib/http_codec_test.ts", "tests/relay/api_session_test.ts"],
+  "lib/http_codec.ts": ["tests/lib/http_codec_test.ts", "tests/server/http_session_test.ts"],
   "lib/aborted_accept.ts": ["tests/server/serve_test.ts"],
   "server/server_clock.ts": ["tests/server/server_test.ts", "tests/server/serve_test.ts"],
   "relay/relay_sessions.ts": ["tests/relay/relay_test.ts", "tests/relay/fault_toxics_test.ts"],

@@ -71,6 +71,11 @@ export class Admission {
     this.#tally.closed();
   }
 
+  /** Refused connections lingering now. */
+  get lingering(): number {
+    return this.#lingering.size;
+  }
+
   /** Connections open now, every worker's together. */
   get open(): number {
     return this.#tally.open;

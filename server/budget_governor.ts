@@ -39,6 +39,7 @@ export interface GovernorHooks {
 export class BudgetGovernor {
   readonly #budget: BufferBudget;
   readonly #throttled = new Set<Connection>();
+  #binds = 0;
 
   /** `busyMs`: how long a connection may wait for room before its session is told. */
   constructor(
@@ -48,6 +49,16 @@ export class BudgetGovernor {
     readonly hooks: GovernorHooks,
   ) {
     this.#budget = new BufferBudget(limit);
+  }
+
+  /** The governor a server's `--max-buffer` and `--busy-timeout` ask for; null without a budget. */
+  static forServer(
+    options: { maxBuffer?: number; busyTimeout?: number; log: Log },
+    hooks: GovernorHooks,
+  ): BudgetGovernor | null {
+    const limit = options.maxBuffer ?? 0;
+    if (limit <= 0) return null;
+    return new BudgetGovernor(limit, (options.busyTimeout ?? 5) * 1000, options.log, hooks);
   }
 
   /** Charges what `conn` holds now (`held` bytes); true while it may read, of `open` connections. */
@@ -69,6 +80,17 @@ export class BudgetGovernor {
       if (conn.session.overloaded !== undefined) this.hooks.waiting(conn, now + this.busyMs);
     }
     return false;
+  }
+
+  /** The budget, what is charged to it now, how often it bound, and the connections it pauses: for metrics. */
+  get figures(): { limit: number; held: number; binds: number; throttled: number } {
+    const budget = this.#budget;
+    return {
+      limit: budget.limit,
+      held: budget.total,
+      binds: this.#binds,
+      throttled: this.#throttled.size,
+    };
   }
 
   /** `conn` closed: what it held is free; `open` are left. */
@@ -97,6 +119,7 @@ export class BudgetGovernor {
     const budget = this.#budget;
     const fields = { limit: budget.limit, held: budget.total, open };
     if (change === "bound") {
+      this.#binds++;
       this.log.notice(
         "budget_bound",
         `Buffer budget of ${budget.limit} bytes reached (${budget.total} held, ` +

@@ -7,6 +7,8 @@
  * @module
  */
 import type { Key } from "../lib/loop.ts";
+import type { Labels } from "../lib/prometheus_text.ts";
+import { emptyTraffic, type Traffic } from "./traffic.ts";
 import type { Connection, Owner } from "./connection.ts";
 import type { Server } from "./server.ts";
 import type { Session } from "./session.ts";
@@ -24,6 +26,8 @@ export interface Sessions {
    * relay API opens its proxies); why it cannot start, or null.
    */
   readonly start?: (server: Server) => string | null;
+  /** What names its entrance in metrics (a relay's proxy: its name, listener and upstream). */
+  readonly labels?: Labels;
 }
 
 /** Listeners of one server that serve their connections alike. */
@@ -35,9 +39,21 @@ export interface Entrance {
   readonly keys: Key<Owner>[];
   /** The connections open that came in through it. */
   readonly conns: Set<Connection>;
+  /** What names it in metrics (a relay's proxy: its name, listener and upstream); null: unnamed. */
+  readonly labels: Labels | null;
+  /** What its connections carried so far. */
+  readonly traffic: Traffic;
 }
 
-/** A new entrance serving with `sessions`, its listeners not yet registered. */
+/** A new entrance serving with `sessions` (named in metrics by its `labels`), its listeners not yet registered. */
 export function newEntrance(sessions: Sessions): Entrance {
-  return { kind: "entrance", sessions, keys: [], conns: new Set() };
+  const labels = sessions.labels ?? null;
+  return {
+    kind: "entrance",
+    sessions,
+    keys: [],
+    conns: new Set(),
+    labels,
+    traffic: emptyTraffic(),
+  };
 }

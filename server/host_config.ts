@@ -5,8 +5,16 @@
  *
  * @module
  */
-import type { Address, ServerTls } from "../lib/address.ts";
-import { bytes, choice, integer, readNamedFile, seconds, workers } from "../lib/checks.ts";
+import type { Address, ServerTls, TcpAddress } from "../lib/address.ts";
+import {
+  address as addressCheck,
+  bytes,
+  choice,
+  integer,
+  readNamedFile,
+  seconds,
+  workers,
+} from "../lib/checks.ts";
 import type { CommandLine, CommandSpec } from "../lib/command_line.ts";
 import type { LogFormat, Verbosity } from "../lib/log.ts";
 
@@ -28,6 +36,8 @@ export interface HostConfig {
   readonly logFormat: LogFormat;
   /** Threads, each with a loop and listeners of its own (1: this thread alone). */
   readonly workers: number;
+  /** Where to serve Prometheus metrics, or null for nowhere. */
+  readonly metrics: TcpAddress | null;
 }
 
 /** `--max-buffer`'s default: what all connections together may hold. */
@@ -70,6 +80,15 @@ export const HOST_OPTIONS = {
       "(SO_REUSEPORT, Linux only); auto: one per CPU. Still one server: one\n" +
       "numbering, one --max-conns, one drain, one summary (default 1)",
   },
+  metrics: {
+    value: "ADDR",
+    check: addressCheck({ host: "127.0.0.1" }),
+    group: SHARED,
+    help: "serve Prometheus metrics at http://ADDR/metrics (e.g. 9464):\n" +
+      "connections, bytes, errors by kind, refusals, the buffer budget;\n" +
+      'per worker, and per proxy and direction for a relay ("worker",\n' +
+      '"proxy", "direction" labels)',
+  },
   "log-format": {
     value: "F",
     check: choice("text", "json"),
@@ -107,6 +126,10 @@ export function hostSettings(
   if (address.transport === "unix" && tls !== null) {
     line.fail("TLS runs over TCP, not a Unix socket");
   }
+  const metrics = v.metrics ?? null;
+  if (metrics !== null && metrics.transport !== "tcp") {
+    line.fail("--metrics serves HTTP over TCP: give [HOST:]PORT, not a Unix socket");
+  }
   return {
     address,
     tls,
@@ -117,6 +140,7 @@ export function hostSettings(
     verbosity: v.quiet ? "quiet" : v.verbose ? "verbose" : "normal",
     logFormat: v["log-format"] ?? "text",
     workers,
+    metrics,
   };
 }
 

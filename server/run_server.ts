@@ -10,6 +10,8 @@ import { Log, type LogFields } from "../lib/log.ts";
 import { listenFor, logListenFailure, logTuning, newServer } from "./host.ts";
 import { formatStats, type ServerStats } from "./server_stats.ts";
 import { ApiWorkers } from "../relay/api_workers.ts";
+import { MetricsBoard } from "./metrics_board.ts";
+import { type MetricsEndpoint, serveMetrics } from "./metrics_endpoint.ts";
 import { ServeWorkers } from "./serve_workers.ts";
 import { type ServerConfig, sessionsFor } from "./sessions_for.ts";
 
@@ -31,6 +33,8 @@ export async function runServer(
   );
   let stop: () => void;
   let finished: Promise<{ stats: ServerStats; died: boolean }>;
+  const board = new MetricsBoard();
+  let metrics: MetricsEndpoint | null = null;
   if (config.workers === 1) {
     const listeners = await listenFor(config);
     if ("reason" in listeners) {
@@ -40,11 +44,15 @@ export async function runServer(
     const line = listening(localName(listeners[0].addr));
     log.notice("listening", line.text, line.fields);
     logTuning(log, config.address.transport === "tcp");
-    const sessions = sessionsFor(config, log);
+    const sessions = sessionsFor(config, log, board);
     const server = newServer(config, sessions, listeners, log);
-    const failed = sessions.start?.(server) ?? null;
+    board.local = () => server.snapshot();
+    const opened = openMetrics(config, board, log);
+    const failed = opened === "failed" ? "" : sessions.start?.(server) ?? null;
+    metrics = opened === "failed" ? null : opened;
     if (failed !== null) {
-      log.error("start_failed", `sockdemo: ${failed}`, { reason: failed });
+      if (failed !== "") log.error("start_failed", `sockdemo: ${failed}`, { reason: failed });
+      await metrics?.stop();
       server.stop();
       server.stop();
       await server.run();
@@ -60,14 +68,22 @@ export async function runServer(
     const workers = config.command === "relay-api"
       ? new ApiWorkers(config, log)
       : new ServeWorkers(config, log);
+    workers.board = board;
     const address = await workers.listen();
     if (address === null) return 1;
     const line = listening(address);
     log.notice("listening", line.text, line.fields);
     logTuning(log, true);
-    const failed = workers instanceof ApiWorkers ? workers.start() : null;
+    const opened = openMetrics(config, board, log);
+    const failed = opened === "failed"
+      ? ""
+      : workers instanceof ApiWorkers
+      ? workers.start()
+      : null;
+    metrics = opened === "failed" ? null : opened;
     if (failed !== null) {
-      log.error("start_failed", `sockdemo: ${failed}`, { reason: failed });
+      if (failed !== "") log.error("start_failed", `sockdemo: ${failed}`, { reason: failed });
+      await metrics?.stop();
       workers.stop();
       workers.stop();
       await workers.run();
@@ -90,6 +106,7 @@ export async function runServer(
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
   const { stats, died } = await finished;
+  await metrics?.stop();
   // Stryker disable next-line StringLiteral: the command ends right after, listeners or not
   Deno.removeSignalListener("SIGINT", onSignal);
   // Stryker disable next-line StringLiteral: as above
@@ -109,4 +126,21 @@ export async function runServer(
   if (died) return 1;
   // A second signal means "now": the exit code says the drain was cut short.
   return signals > 1 ? 130 : 0;
+}
+
+// Serves `--metrics` from `board`, with its line; "failed" after the error line when it cannot listen.
+function openMetrics(
+  config: ServerConfig,
+  board: MetricsBoard,
+  log: Log,
+): MetricsEndpoint | null | "failed" {
+  if (config.metrics === null) return null;
+  const endpoint = serveMetrics(config.metrics, board);
+  if ("reason" in endpoint) {
+    logListenFailure(log, endpoint);
+    return "failed";
+  }
+  const url = `http://${endpoint.address}/metrics`;
+  log.notice("metrics", `Metrics on ${url}`, { url });
+  return endpoint;
 }

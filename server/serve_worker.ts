@@ -9,7 +9,9 @@ import { ConnTally } from "../lib/conn_tally.ts";
 import { Log } from "../lib/log.ts";
 import { PoolWorker } from "../lib/pool_worker.ts";
 import type { Server } from "./server.ts";
+import type { ServerSnapshot } from "./server_metrics.ts";
 import type { ServerStats } from "./server_stats.ts";
+import { postSnapshots } from "./snapshot_poster.ts";
 import type { ListenFailure } from "../lib/address.ts";
 import { listenFor, newServer } from "./host.ts";
 import { type ServerConfig, sessionsFor } from "./sessions_for.ts";
@@ -27,10 +29,11 @@ export type ServeWorkerIn =
   }
   | { readonly type: "stop" };
 
-/** What a worker posts back: listening or not, then its totals once it stopped. */
+/** What a worker posts back: listening or not, its metrics (with `--metrics`), then its totals once it stopped. */
 export type ServeWorkerOut =
   | { readonly type: "listening" }
   | { readonly type: "failed"; readonly failure: ListenFailure }
+  | { readonly type: "metrics"; readonly snapshot: ServerSnapshot }
   | { readonly type: "stopped"; readonly stats: ServerStats };
 
 let server: Server | null = null;
@@ -54,7 +57,11 @@ new PoolWorker<ServeWorkerIn, ServeWorkerOut>(async (message, worker) => {
   server = newServer(config, sessions, listener, log, new ConnTally(tally, index - 1), false);
   for (let i = 0; i < stops; i++) server.stop();
   worker.post({ type: "listening" });
+  const stopPosting = config.metrics === null
+    ? null
+    : postSnapshots(server, (snapshot) => worker.post({ type: "metrics", snapshot }));
   const stats = await server.run();
+  stopPosting?.();
   worker.post({ type: "stopped", stats });
   worker.close();
 });

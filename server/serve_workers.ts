@@ -2,6 +2,7 @@ import { ConnTally } from "../lib/conn_tally.ts";
 import { hostPort } from "../lib/host_port.ts";
 import type { Log } from "../lib/log.ts";
 import { WorkerPool } from "../lib/worker_pool.ts";
+import type { MetricsBoard } from "./metrics_board.ts";
 import { emptyStats, type ServerStats } from "./server_stats.ts";
 import { logDraining } from "./tracer.ts";
 import { type ListenFailure, probe } from "../lib/address.ts";
@@ -46,6 +47,8 @@ export class ServeWorkers {
   readonly #url: URL;
   readonly #tally: ConnTally;
   #pool: WorkerPool<ServeWorkerIn, ServeWorkerOut> | null = null;
+  /** Where the workers' metrics go, when they are served (`--metrics`). */
+  board: MetricsBoard | null = null;
   // Stryker disable next-line ArrayDeclaration: listen() sets it before any worker can report
   #stats: (ServerStats | null)[] = [];
   #stops = 0;
@@ -110,6 +113,9 @@ export class ServeWorkers {
           case "failed":
             this.#fail(message.failure);
             this.#ended1();
+            return;
+          case "metrics":
+            this.board?.post(index, message.snapshot);
             return;
           case "stopped":
             this.#stats[index - 1] = message.stats;

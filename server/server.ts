@@ -21,20 +21,14 @@ import { ConnectionTable } from "./connection_table.ts";
 import { HeapTidy } from "./heap_tidy.ts";
 import { ServerClock } from "./server_clock.ts";
 import type { ServerOptions } from "./server_options.ts";
+import { countError, entranceFigures, liveStats, type ServerSnapshot } from "./server_metrics.ts";
 import { emptyStats, type ServerStats } from "./server_stats.ts";
+import { addTraffic } from "./traffic.ts";
+import type { ServerState } from "./server_state.ts";
 import type { Session } from "./session.ts";
 import { logDraining, peerOf, Tracer } from "./tracer.ts";
 
 export type { ServerOptions } from "./server_options.ts";
-
-/** What the server as a whole is doing. */
-type ServerState =
-  /** Accepting and serving. */
-  | { readonly name: "serving" }
-  /** Asked to stop: no longer accepting; serving the open connections until `deadline`. */
-  | { readonly name: "draining"; readonly deadline: number }
-  /** Stopping now: closing whatever is open, which the close lines give `cut` as the reason for. */
-  | { readonly name: "stopping"; readonly cut: string };
 
 /**
  * A server: one readiness loop that accepts connections and dispatches each
@@ -67,6 +61,7 @@ export class Server {
   readonly #clock = new ServerClock();
   readonly #timers = this.#clock.timers;
   readonly #tidy: HeapTidy;
+  readonly #errors: Record<string, number> = {};
   #state: ServerState = { name: "serving" };
 
   /**
@@ -84,17 +79,11 @@ export class Server {
     const addr = (listeners[0] as Partial<Deno.Listener> | undefined)?.addr;
     this.#tidy = new HeapTidy(options.collect);
     this.#tracer = new Tracer(options.log, addr?.transport === "unix" ? localName(addr) : "unix");
-    const maxBuffer = options.maxBuffer ?? 0;
-    this.#governor = maxBuffer <= 0 ? null : new BudgetGovernor(
-      maxBuffer,
-      (options.busyTimeout ?? 5) * 1000,
-      options.log,
-      {
-        now: () => performance.now(),
-        waiting: (conn, at) => this.#timers.schedule(conn.busyDue, at),
-        cleared: (conns) => conns.forEach((conn) => this.#update(conn)),
-      },
-    );
+    this.#governor = BudgetGovernor.forServer(options, {
+      now: () => performance.now(),
+      waiting: (conn, at) => this.#timers.schedule(conn.busyDue, at),
+      cleared: (conns) => conns.forEach((conn) => this.#update(conn)),
+    });
   }
 
   /** Serves until stopped; then closes what is left and resolves with the totals. */
@@ -178,6 +167,18 @@ export class Server {
     if (cut === null) return;
     for (const conn of [...entrance.conns]) this.#close(conn, null, cut);
     this.#loop.wakeup();
+  }
+
+  /** Its metrics now: counters, gauges and each named entrance's traffic. */
+  snapshot(): ServerSnapshot {
+    return {
+      stats: liveStats(this.stats, this.#table),
+      open: this.#table.size,
+      lingering: this.#door.lingering,
+      errors: { ...this.#errors },
+      budget: this.#governor?.figures ?? null,
+      entrances: entranceFigures(this.#entrances),
+    };
   }
 
   /** Tells each connection of `entrance` that its settings changed, and asks again what it wants. */
@@ -272,6 +273,7 @@ export class Server {
       return;
     }
     this.stats.accepted++;
+    entrance.traffic.accepted++;
     this.#tidy.churned();
     const conn = this.#register(stream, number, sessions.newSession(number), entrance, false);
     this.#table.add(conn, now);
@@ -386,7 +388,8 @@ export class Server {
     }
     this.stats.bytesIn += key.bytesRead;
     this.stats.bytesOut += key.bytesWritten;
-    if (failure !== null) this.stats.failed++;
+    addTraffic(conn.entrance.traffic, conn);
+    if (failure !== null) countError(this.stats, this.#errors, failure);
     this.#tracer.closed(conn, key, failure, note, this.#door.open);
   }
 }

@@ -9,6 +9,7 @@ import type { Log } from "../lib/log.ts";
 import { apiSessions, type RelayApiConfig } from "../relay/api_relay.ts";
 import { type RelayConfig, relaySessions } from "../relay/relay_sessions.ts";
 import type { Sessions } from "./host.ts";
+import type { MetricsBoard } from "./metrics_board.ts";
 import type { ServeConfig } from "./serve_options.ts";
 import { serveSessions } from "./serve_sessions.ts";
 
@@ -16,7 +17,8 @@ import { serveSessions } from "./serve_sessions.ts";
 export type ServerConfig = ServeConfig | RelayConfig | RelayApiConfig;
 
 /**
- * The sessions `config`'s command serves connections with.
+ * The sessions `config`'s command serves connections with (a relay API
+ * answers `/metrics` from `board`).
  *
  * @example
  * ```ts
@@ -26,12 +28,16 @@ export type ServerConfig = ServeConfig | RelayConfig | RelayApiConfig;
  * const { newSession } = sessionsFor(config, new Log("normal"));
  * ```
  */
-export function sessionsFor(config: ServerConfig, log: Log): Sessions {
+export function sessionsFor(
+  config: ServerConfig,
+  log: Log,
+  board: MetricsBoard | null = null,
+): Sessions {
   switch (config.command) {
     case "relay":
       return relaySessions(config, log);
     case "relay-api":
-      return apiSessions(config, log);
+      return apiSessions(config, log, undefined, board);
     default:
       return serveSessions(config, log);
   }

@@ -6,7 +6,7 @@
 import { listenTcp, localName } from "../../lib/address.ts";
 import { EchoSession } from "../../server/echo.ts";
 import { Server } from "../../server/server.ts";
-import { ApiSession } from "../../relay/api_session.ts";
+import { HttpSession } from "../../server/http_session.ts";
 import { ServerProxyHost } from "../../relay/proxy_host.ts";
 import { ProxyTable } from "../../relay/proxy_table.ts";
 import { answerApi } from "../../relay/toxiproxy_api.ts";
@@ -45,7 +45,7 @@ export function startApi(seed = 1, connectTimeout = 5, format: LogFormat = "text
   const apiListeners = listening();
   const api = new Server(apiListeners, {
     log,
-    newSession: () => new ApiSession((request) => answerApi(table, request)),
+    newSession: () => new HttpSession((request) => answerApi(table, request)),
   });
   host.server = api;
   const running = [echo.run(), api.run()];

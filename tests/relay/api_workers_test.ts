@@ -25,6 +25,7 @@ const CONFIG: RelayApiConfig = {
   verbosity: "normal",
   logFormat: "text",
   workers: 2,
+  metrics: null,
 };
 
 /** `conns` connections through `port`, each echoing a byte; within 10 s, or the test fails. */

@@ -207,6 +207,7 @@ const SPEC: RelayConfig = {
   verbosity: "quiet",
   logFormat: "text",
   workers: 1,
+  metrics: null,
   to: { transport: "tcp", host: "127.0.0.1", port: 9 },
   toTls: null,
   connectTimeout: 10,

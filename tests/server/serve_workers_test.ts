@@ -155,6 +155,7 @@ const CONFIG: ServeConfig = {
   verbosity: "normal",
   logFormat: "text",
   workers: 2,
+  metrics: null,
 };
 
 Deno.test("serve --workers: a worker that cannot listen stops them all; listen() says so in one line", async () => {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { type Event, type EventType, Interest, type Key } from "../../lib/loop.ts";
-import { ApiSession } from "../../relay/api_session.ts";
+import { HttpSession } from "../../server/http_session.ts";
 import { Server } from "../../server/server.ts";
 import { fakeKey } from "../fake_key.ts";
 import { FakeAcceptor, random, ScriptedPeer } from "../fake_stream.ts";
@@ -16,7 +16,7 @@ const chaos = (seed: number) => ({ rand: random(seed), maxRead: 7, maxWrite: 5 }
 
 /** A session answering each request with its method and path, as JSON. */
 const echoPath = () =>
-  new ApiSession((r) => ({ status: 200, body: JSON.stringify(`${r.method} ${r.path} ${r.body}`) }));
+  new HttpSession((r) => ({ status: 200, body: JSON.stringify(`${r.method} ${r.path} ${r.body}`) }));
 
 async function serve(peers: ScriptedPeer[], session = echoPath) {
   const { log } = captureLog();
@@ -62,11 +62,11 @@ Deno.test("api session: what cannot be a request gets its status and closes; a F
 Deno.test("api session: a drain closes an idle connection at once, and a busy one after its answer", () => {
   const idle = echoPath();
   assert.equal(idle.drain(), false, "not started: no key yet, nothing to tell");
-  const key = { owed: 0 } as unknown as Parameters<ApiSession["start"]>[0];
+  const key = { owed: 0 } as unknown as Parameters<HttpSession["start"]>[0];
   idle.start(key);
   assert.equal(idle.drain(), true);
   const busy = echoPath();
-  busy.start({ owed: 10 } as unknown as Parameters<ApiSession["start"]>[0]);
+  busy.start({ owed: 10 } as unknown as Parameters<HttpSession["start"]>[0]);
   assert.equal(busy.drain(), false, "an answer is still going out");
 });
 
@@ -113,7 +113,7 @@ Deno.test("api session: by hand, each state says its name and what it wants of t
 
 Deno.test("api session: answers piling past 64 KiB pause the reading until they are out", () => {
   const big = () =>
-    new ApiSession(() => ({ status: 200, body: JSON.stringify("x".repeat(40_000)) }));
+    new HttpSession(() => ({ status: 200, body: JSON.stringify("x".repeat(40_000)) }));
   const { session, key, read, written } = byHand(big);
   read("GET / HTTP/1.1\r\n\r\n");
   assert.equal(session.stateName, "serving", "40 KB owed");
@@ -160,7 +160,7 @@ Deno.test("api session: exactly 64 KiB of answers owed still reads; a byte more 
   const sized = (total: number) => () => {
     // The head of a 200 with a 5-digit length is 74 bytes.
     const body = JSON.stringify("x".repeat(total - 74 - 2));
-    return new ApiSession(() => ({ status: 200, body }));
+    return new HttpSession(() => ({ status: 200, body }));
   };
   const at = byHand(sized(65536));
   at.read("GET / HTTP/1.1\r\n\r\n");

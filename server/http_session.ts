@@ -1,23 +1,26 @@
 /**
- * One connection to the relay's HTTP API, as a state machine on the loop:
- * it reads requests (pipelined or one by one, kept alive as HTTP/1.1
- * does), has each answered, and writes the answers in order.
+ * One connection to an HTTP endpoint (the relay's API, the metrics), as a
+ * state machine on the loop: it reads requests (pipelined or one by one,
+ * kept alive as HTTP/1.1 does), has each answered, and writes the answers
+ * in order.
  *
  * @module
  */
 import { describeError } from "../lib/describe_error.ts";
 import { encodeResponse, HttpDecoder, type HttpRequest } from "../lib/http_codec.ts";
 import { type Event, Interest, type Key } from "../lib/loop.ts";
-import type { Session } from "../server/session.ts";
+import type { Session } from "./session.ts";
 
-/** An answer to one request: its status and JSON body (null: none). */
+/** An answer to one request: its status and body (null: none), JSON unless `type` says otherwise. */
 export interface Answer {
   readonly status: number;
   readonly body: string | null;
+  /** The body's content type (default `application/json`). */
+  readonly type?: string;
 }
 
 /** What an API connection is doing. */
-export type ApiState =
+export type HttpState =
   /** Reading requests and answering each as it is whole. */
   | { readonly name: "serving" }
   /** The answers owed pass the mark: writing only, until they are out. */
@@ -29,10 +32,10 @@ export type ApiState =
   /** The connection broke. */
   | { readonly name: "failed"; readonly reason: string };
 
-const SERVING: ApiState = { name: "serving" };
-const PAUSED: ApiState = { name: "paused" };
-const CLOSING: ApiState = { name: "closing" };
-const CLOSED: ApiState = { name: "closed" };
+const SERVING: HttpState = { name: "serving" };
+const PAUSED: HttpState = { name: "paused" };
+const CLOSING: HttpState = { name: "closing" };
+const CLOSED: HttpState = { name: "closed" };
 
 /** Past this many bytes of answers owed, no more requests are read until they are written. */
 const ANSWERS_OWED = 64 << 10;
@@ -42,14 +45,14 @@ const ANSWERS_OWED = 64 << 10;
  *
  * @example
  * ```ts
- * import { ApiSession } from "./api_session.ts";
- * const session = new ApiSession(() => ({ status: 200, body: '{"version":"1"}' }));
+ * import { HttpSession } from "../server/http_session.ts";
+ * const session = new HttpSession(() => ({ status: 200, body: '{"version":"1"}' }));
  * console.log(session.stateName); // "serving"
  * ```
  */
-export class ApiSession implements Session {
+export class HttpSession implements Session {
   /** The current state. */
-  state: ApiState = SERVING;
+  state: HttpState = SERVING;
   readonly #decoder = new HttpDecoder();
   #key: Key<unknown> | null = null;
   // The server drains: the next answer is the last.
@@ -107,7 +110,7 @@ export class ApiSession implements Session {
     return this.state === PAUSED || this.state === CLOSING ? Interest.WRITE : Interest.NONE;
   }
 
-  #onRead(key: Key<unknown>, n: number): ApiState {
+  #onRead(key: Key<unknown>, n: number): HttpState {
     // A read already in flight when the last answer was queued is dropped: nothing more is answered.
     if (this.state === CLOSING) return CLOSING;
     const decoder = this.#decoder, input = key.input;
@@ -116,9 +119,9 @@ export class ApiSession implements Session {
       const request = decoder.request;
       if (request !== null) {
         decoder.next();
-        const { status, body } = this.answer(request);
+        const { status, body, type } = this.answer(request);
         const keepAlive = request.keepAlive && !this.#draining;
-        key.output.push(encodeResponse(status, body, keepAlive));
+        key.output.push(encodeResponse(status, body, keepAlive, type));
         if (!keepAlive) return this.#closing(key);
       } else if (decoder.error !== null) {
         const { status, reason } = decoder.error;
@@ -129,12 +132,12 @@ export class ApiSession implements Session {
     return key.owed > ANSWERS_OWED ? PAUSED : SERVING;
   }
 
-  #onWritten(key: Key<unknown>): ApiState {
+  #onWritten(key: Key<unknown>): HttpState {
     if (key.owed > 0) return this.state;
     return this.state === CLOSING ? CLOSED : SERVING;
   }
 
-  #closing(key: Key<unknown>): ApiState {
+  #closing(key: Key<unknown>): HttpState {
     key.endOutput();
     return CLOSING;
   }
