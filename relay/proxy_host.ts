@@ -68,7 +68,7 @@ export class ServerProxyHost implements ProxyHost {
     const options = { timeout: settings.connectTimeout };
     const address = localName(listeners[0].addr);
     const entrance = server.open(listeners, {
-      labels: { proxy: proxy.name, listener: address, upstream: target },
+      labels: { proxy: proxy.name, upstream: target },
       newSession: (number) =>
         new RelaySession({
           dial: () => dial(upstream, options),

@@ -55,8 +55,8 @@ export function relaySessions(spec: RelayConfig, log: Log): Sessions {
   const refusal = `--refuse ${spec.refuse}`;
   const refused = (number: number) => drawn(spec.seed, number, spec.refuse);
   return {
-    // Named as the API names the proxy --listen/--to make.
-    labels: { proxy: "relay", listener: addressName(spec.address), upstream: target },
+    // Named as the API names the proxy --listen/--to make (the server adds where it listens).
+    labels: { proxy: "relay", upstream: target },
     newSession: (number) =>
       new RelaySession({
         dial: dialTarget,

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { Key } from "../lib/loop.ts";
+import { localName } from "../lib/address.ts";
+import type { Acceptor, Key } from "../lib/loop.ts";
 import type { Labels } from "../lib/prometheus_text.ts";
 import { emptyTraffic, type Traffic } from "./traffic.ts";
 import type { Connection, Owner } from "./connection.ts";
@@ -45,9 +46,16 @@ export interface Entrance {
   readonly traffic: Traffic;
 }
 
-/** A new entrance serving with `sessions` (named in metrics by its `labels`), its listeners not yet registered. */
-export function newEntrance(sessions: Sessions): Entrance {
-  const labels = sessions.labels ?? null;
+/**
+ * A new entrance serving with `sessions`, its `listeners` not yet
+ * registered; named in metrics by its sessions' labels and the address it
+ * listens on (`listener`, its port as bound).
+ */
+export function newEntrance(sessions: Sessions, listeners: readonly Acceptor[] = []): Entrance {
+  const addr = (listeners[0] as Partial<Deno.Listener> | undefined)?.addr;
+  const labels = sessions.labels === undefined
+    ? null
+    : { ...sessions.labels, ...(addr === undefined ? {} : { listener: localName(addr) }) };
   return {
     kind: "entrance",
     sessions,

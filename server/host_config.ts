@@ -82,12 +82,12 @@ export const HOST_OPTIONS = {
   },
   metrics: {
     value: "ADDR",
-    check: addressCheck({ host: "127.0.0.1" }),
+    check: addressCheck({ host: "127.0.0.1", anyPort: true }),
     group: SHARED,
-    help: "serve Prometheus metrics at http://ADDR/metrics (e.g. 9464):\n" +
-      "connections, bytes, errors by kind, refusals, the buffer budget;\n" +
-      'per worker, and per proxy and direction for a relay ("worker",\n' +
-      '"proxy", "direction" labels)',
+    help: "serve Prometheus metrics at http://ADDR/metrics (e.g. 9464; port 0:\n" +
+      "any free one, named on its line): connections, bytes, errors by kind,\n" +
+      "refusals, the buffer budget; per worker, and for a relay per proxy\n" +
+      'and direction ("worker", "proxy", "direction" labels)',
   },
   "log-format": {
     value: "F",

@@ -148,7 +148,7 @@ export class Server {
 
   /** Accepts on `listeners` with `sessions` until closed or stopped (after a stop: closes them). */
   open(listeners: readonly Acceptor[], sessions: Sessions): Entrance {
-    const entrance = newEntrance(sessions);
+    const entrance = newEntrance(sessions, listeners);
     if (this.#state.name !== "serving") {
       for (const l of listeners) l.close();
       return entrance;

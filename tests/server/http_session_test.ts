@@ -16,7 +16,10 @@ const chaos = (seed: number) => ({ rand: random(seed), maxRead: 7, maxWrite: 5 }
 
 /** A session answering each request with its method and path, as JSON. */
 const echoPath = () =>
-  new HttpSession((r) => ({ status: 200, body: JSON.stringify(`${r.method} ${r.path} ${r.body}`) }));
+  new HttpSession((r) => ({
+    status: 200,
+    body: JSON.stringify(`${r.method} ${r.path} ${r.body}`),
+  }));
 
 async function serve(peers: ScriptedPeer[], session = echoPath) {
   const { log } = captureLog();

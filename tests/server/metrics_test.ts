@@ -1,0 +1,252 @@
+/**
+ * `--metrics`: the families a snapshot makes, the endpoint's answers, and
+ * counters that move while connections are open, equal to the summary at the end.
+ */
+import assert from "node:assert/strict";
+import { metricsAnswer } from "../../server/metrics_endpoint.ts";
+import { MetricsBoard } from "../../server/metrics_board.ts";
+import { errorKind, type ServerSnapshot } from "../../server/server_metrics.ts";
+import { emptyStats } from "../../server/server_stats.ts";
+import { ServerProcess } from "../sockdemo_process.ts";
+import type { HttpRequest } from "../../lib/http_codec.ts";
+
+// The value of the sample `series` (name and labels as printed) in `text`, or undefined.
+export function sample(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(series + " "));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+function snapshot(accepted: number, extra: Partial<ServerSnapshot> = {}): ServerSnapshot {
+  return {
+    stats: { ...emptyStats(), accepted, bytesIn: 100 * accepted, bytesOut: 90 * accepted },
+    open: 2,
+    lingering: 0,
+    errors: {},
+    budget: null,
+    entrances: [],
+    ...extra,
+  };
+}
+
+Deno.test("metrics: one thread's counters unlabelled; every error kind exported, 0 until it happens", () => {
+  const board = new MetricsBoard();
+  board.local = () => snapshot(5, { errors: { reset: 2 } });
+  const text = board.text();
+  assert.equal(sample(text, "sockdemo_connections_accepted_total"), 5);
+  assert.equal(sample(text, "sockdemo_connections_open"), 2);
+  assert.equal(sample(text, "sockdemo_bytes_received_total"), 500);
+  assert.equal(sample(text, "sockdemo_bytes_sent_total"), 450);
+  assert.equal(sample(text, 'sockdemo_connection_errors_total{kind="reset"}'), 2);
+  for (const kind of ["connect", "broken_pipe", "timeout", "tls", "other"]) {
+    assert.equal(sample(text, `sockdemo_connection_errors_total{kind="${kind}"}`), 0, kind);
+  }
+  assert.match(text, /^# TYPE sockdemo_connections_accepted_total counter$/m);
+  assert.match(text, /^# TYPE sockdemo_connections_open gauge$/m);
+  // No budget, no proxies: none of their families.
+  assert.doesNotMatch(text, /buffer|proxy/);
+});
+
+Deno.test("metrics: workers' snapshots labelled by worker, the main thread's as main; the budget and proxies", () => {
+  const board = new MetricsBoard();
+  const traffic = { accepted: 3, clientIn: 10, clientOut: 20, targetIn: 30, targetOut: 40 };
+  const proxy = { labels: { proxy: "db", listener: "127.0.0.1:5000", upstream: "127.0.0.1:5432" } };
+  board.post(2, snapshot(7, { budget: { limit: 1000, held: 10, binds: 1, throttled: 0 } }));
+  board.post(1, snapshot(4, { entrances: [{ ...proxy, open: 1, traffic }] }));
+  board.local = () => snapshot(1);
+  const text = board.text();
+  assert.deepEqual(
+    text.split("\n").filter((l) => l.startsWith("sockdemo_connections_accepted_total")),
+    [
+      'sockdemo_connections_accepted_total{worker="main"} 1',
+      'sockdemo_connections_accepted_total{worker="1"} 4',
+      'sockdemo_connections_accepted_total{worker="2"} 7',
+    ],
+  );
+  assert.equal(sample(text, 'sockdemo_buffer_limit_bytes{worker="2"}'), 1000);
+  assert.equal(sample(text, 'sockdemo_buffer_binds_total{worker="2"}'), 1);
+  assert.equal(sample(text, 'sockdemo_buffer_limit_bytes{worker="1"}'), undefined);
+  const labels = 'proxy="db",listener="127.0.0.1:5000",upstream="127.0.0.1:5432",worker="1"';
+  // Toxiproxy's directions: upstream is client to target.
+  assert.equal(
+    sample(text, `sockdemo_proxy_received_bytes_total{${labels},direction="upstream"}`),
+    10,
+  );
+  assert.equal(sample(text, `sockdemo_proxy_sent_bytes_total{${labels},direction="upstream"}`), 40);
+  assert.equal(
+    sample(text, `sockdemo_proxy_received_bytes_total{${labels},direction="downstream"}`),
+    30,
+  );
+  assert.equal(
+    sample(text, `sockdemo_proxy_sent_bytes_total{${labels},direction="downstream"}`),
+    20,
+  );
+  assert.equal(sample(text, `sockdemo_proxy_connections_accepted_total{${labels}}`), 3);
+  assert.equal(sample(text, `sockdemo_proxy_connections_open{${labels}}`), 1);
+});
+
+Deno.test("metrics: failures sorted by kind from their causes", () => {
+  const kinds: [string, string][] = [
+    ["cannot connect to 127.0.0.1:9: connection refused", "connect"],
+    ["target: connection reset by peer", "reset"],
+    ["connection reset by peer", "reset"],
+    ["broken pipe", "broken_pipe"],
+    ["timed out after 5 s", "timeout"],
+    ["no reply for 10 s", "timeout"],
+    ["client: invalid peer certificate: UnknownIssuer", "tls"],
+    ["closed without a TLS close_notify", "tls"],
+    ["frame too large", "other"],
+  ];
+  for (const [cause, kind] of kinds) assert.equal(errorKind(cause), kind, cause);
+});
+
+Deno.test("metrics endpoint: /metrics in Prometheus' text type, / points there, the rest 404 or 405", () => {
+  const board = new MetricsBoard();
+  board.local = () => snapshot(1);
+  const ask = (method: string, path: string) =>
+    metricsAnswer(
+      board,
+      { method, path, headers: new Headers(), body: "" } as unknown as HttpRequest,
+    );
+  const metrics = ask("GET", "/metrics");
+  assert.equal(metrics.status, 200);
+  assert.equal(metrics.type, "text/plain; version=0.0.4; charset=utf-8");
+  assert.match(metrics.body!, /^sockdemo_connections_accepted_total 1$/m);
+  assert.deepEqual(ask("GET", "/"), {
+    status: 200,
+    body: "sockdemo: metrics at /metrics\n",
+    type: "text/plain",
+  });
+  assert.equal(ask("GET", "/metrics/x").status, 404);
+  assert.equal(ask("POST", "/metrics").status, 405);
+});
+
+async function scrape(port: number): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("content-type")!, /^text\/plain; version=0\.0\.4/);
+  return await response.text();
+}
+
+async function metricsPort(server: ServerProcess): Promise<number> {
+  return Number((await server.waitFor(/Metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/))[1]);
+}
+
+Deno.test("serve --metrics: counters move while connections are open, then equal the summary line", async () => {
+  const server = await ServerProcess.start(["--metrics", "127.0.0.1:0", "--quiet"]);
+  const conns: Deno.Conn[] = [];
+  try {
+    const port = await metricsPort(server);
+    for (let i = 0; i < 3; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      conns.push(conn);
+      await conn.write(new Uint8Array(100).fill(65 + i));
+      const back = new Uint8Array(100);
+      let got = 0;
+      while (got < 100) got += (await conn.read(back.subarray(got)))!;
+    }
+    // Live: nothing has closed yet, and the bytes already count.
+    const open = await scrape(port);
+    assert.equal(sample(open, "sockdemo_connections_accepted_total"), 3);
+    assert.equal(sample(open, "sockdemo_connections_open"), 3);
+    assert.equal(sample(open, "sockdemo_bytes_received_total"), 300);
+    assert.equal(sample(open, "sockdemo_bytes_sent_total"), 300);
+    for (const conn of conns.splice(0)) conn.close();
+    let after = await scrape(port);
+    for (let i = 0; i < 50 && sample(after, "sockdemo_connections_open") !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = await scrape(port);
+    }
+    assert.equal(sample(after, "sockdemo_connections_open"), 0);
+    // Scrapes are not connections served.
+    assert.equal(sample(after, "sockdemo_connections_accepted_total"), 3);
+    const out = await server.stop();
+    assert.equal(out.code, 0);
+    assert.match(
+      out.stdout,
+      /Stopped: 3 connections served, 300 bytes in, 300 bytes out, 0 errors\n/,
+    );
+  } finally {
+    for (const conn of conns) conn.close();
+    await server.stop();
+  }
+});
+
+Deno.test("relay --metrics: a refused upstream counted as a connect error; the proxy's bytes each way", async () => {
+  const echo = await ServerProcess.start(["--quiet"]);
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const deadPort = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  const relay = await ServerProcess.start(
+    ["--listen", "127.0.0.1:0", "--to", `127.0.0.1:${echo.port}`, "--metrics", "127.0.0.1:0", "-q"],
+    60_000,
+    /^Listening on /,
+    "relay",
+  );
+  const dead = await ServerProcess.start(
+    ["--listen", "127.0.0.1:0", "--to", `127.0.0.1:${deadPort}`, "--metrics", "127.0.0.1:0", "-q"],
+    60_000,
+    /^Listening on /,
+    "relay",
+  );
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: relay.port });
+    await conn.write(new TextEncoder().encode("hello, relay"));
+    const back = new Uint8Array(12);
+    let got = 0;
+    while (got < 12) got += (await conn.read(back.subarray(got)))!;
+    const text = await scrape(await metricsPort(relay));
+    const labels =
+      `proxy="relay",upstream="127.0.0.1:${echo.port}",listener="127.0.0.1:${relay.port}"`;
+    for (const family of ["received", "sent"]) {
+      for (const direction of ["upstream", "downstream"]) {
+        assert.equal(
+          sample(text, `sockdemo_proxy_${family}_bytes_total{${labels},direction="${direction}"}`),
+          12,
+          `${family} ${direction}`,
+        );
+      }
+    }
+    conn.close();
+
+    const refused = await Deno.connect({ hostname: "127.0.0.1", port: dead.port });
+    // The relay closes the client once its dial fails.
+    assert.equal(await refused.read(new Uint8Array(1)), null);
+    refused.close();
+    const port = await metricsPort(dead);
+    let errors = await scrape(port);
+    for (let i = 0; i < 50 && sample(errors, "sockdemo_connections_open") !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      errors = await scrape(port);
+    }
+    assert.equal(sample(errors, 'sockdemo_connection_errors_total{kind="connect"}'), 1);
+    assert.equal(sample(errors, 'sockdemo_connection_errors_total{kind="reset"}'), 0);
+  } finally {
+    await relay.stop();
+    await dead.stop();
+    await echo.stop();
+  }
+});
+
+Deno.test("serve --workers 2 --metrics: a sample per worker, which add up to the summary", async () => {
+  const server = await ServerProcess.start(["--workers", "2", "--metrics", "127.0.0.1:0", "-q"]);
+  try {
+    const port = await metricsPort(server);
+    const conns = await Promise.all(
+      Array.from({ length: 8 }, () => Deno.connect({ hostname: "127.0.0.1", port: server.port })),
+    );
+    for (const conn of conns) await conn.write(new Uint8Array([1, 2, 3, 4]));
+    for (const conn of conns) await conn.read(new Uint8Array(4));
+    for (const conn of conns) conn.close();
+    // Workers post every half second.
+    await new Promise((r) => setTimeout(r, 1200));
+    const text = await scrape(port);
+    const one = sample(text, 'sockdemo_connections_accepted_total{worker="1"}')!;
+    const two = sample(text, 'sockdemo_connections_accepted_total{worker="2"}')!;
+    assert.equal(one + two, 8);
+    assert.equal(sample(text, "sockdemo_connections_accepted_total"), undefined);
+    const out = await server.stop();
+    assert.match(out.stdout, /Stopped: 8 connections served, 32 bytes in, 32 bytes out, 0 errors/);
+  } finally {
+    await server.stop();
+  }
+});
