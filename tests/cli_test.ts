@@ -282,6 +282,10 @@ Deno.test("cli: usage errors exit 2 with one line and a hint", async () => {
       'sockdemo: --interval must be 0 (no intervals) or from 0.1 to 3600 seconds, to the millisecond, not "0.05" (try "sockdemo connect --help")',
     ],
     [
+      ["serve", "--metrics", "unix:/tmp/metrics.sock"],
+      'sockdemo: --metrics serves HTTP over TCP: give [HOST:]PORT, not a Unix socket (try "sockdemo serve --help")',
+    ],
+    [
       ["merge", "--threshold", "p99<5weeks", "a.json"],
       'sockdemo: --threshold "weeks" is not a time unit: use us, ms or s (in "p99<5weeks") (try "sockdemo merge --help")',
     ],

@@ -26,7 +26,7 @@ Deno.test("ipv6: serve --host ::1 shows [::1]:PORT; connect --host ::1 verifies 
     assert.match(server.stdout, /^Listening on \[::1\]:\d+$/m);
     const r = await runSockdemo(load("::1", server.port));
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^3 connections, 15 messages verified, 1500 bytes sent, 1500 received/);
+    assert.match(r.stdout, /^3 connections, 15 messages verified, 1500 bytes sent, 1500 received/m);
   } finally {
     const out = await server.stop();
     assert.match(out.stdout, /^#1 accepted from \[::1\]:\d+ \(1 open\)$/m);

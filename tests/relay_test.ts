@@ -134,7 +134,7 @@ Deno.test({
       assert.equal(viaTls.code, 0, viaTls.stderr);
       assert.match(
         viaTls.stdout,
-        /^20 connections, 200 messages verified, 1000000 bytes sent, 1000000 received, 0 errors/,
+        /^20 connections, 200 messages verified, 1000000 bytes sent, 1000000 received, 0 errors/m,
       );
       // Plain in, TLS out: any plain client reaches the TLS server.
       assert.equal(

@@ -38,7 +38,7 @@ Deno.test({
           "1000",
         ]);
         assert.equal(load.code, 0, load.stderr);
-        assert.match(load.stdout, /^20 connections, 400 messages verified, 400000 bytes sent/);
+        assert.match(load.stdout, /^20 connections, 400 messages verified, 400000 bytes sent/m);
         assert.match(
           load.stdout,
           /^20 TLS connects \(handshake included\): p50 \d+\.\d+ ms, p99 \d+\.\d+ ms, max /m,

@@ -65,7 +65,7 @@ Deno.test("unix: serve --unix and connect --unix, echo and load; the file goes w
         "2",
       ]);
       assert.equal(load.code, 0, load.stderr);
-      assert.match(load.stdout, /^20 connections, 200 messages verified, 200000 bytes sent/);
+      assert.match(load.stdout, /^20 connections, 200 messages verified, 200000 bytes sent/m);
       const foreign = await runCommand("python3", ["-c", PYTHON_ECHO, path]);
       assert.equal(foreign.stdout, "verified 102444\n", foreign.stderr);
     } finally {
@@ -106,7 +106,7 @@ Deno.test("unix: the app protocol over a Unix socket", async () => {
         "4",
       ]);
       assert.equal(many.code, 0, many.stderr);
-      assert.match(many.stdout, /^5 connections, 20 messages verified/);
+      assert.match(many.stdout, /^5 connections, 20 messages verified/m);
     } finally {
       await server.stop();
     }

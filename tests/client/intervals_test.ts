@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { mergeIntervals } from "../../client/interval_merge.ts";
-import { type IntervalReport, Intervals } from "../../client/intervals.ts";
+import { INTERVAL_HEADER, IntervalPrinter } from "../../client/interval_printer.ts";
+import { type IntervalReport, intervalReport, Intervals } from "../../client/intervals.ts";
 import { Histogram } from "../../lib/histogram.ts";
 
 const B = 1_790_000_000_000; // a Unix time in ms, on a whole second
@@ -120,3 +121,29 @@ Deno.test("intervals: merged in slot order, whatever order the runs come in", ()
 function oneDecimal(x: number): number {
   return Math.round(x * 10) / 10;
 }
+
+Deno.test("interval lines: the header once, then each interval timed from the first", () => {
+  const lines: string[] = [];
+  const printer = new IntervalPrinter((line) => lines.push(line));
+  const h = new Histogram();
+  for (const us of [380, 1860, 22_800]) h.record(us);
+  const counts = { messages: 48_546, sent: 3_106_944, received: 3_106_944 };
+  printer.print(intervalReport(B + 340, B + 1340, 1, counts, 2, 100, h));
+  printer.print(
+    intervalReport(
+      B + 1340,
+      B + 2340,
+      1,
+      { messages: 0, sent: 0, received: 0 },
+      0,
+      99,
+      new Histogram(),
+    ),
+  );
+  assert.deepEqual(lines, [
+    "      interval     messages/s      MB/s        p50        p99        max  errors   open",
+    "   0.00-1.00 s          48546      6.21    1.86 ms    22.8 ms    22.8 ms       2    100",
+    "   1.00-2.00 s              0      0.00          -          -          -       0     99",
+  ]);
+  assert.equal(INTERVAL_HEADER, lines[0]);
+});

@@ -45,6 +45,7 @@ Deno.test("relay options: the defaults, written out", () => {
     verbosity: "normal",
     logFormat: "text",
     workers: 1,
+    metrics: null,
   });
   assert.equal(parseRelay(["-h"]), null);
   const seeds = new Set(
@@ -303,6 +304,7 @@ Deno.test("relay options: --api alone, and with --listen/--to, its faults as tox
     verbosity: "normal",
     logFormat: "text",
     workers: 1,
+    metrics: null,
   });
   const both = parseRelay([
     ...["--api", ":0", "--listen", "8080", "--to", "9000", "--config", PEM],

@@ -7,7 +7,7 @@ import { metricsAnswer } from "../../server/metrics_endpoint.ts";
 import { MetricsBoard } from "../../server/metrics_board.ts";
 import { errorKind, type ServerSnapshot } from "../../server/server_metrics.ts";
 import { emptyStats } from "../../server/server_stats.ts";
-import { ServerProcess } from "../sockdemo_process.ts";
+import { runSockdemo, ServerProcess } from "../sockdemo_process.ts";
 import type { HttpRequest } from "../../lib/http_codec.ts";
 
 // The value of the sample `series` (name and labels as printed) in `text`, or undefined.
@@ -248,5 +248,21 @@ Deno.test("serve --workers 2 --metrics: a sample per worker, which add up to the
     assert.match(out.stdout, /Stopped: 8 connections served, 32 bytes in, 32 bytes out, 0 errors/);
   } finally {
     await server.stop();
+  }
+});
+
+Deno.test("serve --metrics on a port in use: exit 1 naming the address, the server's port let go", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  try {
+    const r = await runSockdemo(["serve", "--port", "0", "--metrics", `127.0.0.1:${port}`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^Listening on 127\.0\.0\.1:\d+\n/);
+    assert.match(
+      r.stderr,
+      new RegExp(`^sockdemo: cannot listen on 127\\.0\\.0\\.1:${port}: address already in use`),
+    );
+  } finally {
+    taken.close();
   }
 });

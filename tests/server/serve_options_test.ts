@@ -24,6 +24,7 @@ Deno.test("serve options: the defaults, written out", () => {
     verbosity: "normal",
     logFormat: "text",
     workers: 1,
+    metrics: null,
   });
   assert.equal(parseServe(["--help", "--bogus"]), null);
 });
@@ -51,6 +52,8 @@ Deno.test("serve options: every option given, short names included", () => {
       "3",
       "--log-format",
       "json",
+      "--metrics",
+      "9464",
       "-q",
     ]),
     {
@@ -67,6 +70,7 @@ Deno.test("serve options: every option given, short names included", () => {
       verbosity: "quiet",
       logFormat: "json",
       workers: 3,
+      metrics: { transport: "tcp", host: "127.0.0.1", port: 9464 },
     },
   );
   const app = parseServe(["--protocol", "app", "-v", "--listen", "unix:/run/s.sock"])!;
