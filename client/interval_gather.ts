@@ -1,4 +1,4 @@
-import { mergeIntervals } from "./interval_merge.ts";
+import { mergeIntervals, slotOf } from "./interval_merge.ts";
 import type { IntervalReport } from "./intervals.ts";
 
 /**
@@ -52,13 +52,10 @@ export class IntervalGather {
       if (pending.some((p, i) => p.length === 0 && !this.#ended[i])) return;
       const heads = pending.filter((p) => p.length > 0);
       if (heads.length === 0) return;
-      const slot = Math.min(...heads.map((p) => this.#slot(p[0])));
-      const parts = heads.filter((p) => this.#slot(p[0]) === slot).map((p) => [p.shift()!]);
+      const slot = Math.min(...heads.map((p) => slotOf(p[0].start, this.everyMs)));
+      const parts = heads.filter((p) => slotOf(p[0].start, this.everyMs) === slot)
+        .map((p) => [p.shift()!]);
       this.onInterval(mergeIntervals(parts, this.everyMs)[0]);
     }
-  }
-
-  #slot(interval: IntervalReport): number {
-    return Math.floor(interval.start / this.everyMs + 1e-9);
   }
 }

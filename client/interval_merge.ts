@@ -24,14 +24,23 @@ export function mergeIntervals(
   const slots = new Map<number, IntervalReport[]>();
   for (const run of runs) {
     for (const interval of run) {
-      // A start is a multiple of everyMs, or later within the slot (a run's first interval).
-      const slot = Math.floor(interval.start / everyMs + 1e-9);
+      const slot = slotOf(interval.start, everyMs);
       const group = slots.get(slot);
       if (group === undefined) slots.set(slot, [interval]);
       else group.push(interval);
     }
   }
   return [...slots.entries()].sort((a, b) => a[0] - b[0]).map(([, group]) => merged(group));
+}
+
+/**
+ * The wall-clock slot of an interval that starts at `start` (Unix ms), cut
+ * every `everyMs`: a start is a multiple of `everyMs`, or later within its
+ * slot (a run's first interval). A microsecond's margin absorbs the float
+ * error of a boundary computed from a `performance.now()` time.
+ */
+export function slotOf(start: number, everyMs: number): number {
+  return Math.floor((start + 0.001) / everyMs);
 }
 
 function merged(group: readonly IntervalReport[]): IntervalReport {

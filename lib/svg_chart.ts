@@ -131,9 +131,9 @@ function scale(
   let hi = values.length === 0 ? (log ? 10 : 1) : Math.max(...values);
   let ticks = axis.ticks?.map(([v, l]) => [v, l] as const);
   if (log) {
+    // Whole decades, at least one.
     lo = 10 ** Math.floor(Math.log10(lo));
-    hi = 10 ** Math.ceil(Math.log10(hi) + (hi === lo ? 1 : 0));
-    if (hi === lo) hi = lo * 10;
+    hi = Math.max(10 ** Math.ceil(Math.log10(hi)), lo * 10);
     ticks ??= decades(lo, hi).map((v) => [v, label(v)] as const);
   } else {
     lo = Math.min(0, lo);
@@ -143,12 +143,14 @@ function scale(
     ticks ??= steps(lo, hi, step).map((v) => [v, label(v)] as const);
   }
   const t = (v: number) => log ? Math.log10(v) : v;
-  const span = t(hi) - t(lo) || 1;
+  const span = t(hi) - t(lo);
   const at = (v: number) => {
     const share = (t(v) - t(lo)) / span;
     return up ? origin - share * length : origin + share * length;
   };
-  return { at, ticks: ticks.filter(([v]) => v >= lo && v <= hi), label };
+  // Ticks given for every case (the spectrum's percentiles) show only within the data's range.
+  const shown = axis.ticks === undefined ? ticks : ticks.filter(([v]) => v >= lo && v <= hi);
+  return { at, ticks: shown, label };
 }
 
 // Round step sizes: 1, 2 or 5 times a power of ten.
@@ -160,13 +162,16 @@ function niceStep(raw: number): number {
 
 function steps(lo: number, hi: number, step: number): number[] {
   const out: number[] = [];
-  for (let i = 0, v = lo; v <= hi + step / 1e6; v = lo + ++i * step) out.push(round6(v));
+  // A millionth of a step covers the rounding of decimal steps (0.1 * 3).
+  // Stryker disable next-line EqualityOperator: with that margin, < and <= take the same ticks
+  for (let i = 0; lo + i * step <= hi + step / 1e6; i++) out.push(round6(lo + i * step));
   return out;
 }
 
 function decades(lo: number, hi: number): number[] {
   const out: number[] = [];
-  for (let v = lo; v <= hi * 1.000001; v *= 10) out.push(round6(v));
+  const last = Math.round(Math.log10(hi));
+  for (let e = Math.round(Math.log10(lo)); e <= last; e++) out.push(round6(10 ** e));
   return out;
 }
 

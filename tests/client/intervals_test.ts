@@ -3,7 +3,7 @@
  * sum of the intervals the run's totals, and runs merged equal to one run.
  */
 import assert from "node:assert/strict";
-import { mergeIntervals } from "../../client/interval_merge.ts";
+import { mergeIntervals, slotOf } from "../../client/interval_merge.ts";
 import { INTERVAL_HEADER, IntervalPrinter } from "../../client/interval_printer.ts";
 import { type IntervalReport, intervalReport, Intervals } from "../../client/intervals.ts";
 import { Histogram } from "../../lib/histogram.ts";
@@ -33,10 +33,10 @@ Deno.test("intervals: aligned on the clock's seconds, the first and last partial
   assert.equal(Math.round(iv.boundary - at(0)), 1000);
   iv.record(100);
   iv.record(300);
-  iv.moved(64, 64);
+  iv.moved(3_000_000, 500_000);
   iv.roll(at(999), 4); // not yet
   assert.equal(heard.length, 0);
-  iv.roll(at(1000.5), 4);
+  iv.roll(at(1000), 4); // on the boundary: it closes
   assert.equal(heard.length, 1);
   iv.record(2_000_000); // a reply that waited through the stall
   iv.failed();
@@ -44,7 +44,7 @@ Deno.test("intervals: aligned on the clock's seconds, the first and last partial
   iv.record(50);
   iv.finish(at(3500), 0);
   assert.deepEqual(heard.map(shape), [
-    [300, 1000, 0.7, 2, 64, 64, 0, 4],
+    [300, 1000, 0.7, 2, 3_000_000, 500_000, 0, 4],
     [1000, 2000, 1, 1, 0, 0, 1, 3],
     [2000, 3000, 1, 0, 0, 0, 0, 3],
     [3000, 3500, 0.5, 1, 0, 0, 0, 0],
@@ -52,6 +52,8 @@ Deno.test("intervals: aligned on the clock's seconds, the first and last partial
   assert.deepEqual(heard, iv.done);
   assert.deepEqual(heard.map((i) => i.messages_per_second), [2 / 0.7, 1, 0, 2].map(oneDecimal));
   assert.deepEqual(heard[0].latency_us, { p50: 100, p99: 300, max: 300 });
+  // 3.5 MB in 0.7 s.
+  assert.equal(heard[0].mb_per_second, 5);
   // 2 s falls in the bucket [1953 * 1024, 1954 * 1024) µs: its top is the max.
   assert.equal(heard[1].latency_us.max, 2_000_895);
   assert.deepEqual(heard[2].latency_us, { p50: 0, p99: 0, max: 0 });
@@ -146,4 +148,20 @@ Deno.test("interval lines: the header once, then each interval timed from the fi
     "   1.00-2.00 s              0      0.00          -          -          -       0     99",
   ]);
   assert.equal(INTERVAL_HEADER, lines[0]);
+});
+
+Deno.test("intervals: a slot is its start's multiple of the length, a microsecond's float error forgiven", () => {
+  assert.equal(slotOf(B + 1000, 1000), (B + 1000) / 1000);
+  assert.equal(slotOf(B + 999.9995, 1000), (B + 1000) / 1000);
+  assert.equal(slotOf(B + 999.99, 1000), (B + 1000) / 1000 - 1);
+  assert.equal(slotOf(B + 1999.99, 1000), (B + 1000) / 1000);
+});
+
+Deno.test("intervals: merged errors and open connections add up", () => {
+  const h = new Histogram();
+  const a = intervalReport(B, B + 1000, 1, { messages: 0, sent: 0, received: 0 }, 2, 3, h);
+  const b = intervalReport(B, B + 1000, 1, { messages: 0, sent: 0, received: 0 }, 5, 4, h);
+  const [merged] = mergeIntervals([[a], [b]], 1000);
+  assert.equal(merged.errors, 7);
+  assert.equal(merged.open, 7);
 });

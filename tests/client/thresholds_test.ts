@@ -62,6 +62,10 @@ Deno.test("threshold: each metric read from the report, each operator as it read
   assert.deepEqual(check("mean<1ms"), [["mean<1ms", 950.5, true]]);
 });
 
+Deno.test("threshold: a limit up to a trillion", () => {
+  assert.equal(parseThreshold("rate<1000000000000").limit, 1e12);
+});
+
 Deno.test("threshold: a broken one is named with the value that broke it", () => {
   const [p99, errors] = checkThresholds(
     [parseThreshold("p99<2ms"), parseThreshold("errors==0")],
@@ -86,6 +90,8 @@ Deno.test("threshold: what is not a threshold is a BadValue saying what is wrong
     ["p99<5constructor", /"constructor" is not a time unit/],
     ["errors<5ms", /errors takes a plain number, not "5ms"/],
     ["rate>1e9", /must be METRIC OP VALUE/],
+    ["!p99<5ms", /must be METRIC OP VALUE/],
+    ["p99<5ms!", /must be METRIC OP VALUE/],
     ["rate>10000000000000", /the limit of "rate>10000000000000" is too large/],
   ];
   for (const [text, message] of bad) {

@@ -1,6 +1,6 @@
 /** Prometheus' text format: HELP and TYPE once per family, labels escaped, empty families left out. */
 import assert from "node:assert/strict";
-import { prometheusText } from "../../lib/prometheus_text.ts";
+import { PROMETHEUS_TEXT, prometheusText } from "../../lib/prometheus_text.ts";
 
 Deno.test("prometheus text: a family's HELP, TYPE and one line per label set", () => {
   const text = prometheusText([
@@ -48,4 +48,8 @@ Deno.test("prometheus text: label values and help escaped; infinities and NaN as
 Deno.test("prometheus text: a family with no samples is left out; nothing at all is empty", () => {
   assert.equal(prometheusText([{ name: "x", help: "h", type: "counter", samples: [] }]), "");
   assert.equal(prometheusText([]), "");
+});
+
+Deno.test("prometheus text: served as version 0.0.4 of the text format", () => {
+  assert.equal(PROMETHEUS_TEXT, "text/plain; version=0.0.4; charset=utf-8");
 });
