@@ -20,8 +20,8 @@ import type { IntervalReport } from "./intervals.ts";
 export class IntervalGather {
   // Per worker (index - 1): the intervals posted and not yet merged, oldest first.
   readonly #pending: IntervalReport[][];
-  // Per worker: it posted all it will.
-  readonly #ended: boolean[];
+  // The workers (index - 1) that posted all they will.
+  readonly #ended = new Set<number>();
 
   /** Gathers from workers 1 to `workers`, cut every `everyMs`; `onInterval` hears each merged one. */
   constructor(
@@ -30,7 +30,6 @@ export class IntervalGather {
     readonly onInterval: (interval: IntervalReport) => void,
   ) {
     this.#pending = Array.from({ length: workers }, () => []);
-    this.#ended = new Array(workers).fill(false);
   }
 
   /** Worker `index` closed `interval`. */
@@ -41,7 +40,7 @@ export class IntervalGather {
 
   /** Worker `index` posted all it will: the slots it never reached wait for it no longer. */
   ended(index: number): void {
-    this.#ended[index - 1] = true;
+    this.#ended.add(index - 1);
     this.#flush();
   }
 
@@ -49,7 +48,7 @@ export class IntervalGather {
   #flush(): void {
     const pending = this.#pending;
     for (;;) {
-      if (pending.some((p, i) => p.length === 0 && !this.#ended[i])) return;
+      if (pending.some((p, i) => p.length === 0 && !this.#ended.has(i))) return;
       const heads = pending.filter((p) => p.length > 0);
       if (heads.length === 0) return;
       const slot = Math.min(...heads.map((p) => slotOf(p[0].start, this.everyMs)));

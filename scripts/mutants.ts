@@ -112,7 +112,7 @@ export const MODULES: Record<string, string[]> = {
   "lib/describe_error.ts": ["tests/lib/describe_error_test.ts"],
   "client/intervals.ts": ["tests/client/intervals_test.ts"],
   "client/interval_merge.ts": ["tests/client/intervals_test.ts", "tests/client/merge_test.ts"],
-  "client/interval_gather.ts": ["tests/client/connect_workers_test.ts"],
+  "client/interval_gather.ts": ["tests/client/intervals_test.ts"],
   "client/interval_printer.ts": ["tests/client/intervals_test.ts"],
   "client/thresholds.ts": ["tests/client/thresholds_test.ts"],
   "client/html_report.ts": ["tests/client/html_report_test.ts"],

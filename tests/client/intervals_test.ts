@@ -3,6 +3,7 @@
  * sum of the intervals the run's totals, and runs merged equal to one run.
  */
 import assert from "node:assert/strict";
+import { IntervalGather } from "../../client/interval_gather.ts";
 import { mergeIntervals, slotOf } from "../../client/interval_merge.ts";
 import { INTERVAL_HEADER, IntervalPrinter } from "../../client/interval_printer.ts";
 import { type IntervalReport, intervalReport, Intervals } from "../../client/intervals.ts";
@@ -164,4 +165,55 @@ Deno.test("intervals: merged errors and open connections add up", () => {
   const [merged] = mergeIntervals([[a], [b]], 1000);
   assert.equal(merged.errors, 7);
   assert.equal(merged.open, 7);
+});
+
+Deno.test("interval gather: a slot is merged once every running worker closed it, in order", () => {
+  const heard: [number, number][] = [];
+  const gather = new IntervalGather(2, 1000, (iv) => heard.push([iv.start - B, iv.messages]));
+  const one = (from: number, to: number, messages: number) =>
+    intervalReport(
+      B + from,
+      B + to,
+      (to - from) / 1000,
+      { messages, sent: 0, received: 0 },
+      0,
+      1,
+      new Histogram(),
+    );
+  gather.add(1, one(0, 1000, 1));
+  assert.deepEqual(heard, [], "worker 2 has not closed second 0");
+  // Worker 2 began later: its first interval is in second 0 too, and it runs ahead.
+  gather.add(2, one(500, 1000, 2));
+  gather.add(2, one(1000, 2000, 20));
+  assert.deepEqual(heard, [[0, 3]]);
+  gather.add(2, one(2000, 3000, 200));
+  assert.deepEqual(heard, [[0, 3]], "worker 1 has not closed second 1");
+  gather.add(1, one(1000, 2000, 10));
+  assert.deepEqual(heard, [[0, 3], [1000, 30]]);
+  // Worker 1 ends: what only worker 2 closed goes out alone.
+  gather.ended(1);
+  assert.deepEqual(heard, [[0, 3], [1000, 30], [2000, 200]]);
+  gather.add(2, one(3000, 3500, 7));
+  gather.ended(2);
+  assert.deepEqual(heard.at(-1), [3000, 7]);
+});
+
+Deno.test("interval gather: a worker whose first interval is a slot later does not hold the earlier one", () => {
+  const heard: number[] = [];
+  const gather = new IntervalGather(2, 1000, (iv) => heard.push(iv.start - B));
+  const one = (from: number, to: number) =>
+    intervalReport(
+      B + from,
+      B + to,
+      (to - from) / 1000,
+      { messages: 1, sent: 0, received: 0 },
+      0,
+      1,
+      new Histogram(),
+    );
+  gather.add(2, one(1200, 2000));
+  gather.add(1, one(300, 1000));
+  assert.deepEqual(heard, [300], "second 0 is worker 1's alone");
+  gather.add(1, one(1000, 2000));
+  assert.deepEqual(heard, [300, 1000]);
 });

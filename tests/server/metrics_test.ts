@@ -3,9 +3,19 @@
  * counters that move while connections are open, equal to the summary at the end.
  */
 import assert from "node:assert/strict";
-import { metricsAnswer } from "../../server/metrics_endpoint.ts";
+import { metricsAnswer, serveMetrics } from "../../server/metrics_endpoint.ts";
+import type { Server } from "../../server/server.ts";
+import { postSnapshots } from "../../server/snapshot_poster.ts";
 import { MetricsBoard } from "../../server/metrics_board.ts";
-import { errorKind, type ServerSnapshot } from "../../server/server_metrics.ts";
+import {
+  countError,
+  entranceFigures,
+  errorKind,
+  liveStats,
+  type ServerSnapshot,
+} from "../../server/server_metrics.ts";
+import type { Connection } from "../../server/connection.ts";
+import { newEntrance } from "../../server/entrance.ts";
 import { emptyStats } from "../../server/server_stats.ts";
 import { runSockdemo, ServerProcess } from "../sockdemo_process.ts";
 import type { HttpRequest } from "../../lib/http_codec.ts";
@@ -116,8 +126,16 @@ Deno.test("metrics endpoint: /metrics in Prometheus' text type, / points there, 
     body: "sockdemo: metrics at /metrics\n",
     type: "text/plain",
   });
-  assert.equal(ask("GET", "/metrics/x").status, 404);
-  assert.equal(ask("POST", "/metrics").status, 405);
+  assert.deepEqual(ask("GET", "/metrics/x"), {
+    status: 404,
+    body: "not found: the metrics are at /metrics\n",
+    type: "text/plain",
+  });
+  assert.deepEqual(ask("POST", "/metrics"), {
+    status: 405,
+    body: "GET /metrics\n",
+    type: "text/plain",
+  });
 });
 
 async function scrape(port: number): Promise<string> {
@@ -264,5 +282,179 @@ Deno.test("serve --metrics on a port in use: exit 1 naming the address, the serv
     );
   } finally {
     taken.close();
+  }
+});
+
+Deno.test("metrics: every family, its help, type and value, as a scrape reads them", () => {
+  const board = new MetricsBoard();
+  board.local = () => ({
+    stats: {
+      accepted: 11,
+      refused: 12,
+      turnedAway: 13,
+      aborted: 14,
+      failed: 21,
+      idle: 16,
+      cutOff: 17,
+      unserved: 18,
+      bytesIn: 19,
+      bytesOut: 20,
+    },
+    open: 21,
+    lingering: 22,
+    errors: { connect: 1, reset: 2, broken_pipe: 3, timeout: 4, tls: 5, other: 6 },
+    budget: { limit: 1000, held: 23, binds: 24, throttled: 25 },
+    entrances: [{
+      labels: { proxy: "p", upstream: "u:1", listener: "l:2" },
+      open: 26,
+      traffic: { accepted: 27, clientIn: 28, clientOut: 29, targetIn: 30, targetOut: 31 },
+    }],
+  });
+  const p = 'proxy="p",upstream="u:1",listener="l:2"';
+  assert.equal(
+    board.text(),
+    [
+      "# HELP sockdemo_connections_accepted_total Connections accepted and served.",
+      "# TYPE sockdemo_connections_accepted_total counter",
+      "sockdemo_connections_accepted_total 11",
+      "# HELP sockdemo_connections_open Connections open now.",
+      "# TYPE sockdemo_connections_open gauge",
+      "sockdemo_connections_open 21",
+      "# HELP sockdemo_connections_refused_total Connections refused at the connection limit (--max-conns).",
+      "# TYPE sockdemo_connections_refused_total counter",
+      "sockdemo_connections_refused_total 12",
+      "# HELP sockdemo_connections_turned_away_total Connections turned away at once (a relay's --refuse).",
+      "# TYPE sockdemo_connections_turned_away_total counter",
+      "sockdemo_connections_turned_away_total 13",
+      "# HELP sockdemo_connections_aborted_total Connections the peer reset while they waited to be accepted.",
+      "# TYPE sockdemo_connections_aborted_total counter",
+      "sockdemo_connections_aborted_total 14",
+      "# HELP sockdemo_connections_idle_closed_total Connections closed for being idle (--idle-timeout).",
+      "# TYPE sockdemo_connections_idle_closed_total counter",
+      "sockdemo_connections_idle_closed_total 16",
+      "# HELP sockdemo_bytes_received_total Bytes read from peers.",
+      "# TYPE sockdemo_bytes_received_total counter",
+      "sockdemo_bytes_received_total 19",
+      "# HELP sockdemo_bytes_sent_total Bytes written to peers.",
+      "# TYPE sockdemo_bytes_sent_total counter",
+      "sockdemo_bytes_sent_total 20",
+      "# HELP sockdemo_connection_errors_total Connections that ended in an error, by kind.",
+      "# TYPE sockdemo_connection_errors_total counter",
+      'sockdemo_connection_errors_total{kind="connect"} 1',
+      'sockdemo_connection_errors_total{kind="reset"} 2',
+      'sockdemo_connection_errors_total{kind="broken_pipe"} 3',
+      'sockdemo_connection_errors_total{kind="timeout"} 4',
+      'sockdemo_connection_errors_total{kind="tls"} 5',
+      'sockdemo_connection_errors_total{kind="other"} 6',
+      "# HELP sockdemo_refusals_lingering Refused connections still being told why before they close.",
+      "# TYPE sockdemo_refusals_lingering gauge",
+      "sockdemo_refusals_lingering 22",
+      "# HELP sockdemo_buffer_limit_bytes The buffer budget (--max-buffer).",
+      "# TYPE sockdemo_buffer_limit_bytes gauge",
+      "sockdemo_buffer_limit_bytes 1000",
+      "# HELP sockdemo_buffer_held_bytes Bytes held for peers, charged to the budget.",
+      "# TYPE sockdemo_buffer_held_bytes gauge",
+      "sockdemo_buffer_held_bytes 23",
+      "# HELP sockdemo_buffer_binds_total Times the budget bound and paused reads.",
+      "# TYPE sockdemo_buffer_binds_total counter",
+      "sockdemo_buffer_binds_total 24",
+      "# HELP sockdemo_buffer_throttled_connections Connections whose reads the budget has paused.",
+      "# TYPE sockdemo_buffer_throttled_connections gauge",
+      "sockdemo_buffer_throttled_connections 25",
+      "# HELP sockdemo_proxy_received_bytes_total Bytes a proxy read: upstream from its clients, downstream from its upstream.",
+      "# TYPE sockdemo_proxy_received_bytes_total counter",
+      `sockdemo_proxy_received_bytes_total{${p},direction="upstream"} 28`,
+      `sockdemo_proxy_received_bytes_total{${p},direction="downstream"} 30`,
+      "# HELP sockdemo_proxy_sent_bytes_total Bytes a proxy wrote: upstream to its upstream, downstream to its clients.",
+      "# TYPE sockdemo_proxy_sent_bytes_total counter",
+      `sockdemo_proxy_sent_bytes_total{${p},direction="upstream"} 31`,
+      `sockdemo_proxy_sent_bytes_total{${p},direction="downstream"} 29`,
+      "# HELP sockdemo_proxy_connections_accepted_total Connections a proxy accepted.",
+      "# TYPE sockdemo_proxy_connections_accepted_total counter",
+      `sockdemo_proxy_connections_accepted_total{${p}} 27`,
+      "# HELP sockdemo_proxy_connections_open Connections open through a proxy.",
+      "# TYPE sockdemo_proxy_connections_open gauge",
+      `sockdemo_proxy_connections_open{${p}} 26`,
+      "",
+    ].join("\n"),
+  );
+});
+
+Deno.test("metrics: a failure counts once in the totals and once under its kind", () => {
+  const stats = emptyStats(), errors: Record<string, number> = {};
+  countError(stats, errors, "connection reset by peer");
+  countError(stats, errors, "connection reset by peer");
+  countError(stats, errors, "broken pipe");
+  assert.equal(stats.failed, 3);
+  assert.deepEqual(errors, { reset: 2, broken_pipe: 1 });
+});
+
+Deno.test("metrics: only named entrances are figured, with their open connections' bytes so far", () => {
+  const session = { newSession: () => null as never };
+  const named = newEntrance({ ...session, labels: { proxy: "p" } });
+  const unnamed = newEntrance(session);
+  named.traffic.clientIn = 5;
+  const conn = {
+    key: { bytesRead: 10, bytesWritten: 20 },
+    dialed: { bytesRead: 30, bytesWritten: 40 },
+  } as unknown as Connection;
+  named.conns.add(conn);
+  assert.deepEqual(entranceFigures([unnamed, named]), [{
+    labels: { proxy: "p" },
+    open: 1,
+    traffic: { accepted: 0, clientIn: 15, clientOut: 20, targetIn: 30, targetOut: 40 },
+  }]);
+  // What the entrance had counted is not changed by a snapshot.
+  assert.equal(named.traffic.clientIn, 5);
+  const live = liveStats({ ...emptyStats(), bytesIn: 1, bytesOut: 2 }, [conn]);
+  assert.deepEqual([live.bytesIn, live.bytesOut], [11, 22]);
+});
+
+Deno.test("metrics endpoint: serves until stopped, then its port is let go", async () => {
+  const board = new MetricsBoard();
+  board.local = () => snapshot(9);
+  const endpoint = serveMetrics({ transport: "tcp", host: "127.0.0.1", port: 0 }, board);
+  assert.ok(!("reason" in endpoint));
+  const port = Number(endpoint.address.split(":")[1]);
+  assert.match(endpoint.address, /^127\.0\.0\.1:\d+$/);
+  assert.equal(sample(await scrape(port), "sockdemo_connections_accepted_total"), 9);
+  await endpoint.stop();
+  // The listener closes as its pending accept is cancelled: a connect in that instant is reset.
+  let refused = false;
+  for (let i = 0; i < 50 && !refused; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      await new Promise((r) => setTimeout(r, 20));
+    } catch (e) {
+      refused = e instanceof Deno.errors.ConnectionRefused;
+    }
+  }
+  assert.ok(refused, "the port is closed");
+});
+
+Deno.test("metrics: a worker posts its snapshot every half second, and a last one when it stops", async () => {
+  let taken = 0;
+  const posted: number[] = [];
+  const server = { snapshot: () => snapshot(++taken) } as unknown as Server;
+  const stop = postSnapshots(server, (s) => posted.push(s.stats.accepted));
+  await new Promise((r) => setTimeout(r, 1150));
+  assert.deepEqual(posted, [1, 2]);
+  stop();
+  assert.deepEqual(posted, [1, 2, 3]);
+  await new Promise((r) => setTimeout(r, 600));
+  assert.deepEqual(posted, [1, 2, 3], "nothing after the stop");
+});
+
+Deno.test("serve --metrics: a scrape is neither served nor logged among the connections", async () => {
+  const server = await ServerProcess.start(["--metrics", "127.0.0.1:0"]);
+  try {
+    const port = await metricsPort(server);
+    await scrape(port);
+    await scrape(port);
+    const out = await server.stop();
+    assert.doesNotMatch(out.stdout, /#\d|accepted|closed/, out.stdout);
+    assert.match(out.stdout, /Stopped: 0 connections served/);
+  } finally {
+    await server.stop();
   }
 });
