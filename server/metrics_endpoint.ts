@@ -5,13 +5,7 @@
  *
  * @module
  */
-import {
-  addressName,
-  type ListenFailure,
-  listenTcp,
-  localName,
-  type TcpAddress,
-} from "../lib/address.ts";
+import { type ListenFailure, listenTcp, localName, type TcpAddress } from "../lib/address.ts";
 import type { HttpRequest } from "../lib/http_codec.ts";
 import { Log } from "../lib/log.ts";
 import { PROMETHEUS_TEXT } from "../lib/prometheus_text.ts";
