@@ -6,7 +6,6 @@
  *
  * @module
  */
-import denoJson from "./deno.json" with { type: "json" };
 import { connectCommand } from "./client/connect_command.ts";
 import { mergeCommand } from "./client/merge_command.ts";
 import { CannotRead } from "./lib/checks.ts";
@@ -15,8 +14,7 @@ import { describeError } from "./lib/describe_error.ts";
 import { FairThread } from "./lib/fair_thread.ts";
 import { relayCommand } from "./relay/relay_command.ts";
 import { serveCommand } from "./server/serve_command.ts";
-
-const VERSION = denoJson.version;
+import { VERSION } from "./lib/version.ts";
 
 const HELP =
   `sockdemo ${VERSION}: TCP echo and app-protocol server, client and relay on a readiness loop

@@ -1,10 +1,10 @@
-import denoJson from "../deno.json" with { type: "json" };
 import { describeError } from "../lib/describe_error.ts";
 import { escapeXml } from "../lib/escape_xml.ts";
 import { svgChart } from "../lib/svg_chart.ts";
 import { formatReport, ms, type Report } from "./report.ts";
 import { type NamedReport, reportCharts } from "./report_charts.ts";
 import { Histogram } from "../lib/histogram.ts";
+import { VERSION } from "../lib/version.ts";
 
 /** What an HTML report shows. */
 export interface HtmlReportInput {
@@ -43,7 +43,7 @@ export function htmlReport(input: HtmlReportInput): string {
   const started = new Date(report.started_at).toISOString();
   const facts: [string, string][] = [
     ["command", input.command],
-    ["sockdemo", denoJson.version],
+    ["sockdemo", VERSION],
     ["started", started],
     ["measured", `${report.seconds.toFixed(3)} s`],
     ["connections", String(report.conns)],
