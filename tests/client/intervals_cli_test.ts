@@ -6,7 +6,26 @@
 import assert from "node:assert/strict";
 import type { Report } from "../../client/report.ts";
 import { cEchoServer } from "../c_echo_server.ts";
-import { runSockdemo } from "../sockdemo_process.ts";
+import { type Outcome, runSockdemo, sockdemoCommand } from "../sockdemo_process.ts";
+
+// A run whose standard output can be read as it comes.
+function liveRun(args: string[]): { stdout(): string; done: Promise<Outcome> } {
+  const [cmd, argv] = sockdemoCommand(args);
+  const child = new Deno.Command(cmd, { args: argv, stdout: "piped", stderr: "piped" }).spawn();
+  let out = "";
+  const reading = (async () => {
+    for await (const text of child.stdout.pipeThrough(new TextDecoderStream())) out += text;
+  })();
+  const done = (async () => {
+    const [status, stderr] = await Promise.all([
+      child.status,
+      new Response(child.stderr).text(),
+      reading,
+    ]);
+    return { code: status.code, stdout: out, stderr };
+  })();
+  return { stdout: () => out, done };
+}
 
 const load = (port: number, ...more: string[]) => [
   "connect",
@@ -21,17 +40,26 @@ const load = (port: number, ...more: string[]) => [
 
 Deno.test({
   name:
-    "connect --interval: a server stopped for 2 s of a 6 s run shows as empty intervals, then a 2 s max",
+    "connect --interval: a server stopped for 2.3 s of a 6 s run shows as empty intervals, live, then a 2 s max",
   async fn() {
     const server = await cEchoServer();
     try {
       const json = runSockdemo(load(server.port, "--duration", "6", "--json"), 30_000);
-      const text = runSockdemo(load(server.port, "--duration", "6"), 30_000);
+      const live = liveRun(load(server.port, "--duration", "6"));
       await new Promise((r) => setTimeout(r, 2000));
       Deno.kill(server.pid, "SIGSTOP");
-      await new Promise((r) => setTimeout(r, 2000));
+      // A stop of 2.3 s holds a whole second, which ends within 2 s of the stop: its empty line is
+      // printed then, while the server is still stopped, not once it resumes.
+      const emptyLine = /s +0 +0\.00 +- +- +- +0 +4\n/;
+      const deadline = performance.now() + 2300;
+      while (!emptyLine.test(live.stdout()) && performance.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const printedWhileStopped = emptyLine.test(live.stdout());
+      await new Promise((r) => setTimeout(r, Math.max(0, deadline - performance.now())));
       Deno.kill(server.pid, "SIGCONT");
-      const [j, t] = await Promise.all([json, text]);
+      const [j, t] = await Promise.all([json, live.done]);
+      assert.ok(printedWhileStopped, `no empty interval printed during the stop:\n${t.stdout}`);
       assert.equal(j.code, 0, j.stderr);
       assert.equal(t.code, 0, t.stderr);
 
