@@ -111,8 +111,17 @@ Deno.test("svg chart: points, axes, ticks, titles and legend where the frame put
   // x: 0..6 over 538 px; y: 0..300 over 252 px, upwards.
   assert.match(svg, /stroke="#1f77b4" stroke-width="1.8" points="72.0,288.0 610.0,36.0"/);
   assert.match(svg, /stroke="#d62728" stroke-width="1.8" points="341.0,162.0"/);
-  assert.match(svg, /<line x1="72" y1="288" x2="610" y2="288" stroke="#333"\/>/);
-  assert.match(svg, /<line x1="72" y1="288" x2="72" y2="36" stroke="#333"\/>/);
+  // Each axis opens with its line, its ticks side by side, each part of the chart on a line.
+  assert.match(
+    svg,
+    /\n<g class="axis x" data-log="false"><line x1="72" y1="288" x2="610" y2="288" stroke="#333"\/><g class="tick" data-value="0">/,
+  );
+  assert.match(
+    svg,
+    /\n<g class="axis y" data-log="false"><line x1="72" y1="288" x2="72" y2="36" stroke="#333"\/><g class="tick"/,
+  );
+  assert.match(svg, /<\/text><\/g><g class="tick" data-value="1">/);
+  assert.match(svg, /\n<g class="series" data-name="a"/);
   // The tick of 1 on x (72 + 538 / 6) and of 50 on y (288 - 252 / 6), with their grid line.
   assert.match(
     svg,
@@ -165,6 +174,7 @@ Deno.test("svg chart: bars centred on their points, from the axis up, on a log x
   assert.deepEqual(ticks(svg, "x"), ["0.1", "1"]);
   assert.deepEqual(ticks(svg, "y"), ["0", "10", "20", "30", "40", "50", "60"]);
   assert.doesNotMatch(svg, /<polyline/);
+  assert.match(svg, /<\/title><\/rect><rect x="502.4"/);
 });
 
 Deno.test("svg chart: bars on a linear axis get half a step of room each side", () => {
@@ -201,6 +211,16 @@ Deno.test("svg chart: round steps of 1, 2 and 5 times a power of ten, and room f
   assert.deepEqual(x(30), ["0", "5", "10", "15", "20", "25", "30"]);
   assert.deepEqual(x(0.6), ["0", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6"]);
   assert.deepEqual(x(7), ["0", "2", "4", "6", "8"]);
+  assert.deepEqual(x(42), ["0", "10", "20", "30", "40", "50"]);
+  // Below zero, the range counts from the lowest value: 150 / 6 rounds to 50.
+  const negative = svgChart({
+    id: "n",
+    title: "N",
+    x: { title: "x" },
+    y: { title: "y" },
+    series: [{ name: "a", points: [[0, -50], [1, 100]] }],
+  });
+  assert.deepEqual(ticks(negative, "y"), ["-50", "0", "50", "100"]);
   const zeros = svgChart({
     id: "z",
     title: "Z",
