@@ -98,7 +98,6 @@ export function reportCharts(merged: Report, parts: readonly NamedReport[]): Cha
  */
 export function spectrum(latency: Histogram): [number, number][] {
   const count = latency.count;
-  if (count === 0) return [];
   const points: [number, number][] = [];
   for (let step = 0; 10 ** (step / 10) <= count; step++) {
     const x = 10 ** (step / 10);

@@ -20,7 +20,8 @@ function report(values: number[], intervals: [number, number, number[]][]): Repo
     messages_per_second: 0,
     mb_per_second: 0,
     latency_us: { p50: 0, p90: 0, p99: 0, p99_9: 0, max: 0, mean: 0 },
-    started_at: B + 500,
+    // The window's start as the report gives it, a little before the first interval's.
+    started_at: B + 450,
     ended_at: B + 2500,
     histogram: h.encode(),
     interval: 1,
@@ -117,4 +118,20 @@ Deno.test("spectrum: ten points a decade, up to one message in the count; none f
     [10, 0.9],
   ]);
   assert.deepEqual(spectrum(new Histogram()), []);
+});
+
+Deno.test("report charts: a run without intervals (--interval 0) draws its spectrum and histogram, nothing over time", () => {
+  const r = { ...report([100, 200], []), interval: undefined, intervals: undefined };
+  const charts = reportCharts(r, []);
+  assert.deepEqual(charts[0].series, [{ name: "run", points: [] }]);
+  assert.deepEqual(charts[1].series.map((s) => s.points), [[], [], []]);
+  // Two messages: up to x = 2 (the 50th percentile), every point is the ceil(p * 2) = 1st: 0.1 ms.
+  assert.deepEqual(charts[2].series[0].points, [
+    [1, 0.1],
+    [1.259, 0.1],
+    [1.585, 0.1],
+    [1.995, 0.1],
+  ]);
+  const empty = reportCharts({ ...report([100], []), intervals: [] }, []);
+  assert.deepEqual(empty[0].series, [{ name: "run", points: [] }]);
 });
