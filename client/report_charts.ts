@@ -1,6 +1,7 @@
 import { Histogram } from "../lib/histogram.ts";
 import { round } from "../lib/round.ts";
 import type { Chart, Series } from "../lib/svg_chart.ts";
+import type { IntervalReport } from "./intervals.ts";
 import { latencyBuckets, type Report } from "./report.ts";
 
 /** A report with the name it goes by in a chart's legend: "worker 2", a file's name. */
@@ -38,22 +39,20 @@ const SPECTRUM_TICKS = [
 export function reportCharts(merged: Report, parts: readonly NamedReport[]): Chart[] {
   const origin = merged.intervals?.[0]?.start ?? merged.started_at;
   const all = { name: parts.length > 0 ? "all" : "run", report: merged };
-  const overTime = (r: NamedReport, y: (i: number) => number): Series => ({
+  // A line over the intervals of `r`: at each one's end, its `y`.
+  const overTime = (r: NamedReport, y: (interval: IntervalReport) => number): Series => ({
     name: r.name,
-    points: (r.report.intervals ?? []).map((iv, i) => [round((iv.end - origin) / 1000, 3), y(i)]),
+    points: (r.report.intervals ?? []).map((iv) => [round((iv.end - origin) / 1000, 3), y(iv)]),
   });
   const time = { title: "seconds since the start" };
   const latencyMs = (us: number) => round(us / 1000, 3);
-  const iv = merged.intervals ?? [];
   return [
     {
       id: "throughput",
       title: "Throughput per interval",
       x: time,
       y: { title: "messages/s" },
-      series: [all, ...parts].map((r) =>
-        overTime(r, (i) => r.report.intervals![i].messages_per_second)
-      ),
+      series: [all, ...parts].map((r) => overTime(r, (iv) => iv.messages_per_second)),
     },
     {
       id: "latency-over-time",
@@ -62,7 +61,7 @@ export function reportCharts(merged: Report, parts: readonly NamedReport[]): Cha
       y: { title: "latency (ms)", log: true },
       series: (["p50", "p99", "max"] as const).map((p) => ({
         name: p,
-        points: overTime(all, (i) => latencyMs(iv[i].latency_us[p])).points,
+        points: overTime(all, (iv) => latencyMs(iv.latency_us[p])).points,
       })),
     },
     {

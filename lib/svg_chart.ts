@@ -150,7 +150,8 @@ function scale(
   };
   // Ticks given for every case (the spectrum's percentiles) show only within the data's range.
   // Stryker disable next-line ConditionalExpression: the ticks made here lie within it already
-  const shown = axis.ticks === undefined ? ticks : ticks.filter(([v]) => v >= lo && v <= hi);
+  const given = axis.ticks !== undefined;
+  const shown = given ? ticks.filter(([v]) => v >= lo && v <= hi) : ticks;
   return { at, ticks: shown, label };
 }
 

@@ -66,7 +66,7 @@ Deno.test("html report: the run's facts, its summary, a thresholds table and the
   const html = htmlReport({
     command: "sockdemo merge a.json",
     report,
-    parts: [{ name: "a.json", report: part }],
+    parts: [{ name: "a.json", report: part }, { name: "b.json", report: part }],
   });
   // 1,790,000,000 s after the epoch: 20,717 days and 51,200 s, 2026-09-21 at 14:13:20.
   assert.ok(
@@ -117,6 +117,8 @@ Deno.test("html report: the run's facts, its summary, a thresholds table and the
         "<th>errors</th></tr>" +
         "<tr><td>a.json</td><td>3</td><td>1234</td><td>567</td><td>1.23</td>" +
         "<td>0.200 ms</td><td>5.00 ms</td><td>5.00 ms</td><td>0</td></tr>" +
+        "<tr><td>b.json</td><td>3</td><td>1234</td><td>567</td><td>1.23</td>" +
+        "<td>0.200 ms</td><td>5.00 ms</td><td>5.00 ms</td><td>0</td></tr>" +
         "<tr><td>all</td><td>1</td><td>3</td><td>3</td><td>0.00</td>" +
         "<td>0.200 ms</td><td>5.00 ms</td><td>5.00 ms</td><td>0</td></tr>" +
         "</table></section>\n</body></html>\n",
@@ -130,6 +132,8 @@ Deno.test("html report: a run without intervals, interruption or thresholds says
   assert.match(html, /<tr><th>interval<\/th><td>none<\/td><\/tr><\/table>/);
   assert.doesNotMatch(html, /interrupted|id="thresholds"/);
   assert.match(html, /<\/pre><\/section>/);
+  // No parts: nothing between the charts and the end.
+  assert.ok(html.endsWith("</svg></section>\n\n</body></html>\n"), html.slice(-80));
   const empty = htmlReport({
     command: "c",
     report: { ...smallReport(), thresholds: [] },
