@@ -54,7 +54,7 @@ Deno.test("svg chart: given ticks label the axis, within the data's decades", ()
     x: {
       title: "percentile",
       log: true,
-      ticks: [[1, "0%"], [10, "90%"], [100, "99%"], [1000, "99.9%"]],
+      ticks: [[0.1, "below"], [1, "0%"], [10, "90%"], [100, "99%"], [1000, "99.9%"]],
     },
     y: { title: "ms" },
     series: [{ name: "all", points: [[1, 1], [50, 2]] }],
