@@ -143,7 +143,7 @@ Deno.test({
         "2000",
       ]);
       assert.equal(ours.code, 0, ours.stderr);
-      assert.match(ours.stdout, /^1 connection, 50 messages verified, 100000 bytes sent/);
+      assert.match(ours.stdout, /^1 connection, 50 messages verified, 100000 bytes sent/m);
       await pyServer.status;
       await lines.cancel();
       // Two workers, each with its TLS listeners on the port.
