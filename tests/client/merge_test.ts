@@ -312,3 +312,17 @@ Deno.test("sockdemo merge --threshold: checked against the merged figures", asyn
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("merge: intervals only when every run has them, cut alike", () => {
+  const base = report([100], { conns: 1, from: T, to: T + 1000 });
+  const one = withIntervals(base, [[0, 1000, [100]]]);
+  assert.equal(mergeReports([one, one]).report.intervals?.length, 1);
+  assert.equal(mergeReports([one, base]).report.intervals, undefined);
+  assert.equal(mergeReports([base, one]).report.interval, undefined);
+  const listless = { ...one, intervals: undefined };
+  assert.equal(mergeReports([one, listless]).report.intervals, undefined);
+  assert.equal(
+    mergeReports([one, withIntervals(base, [[0, 1000, [100]]], 2)]).report.intervals,
+    undefined,
+  );
+});

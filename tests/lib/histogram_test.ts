@@ -123,3 +123,19 @@ Deno.test("histogram: the mean of what was recorded; 0 when empty", () => {
   h.record(300);
   assert.equal(h.mean, 200);
 });
+
+Deno.test("histogram: reset empties it; top is the max's bucket top, as a decoded copy's max", () => {
+  const h = new Histogram();
+  assert.equal(h.top, 0);
+  h.record(5);
+  assert.equal(h.top, 5);
+  // 4,000 µs: buckets 2 µs wide there, [4000, 4002).
+  h.record(4000);
+  assert.equal(h.max, 4000);
+  assert.equal(h.top, 4001);
+  assert.equal(Histogram.decode(h.encode()).max, 4001);
+  h.reset();
+  assert.deepEqual([h.count, h.max, h.top], [0, 0, 0]);
+  h.record(7);
+  assert.deepEqual([h.count, h.max], [1, 7]);
+});

@@ -139,6 +139,37 @@ Deno.test("budget governor: charges, stops reads on the biggest while bound, tel
   assert.deepEqual(cleared, [[]], "nobody was still throttled");
 });
 
+Deno.test("budget governor: its figures for metrics: the limit, what is held, each bind, the paused", () => {
+  const governor = new BudgetGovernor(1000, 5000, new Log("quiet"), {
+    now: () => 0,
+    waiting: () => {},
+    cleared: () => {},
+  });
+  assert.deepEqual(governor.figures, { limit: 1000, held: 0, binds: 0, throttled: 0 });
+  const a = conn(1), b = conn(2);
+  governor.mayRead(a, 400, 2);
+  governor.mayRead(b, 700, 2); // 1,100 held: bound, and b is paused
+  assert.deepEqual(governor.figures, { limit: 1000, held: 1100, binds: 1, throttled: 1 });
+  governor.release(b, 1); // 400 held: clear
+  governor.mayRead(a, 1200, 1); // bound again
+  assert.deepEqual(governor.figures, { limit: 1000, held: 1200, binds: 2, throttled: 1 });
+});
+
+Deno.test("budget governor: one for a server with --max-buffer, none without; 5 s to busy unless told", () => {
+  const hooks = { now: () => 0, waiting: () => {}, cleared: () => {} };
+  const log = new Log("quiet");
+  assert.equal(BudgetGovernor.forServer({ log }, hooks), null);
+  assert.equal(BudgetGovernor.forServer({ log, maxBuffer: 0 }, hooks), null);
+  const plain = BudgetGovernor.forServer({ log, maxBuffer: 1000 }, hooks)!;
+  assert.equal(plain.figures.limit, 1000);
+  assert.equal(plain.busyMs, 5000);
+  assert.equal(
+    BudgetGovernor.forServer({ log, maxBuffer: 10, busyTimeout: 2 }, hooks)!.busyMs,
+    2000,
+  );
+  assert.equal(BudgetGovernor.forServer({ log, maxBuffer: 10, busyTimeout: 0 }, hooks)!.busyMs, 0);
+});
+
 Deno.test("budget governor: its lines in JSON", () => {
   const { log, out } = captureLog("normal", "json");
   const governor = new BudgetGovernor(100, 5000, log, {
