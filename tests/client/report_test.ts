@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { Histogram } from "../../lib/histogram.ts";
 import { Meter } from "../../client/meter.ts";
 import { Progress } from "../../client/progress.ts";
 import {
   drawHistogram,
   formatReport,
+  latencyBuckets,
   makeReport,
   meterTotals,
   type Totals,
@@ -130,4 +132,32 @@ Deno.test("report: the measured window in Unix milliseconds", () => {
   const t = meterTotals(new Meter(0), 1, 0, 1000, 3000);
   assert.equal(t.started_at, performance.timeOrigin + 1000);
   assert.equal(t.ended_at, performance.timeOrigin + 3000);
+});
+
+Deno.test("latency buckets: a value on a bound is counted at or under it", () => {
+  const h = new Histogram();
+  for (const us of [100, 1000, 1000, 150]) h.record(us);
+  assert.deepEqual(latencyBuckets(h), [[100, 1], [200, 1], [500, 0], [1000, 2]]);
+  assert.deepEqual(latencyBuckets(new Histogram()), []);
+});
+
+Deno.test("report: a run cut short by SIGINT says so in its first line", () => {
+  const h = new Histogram();
+  h.record(100);
+  const totals = {
+    conns: 1,
+    messages: 1,
+    bytes_sent: 8,
+    bytes_received: 8,
+    errors: 0,
+    started_at: 0,
+    ended_at: 500,
+  };
+  const r = makeReport(totals, 0.5, h);
+  assert.match(formatReport(r, h), /^1 connection, 1 message verified, .* in 0\.500 s\n/);
+  r.interrupted = true;
+  assert.match(
+    formatReport(r, h),
+    /^1 connection, 1 message verified, .* in 0\.500 s \(interrupted\)\n/,
+  );
 });
