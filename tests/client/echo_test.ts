@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { runClients, type RunResult } from "../../client/connect.ts";
 import { ConversationPrinter } from "../../client/conversation.ts";
 import { EchoClient } from "../../client/echo.ts";
+import { Intervals } from "../../client/intervals.ts";
 import { PatternPayload, type Payload, TextPayload } from "../../client/payload.ts";
 import { Meter } from "../../client/meter.ts";
 import { Pace } from "../../client/pace.ts";
@@ -351,4 +352,40 @@ Deno.test("echo client: an interrupt ends the run at once; what was measured is 
   });
   assert.equal(done.interrupted, false);
   assert.equal(done.report.interrupted, undefined, "a run that ran its course is not marked");
+});
+
+Deno.test("echo client: intervals of a run count its open connections, its failures, and add up to it", async () => {
+  const rand = random(11);
+  const meter = new Meter(0);
+  meter.intervals = new Intervals(100);
+  let dials = 0;
+  const result = await runClients({
+    address: "127.0.0.1:9",
+    conns: 4,
+    meter,
+    stopAt: performance.now() + 350,
+    // The fourth connection is refused: a failure, never open.
+    dial: () =>
+      ++dials === 4
+        ? Promise.reject(new Deno.errors.ConnectionRefused("refused"))
+        : Promise.resolve(new ServerPeer({ rand, maxRead: 200, maxWrite: 200 })),
+    first: (i) => new EchoClient(i, new PatternPayload(Infinity, 100, i), 2, meter, null, null),
+  });
+  const intervals = result.report.intervals!;
+  assert.equal(result.report.interval, 0.1);
+  // 350 ms cut every 100 ms on the clock: 4 or 5 intervals.
+  assert.ok(intervals.length >= 4 && intervals.length <= 5, `${intervals.length}`);
+  // While it runs, the three that connected are open; at the end, none.
+  assert.deepEqual(
+    intervals.slice(0, -1).map((iv) => iv.open),
+    intervals.slice(0, -1).map(() => 3),
+  );
+  assert.equal(intervals.at(-1)!.open, 0);
+  assert.equal(intervals.reduce((n, iv) => n + iv.errors, 0), 1);
+  assert.equal(intervals[0].errors, 1, "refused at once");
+  assert.equal(intervals.reduce((n, iv) => n + iv.messages, 0), result.report.messages);
+  assert.equal(intervals.reduce((n, iv) => n + iv.bytes_sent, 0), result.report.bytes_sent);
+  // The first starts with the run; the last ends with it.
+  assert.equal(intervals[0].start, result.report.started_at);
+  assert.equal(intervals.at(-1)!.end, result.report.ended_at);
 });
