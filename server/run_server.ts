@@ -31,7 +31,37 @@ export async function runServer(
     undefined,
     config.workers > 1 ? { worker: null } : {},
   );
-  let stop: () => void;
+  // Heard from the start: a signal that comes before the server runs stops it as it starts.
+  let signals = 0;
+  let stop: (() => void) | null = null;
+  const onSignal = () => {
+    signals++;
+    stop?.();
+  };
+  const arm = (stopping: () => void) => {
+    stop = stopping;
+    for (let i = 0; i < signals; i++) stopping();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    return await serveUntilStopped(config, listening, log, arm, () => signals);
+  } finally {
+    // Stryker disable next-line StringLiteral: the command ends right after, listeners or not
+    Deno.removeSignalListener("SIGINT", onSignal);
+    // Stryker disable next-line StringLiteral: as above
+    Deno.removeSignalListener("SIGTERM", onSignal);
+  }
+}
+
+// The server's run from its listeners to its summary; `arm` hands over how to stop it.
+async function serveUntilStopped(
+  config: ServerConfig,
+  listening: (address: string) => { text: string; fields: LogFields },
+  log: Log,
+  arm: (stop: () => void) => void,
+  signals: () => number,
+): Promise<number> {
   let finished: Promise<{ stats: ServerStats; died: boolean }>;
   const board = new MetricsBoard();
   let metrics: MetricsEndpoint | null = null;
@@ -58,7 +88,7 @@ export async function runServer(
       await server.run();
       return 1;
     }
-    stop = () => server.stop();
+    arm(() => server.stop());
     // The socket file outlives its listener: it goes when the server does.
     finished = server.run().then((stats) => {
       removeSocket(config.address);
@@ -89,7 +119,7 @@ export async function runServer(
       await workers.run();
       return 1;
     }
-    stop = () => workers.stop();
+    arm(() => workers.stop());
     finished = workers.run().then((outcome) => {
       const counts = outcome.accepted.map((n, i) => `${i + 1}: ${n ?? "died"}`).join(", ");
       log.debug("workers", `Accepted per worker: ${counts}`, {
@@ -98,19 +128,8 @@ export async function runServer(
       return outcome;
     });
   }
-  let signals = 0;
-  const onSignal = () => {
-    signals++;
-    stop();
-  };
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
   const { stats, died } = await finished;
   await metrics?.stop();
-  // Stryker disable next-line StringLiteral: the command ends right after, listeners or not
-  Deno.removeSignalListener("SIGINT", onSignal);
-  // Stryker disable next-line StringLiteral: as above
-  Deno.removeSignalListener("SIGTERM", onSignal);
   log.notice("stopped", formatStats(stats), {
     served: stats.accepted,
     refused: stats.refused,
@@ -125,7 +144,7 @@ export async function runServer(
   });
   if (died) return 1;
   // A second signal means "now": the exit code says the drain was cut short.
-  return signals > 1 ? 130 : 0;
+  return signals() > 1 ? 130 : 0;
 }
 
 // Serves `--metrics` from `board`, with its line; "failed" after the error line when it cannot listen.

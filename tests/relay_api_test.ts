@@ -131,6 +131,15 @@ Deno.test("relay --api --workers 2: connections land on both threads, and every 
     await new Promise((r) => setTimeout(r, 200));
     const again = await twenty();
     assert.ok(again.every((ms) => ms >= 100), `a toxic added reaches every thread: ${again}`);
+    // /metrics on the API's port: each thread's count of the proxy's connections (workers post
+    // every half second), together the 60 made.
+    await new Promise((r) => setTimeout(r, 700));
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const accepted = [...metrics.matchAll(
+      /^sockdemo_proxy_connections_accepted_total\{proxy="relay",[^}]*worker="(\w+)"\} (\d+)$/gm,
+    )].map((m) => [m[1], Number(m[2])] as const);
+    assert.deepEqual(accepted.map(([w]) => w), ["main", "1"], metrics);
+    assert.equal(accepted.reduce((n, [, v]) => n + v, 0), 60);
     const held = await Promise.all(
       Array.from({ length: 10 }, () => Deno.connect({ hostname: "127.0.0.1", port: Number(port) })),
     );

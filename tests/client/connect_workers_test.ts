@@ -51,6 +51,11 @@ Deno.test("connect workers: shares split the clients in order; counts and connec
   assert.equal(result.report.latency_us.max, 200);
   assert.equal(result.failure, null);
   assert.equal(result.firstFailure, null);
+  // Each worker's own report, by name, for the HTML report's parts.
+  assert.deepEqual(result.parts?.map((p) => [p.name, p.report.conns]), [["worker 1", 5], [
+    "worker 2",
+    6,
+  ]]);
 });
 
 Deno.test("connect workers: a worker's failure is the run's, with how many of all connections failed", async () => {
