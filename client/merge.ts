@@ -61,6 +61,7 @@ export function mergeReports(parts: readonly Report[]): Merged {
   if (parts.some((p) => p.interrupted === true)) report.interrupted = true;
   // Intervals merge only when every part was cut the same way (merge's checks say so first).
   const every = parts[0]?.interval;
+  // Stryker disable next-line ConditionalExpression: a report without "interval" has no "intervals" either
   if (every !== undefined && parts.every((p) => p.interval === every && p.intervals)) {
     report.interval = every;
     report.intervals = mergeIntervals(parts.map((p) => p.intervals!), every * 1000);
