@@ -174,8 +174,18 @@ Deno.test("connect options: each mistake is one usage error", () => {
     ],
     [["--port", "0"], '--port must be an integer from 1 to 65535, not "0"'],
     [["--pipe", "--tls", "--unix", "/s"], "--tls runs over TCP, not --unix"],
+    [
+      ["--threshold", "errors==0"],
+      "--threshold needs a load run: give --size with --messages or --duration (echo), or --conns, --requests or --duration (app)",
+    ],
+    [
+      ["--report", "r.html", "hello"],
+      "--report needs a load run: give --size with --messages or --duration (echo), or --conns, --requests or --duration (app)",
+    ],
   ];
   for (const [args, message] of cases) assert.equal(fails(args), message, args.join(" "));
+  assert.equal(parse(["--size", "8", "-t", "1", "--report", "r.html"]).report, "r.html");
+  assert.equal(parse(["--protocol", "app", "--conns", "2", "--report", "r.html"]).report, "r.html");
   assert.equal(parse(["--protocol", "app", "--json"]).json, true, "a single request may be JSON");
   assert.equal(parse(["--protocol", "app", "--workers", "2", "--conns", "2"]).workers, 2);
 });

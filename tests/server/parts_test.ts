@@ -68,6 +68,7 @@ Deno.test("admission: refusals linger 1 s by default, 64 at most, oldest out fir
     lingering.push(c);
   }
   assert.equal(door.refusal(65, entrance), null, "the 65th is closed at once");
+  assert.equal(door.lingering, 64);
   assert.equal(door.lingerDeadline, 1100);
   assert.equal(door.expired(1099), null);
   assert.equal(door.expired(1100), lingering[0]);

@@ -128,6 +128,10 @@ Deno.test("serve options: each mistake is one usage error", () => {
       `--pipe serves one connection byte for byte; --${name} does not apply`,
     ]);
   }
+  assert.equal(
+    fails(["--metrics", "unix:/run/m.sock"]),
+    "--metrics serves HTTP over TCP: give [HOST:]PORT, not a Unix socket",
+  );
   for (const [args, message] of cases) assert.equal(fails(args), message, args.join(" "));
   assert.equal(parseServe(["--pipe", "--verbose"])!.verbosity, "verbose", "these do apply");
 });
