@@ -15,7 +15,7 @@ import { formatReport } from "./report.ts";
 import { writeHtmlReport } from "./html_report.ts";
 import { IntervalPrinter } from "./interval_printer.ts";
 import type { IntervalReport } from "./intervals.ts";
-import { brokenLine, checkThresholds } from "./thresholds.ts";
+import { brokenLine, judgeThresholds } from "./thresholds.ts";
 
 // The exit code of a run ended by SIGINT, as a shell reports a process killed by it.
 const INTERRUPTED = 130;
@@ -74,11 +74,9 @@ export async function connectCommand(args: string[]): Promise<number> {
     return result.interrupted ? INTERRUPTED : result.failure === null ? 0 : 1;
   }
   progress?.clear();
-  const checked = checkThresholds(config.thresholds, result.report);
-  if (checked.length > 0) result.report.thresholds = checked;
+  const broken = judgeThresholds(config.thresholds, result.report);
   if (config.json) console.log(JSON.stringify(result.report));
   else if (result.connected > 0) console.log(formatReport(result.report, result.latency));
-  const broken = checked.filter((t) => !t.ok);
   for (const t of broken) console.error(`sockdemo: ${brokenLine(t)}`);
   const unwritten = config.report === null ? null : await writeHtmlReport(config.report, {
     command: ["sockdemo", "connect", ...args].join(" "),

@@ -11,7 +11,7 @@ import { mergeReports } from "./merge.ts";
 import { writeHtmlReport } from "./html_report.ts";
 import { IntervalPrinter } from "./interval_printer.ts";
 import { formatReport, type Report } from "./report.ts";
-import { brokenLine, checkThresholds, parseThreshold } from "./thresholds.ts";
+import { brokenLine, judgeThresholds, parseThreshold } from "./thresholds.ts";
 
 /** The command line of `sockdemo merge`. */
 export const MERGE_SPEC = {
@@ -70,6 +70,8 @@ export async function mergeCommand(args: string[]): Promise<number> {
     }
     const name = file === "-" ? "standard input" : file;
     const lines = text.split("\n");
+    // A file of several reports names each by its line.
+    const several = lines.filter((l) => l.trim() !== "").length > 1;
     for (let i = 0; i < lines.length; i++) {
       if (lines[i].trim() === "") continue;
       const problem = check(lines[i]);
@@ -78,9 +80,7 @@ export async function mergeCommand(args: string[]): Promise<number> {
         return 1;
       }
       reports.push(problem);
-      names.push(
-        `${name}${lines.filter((l) => l.trim() !== "").length > 1 ? ` line ${i + 1}` : ""}`,
-      );
+      names.push(several ? `${name} line ${i + 1}` : name);
     }
   }
   if (reports.length === 0) {
@@ -97,15 +97,13 @@ export async function mergeCommand(args: string[]): Promise<number> {
     return 1;
   }
   const { report, latency } = mergeReports(reports);
-  const checked = checkThresholds(a.values.threshold, report);
-  if (checked.length > 0) report.thresholds = checked;
+  const broken = judgeThresholds(a.values.threshold, report);
   if (a.values.json) console.log(JSON.stringify(report));
   else {
     const lines = new IntervalPrinter(console.log);
     for (const interval of report.intervals ?? []) lines.print(interval);
     console.log(formatReport(report, latency));
   }
-  const broken = checked.filter((t) => !t.ok);
   for (const t of broken) console.error(`sockdemo: ${brokenLine(t)}`);
   const unwritten = a.values.report === undefined ? null : await writeHtmlReport(a.values.report, {
     command: ["sockdemo", "merge", ...args].join(" "),

@@ -113,6 +113,20 @@ export function checkThresholds(
   });
 }
 
+/**
+ * Checks `report` against `thresholds`, records how each fared in it (for
+ * `--json` and the HTML report; nothing when none were given), and returns
+ * the broken ones.
+ */
+export function judgeThresholds(
+  thresholds: readonly Threshold[],
+  report: Report,
+): ThresholdResult[] {
+  const checked = checkThresholds(thresholds, report);
+  if (checked.length > 0) report.thresholds = checked;
+  return checked.filter((t) => !t.ok);
+}
+
 /** The line that names a broken threshold and the value that broke it. */
 export function brokenLine(result: ThresholdResult): string {
   const value = METRICS[result.metric].latency ? ms(result.value) : String(result.value);

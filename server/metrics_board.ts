@@ -27,8 +27,8 @@ export class MetricsBoard {
     this.#workers.set(index, snapshot);
   }
 
-  /** Every server's snapshot, labelled by worker when there are workers. */
-  snapshots(): { worker: number | "main" | null; snapshot: ServerSnapshot }[] {
+  // Every server's snapshot, labelled by worker when there are workers.
+  #snapshots(): { worker: number | "main" | null; snapshot: ServerSnapshot }[] {
     const workers = [...this.#workers.entries()].sort((a, b) => a[0] - b[0]);
     const parts: { worker: number | "main" | null; snapshot: ServerSnapshot }[] = workers.map((
       [worker, snapshot],
@@ -41,6 +41,6 @@ export class MetricsBoard {
 
   /** The metrics in Prometheus' text format. */
   text(): string {
-    return prometheusText(metricFamilies(this.snapshots()));
+    return prometheusText(metricFamilies(this.#snapshots()));
   }
 }

@@ -1,7 +1,12 @@
 /** `--threshold`: k6's expressions parsed, checked against a report, named when broken. */
 import assert from "node:assert/strict";
 import type { Report } from "../../client/report.ts";
-import { brokenLine, checkThresholds, parseThreshold } from "../../client/thresholds.ts";
+import {
+  brokenLine,
+  checkThresholds,
+  judgeThresholds,
+  parseThreshold,
+} from "../../client/thresholds.ts";
 import { BadValue } from "../../lib/checks.ts";
 
 const REPORT = {
@@ -101,4 +106,20 @@ Deno.test("threshold: what is not a threshold is a BadValue saying what is wrong
       return true;
     });
   }
+});
+
+Deno.test("threshold: judged, each one's fate is written into the report and the broken returned", () => {
+  const report: Report = { ...REPORT };
+  const broken = judgeThresholds(
+    [parseThreshold("errors==0"), parseThreshold("rate>=10000")],
+    report,
+  );
+  assert.deepEqual(broken, [{ threshold: "errors==0", metric: "errors", value: 2, ok: false }]);
+  assert.deepEqual(report.thresholds, [
+    { threshold: "errors==0", metric: "errors", value: 2, ok: false },
+    { threshold: "rate>=10000", metric: "rate", value: 10_000, ok: true },
+  ]);
+  const none: Report = { ...REPORT };
+  assert.deepEqual(judgeThresholds([], none), []);
+  assert.equal("thresholds" in none, false, "no thresholds given: none recorded");
 });
