@@ -139,8 +139,16 @@ export const MODULES: Record<string, string[]> = {
     "tests/server/serve_options_test.ts",
     "tests/relay/relay_options_test.ts",
   ],
-  "server/serve_options.ts": ["tests/server/serve_options_test.ts", "tests/docs_test.ts"],
-  "server/serve_sessions.ts": ["tests/server/host_test.ts"],
+  "server/serve_options.ts": [
+    "tests/server/serve_options_test.ts",
+    "tests/docs_test.ts",
+    "tests/server/exec_test.ts",
+  ],
+  "server/serve_sessions.ts": ["tests/server/host_test.ts", "tests/server/exec_test.ts"],
+  "lib/child.ts": ["tests/lib/child_test.ts", "tests/server/exec_test.ts"],
+  "lib/line_buffer.ts": ["tests/lib/line_buffer_test.ts"],
+  "server/exec_session.ts": ["tests/server/exec_session_test.ts", "tests/server/exec_test.ts"],
+  "server/exec_env.ts": ["tests/server/exec_session_test.ts", "tests/server/exec_test.ts"],
   "server/sessions_for.ts": ["tests/server/host_test.ts"],
   "server/run_server.ts": [
     "tests/unix_test.ts",

@@ -47,8 +47,8 @@ export interface Connection extends IdleNode {
   readonly refused: boolean;
   /** Its registration, set right after registering. */
   key: Key<Owner> | null;
-  /** The stream its session dialed (a relay's target), if any: its events come here too. */
-  dialed: Key<Owner> | null;
+  /** The streams its session dialed (a relay's target first), if any: their events come here too. */
+  dialed: Key<Owner>[] | null;
   /** Bytes it holds, as last charged to the buffer budget. */
   held: number;
   /** Since when the buffer budget has stopped its reads; null while it may read. */

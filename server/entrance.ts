@@ -27,6 +27,8 @@ export interface Sessions {
    * relay API opens its proxies); why it cannot start, or null.
    */
   readonly start?: (server: Server) => string | null;
+  /** What must end before the process does, once its server stopped (`--exec`'s children). */
+  readonly finish?: () => Promise<void>;
   /** What names its entrance in metrics (a relay's proxy: its name, listener and upstream). */
   readonly labels?: Labels;
 }

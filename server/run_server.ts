@@ -90,8 +90,9 @@ async function serveUntilStopped(
     }
     arm(() => server.stop());
     // The socket file outlives its listener: it goes when the server does.
-    finished = server.run().then((stats) => {
+    finished = server.run().then(async (stats) => {
       removeSocket(config.address);
+      await sessions.finish?.();
       return { stats, died: false };
     });
   } else {

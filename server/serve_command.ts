@@ -5,7 +5,9 @@
  * @module
  */
 import { listen, localName, removeSocket } from "../lib/address.ts";
+import { cannotRun } from "../lib/child.ts";
 import { helpText } from "../lib/command_line.ts";
+import { Log } from "../lib/log.ts";
 import { runPipe, stdio } from "../relay/pipe.ts";
 import { runServer } from "./run_server.ts";
 import { parseServe, SERVE_SPEC, type ServeConfig } from "./serve_options.ts";
@@ -18,8 +20,17 @@ export async function serveCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (config.pipe) return await servePipe(config);
+  const why = config.exec === null ? null : cannotRun(config.exec.command);
+  if (why !== null) {
+    const reason = `cannot run ${config.exec!.name}: ${why}`;
+    new Log(config.verbosity, config.logFormat).error("start_failed", `sockdemo: ${reason}`, {
+      reason,
+    });
+    return 1;
+  }
   return await runServer(config, (address) => {
-    const tls = config.tls === null ? "" : " (TLS)";
+    const tls = (config.tls === null ? "" : " (TLS)") +
+      (config.exec === null ? "" : ` (each connection: ${config.exec.name})`);
     const workers = config.workers === 1
       ? tls
       : ` (${config.workers} workers${config.tls === null ? "" : ", TLS"})`;
@@ -27,7 +38,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       text: `Listening on ${address}${workers}`,
       fields: {
         address,
-        protocol: config.protocol,
+        protocol: config.exec === null ? config.protocol : "exec",
         tls: config.tls !== null,
         workers: config.workers,
       },

@@ -17,6 +17,17 @@ export interface ServeConfig extends HostConfig {
   readonly maxContent: number;
   /** Serve one connection joined to standard input and output (`nc -l`), then stop. */
   readonly pipe: boolean;
+  /** Serve each connection with a program of its own (`--exec`, `--sh-exec`); null: no program. */
+  readonly exec: ExecCommand | null;
+}
+
+/** The program `--exec` or `--sh-exec` runs for each connection. */
+export interface ExecCommand {
+  /** What is run: the program, or `/bin/sh` for a shell line. */
+  readonly command: string;
+  readonly args: readonly string[];
+  /** How lines name it: the words given, or the shell line. */
+  readonly name: string;
 }
 
 const DEFAULT_HOST = "127.0.0.1";
@@ -30,6 +41,14 @@ connection accepted and closed. SIGINT or SIGTERM stops accepting at once and
 lets the open connections finish (up to --drain-timeout), then prints a
 summary and exits 0; a second signal closes everything at once (exit 130).
 Exits 1 when it cannot listen (port in use, unknown host), 2 on a usage error.
+
+With --exec or --sh-exec, each connection starts a program: its standard
+error comes out as "#N stderr: LINE" lines, and the closing line says how it
+ended ("exit 0", "killed by SIGTERM"). Its environment names the connection:
+SOCKDEMO_REMOTE_ADDR, SOCKDEMO_REMOTE_PORT, SOCKDEMO_LOCAL_ADDR,
+SOCKDEMO_LOCAL_PORT, SOCKDEMO_PROTO (tcp or unix) and SOCKDEMO_CONN. A stop
+waits for the children as for any connection (--drain-timeout), then ends
+them: SIGTERM, and SIGKILL 2 s later; the server exits after the last.
 
 An ADDR is PORT, :PORT, HOST:PORT, [IPv6]:PORT or unix:PATH.`,
   options: {
@@ -55,6 +74,16 @@ An ADDR is PORT, :PORT, HOST:PORT, [IPv6]:PORT or unix:PATH.`,
       help: "listen on a Unix-domain socket instead; a stale socket file is\n" +
         'replaced, a live one is "address already in use", and the file is\n' +
         "removed when the server stops",
+    },
+    exec: {
+      value: "CMD [ARG...]",
+      help: "serve each connection with a program of its own (ncat -e): its\n" +
+        "standard input and output are the connection. Every word after CMD\n" +
+        "is one of its arguments, so --exec comes last. Needs --allow-run",
+    },
+    "sh-exec": {
+      value: "LINE",
+      help: 'the same with /bin/sh -c LINE (ncat --sh-exec): "sort | uniq -c"',
     },
     pipe: {
       help: "like nc -l: serve the first connection only, joined to standard\n" +
@@ -95,10 +124,12 @@ const NOT_WITH_PIPE = [
 
 /** The server `args` ask for, or null for `--help`. */
 export function parseServe(args: string[]): ServeConfig | null {
-  const line = parseCommand(SERVE_SPEC, args);
+  const { own, program } = splitExec(args);
+  const line = parseCommand(SERVE_SPEC, own);
   if (line === null) return null;
   const v = line.values;
   const protocol = v.protocol ?? "echo";
+  const exec = execCommand(line, program);
   if (v.pipe) {
     for (const name of NOT_WITH_PIPE) {
       if (line.given(name)) {
@@ -118,6 +149,7 @@ export function parseServe(args: string[]): ServeConfig | null {
     protocol,
     maxContent: v["max-content"] ?? DEFAULT_APP_LIMITS.maxContent,
     pipe: v.pipe,
+    exec,
     ...hostSettings(line, at, tls, idle),
   };
 }
@@ -126,4 +158,40 @@ function listenAddress(line: CommandLine<typeof SERVE_SPEC>): Address {
   const v = line.values, word = { flag: "--listen", address: v.listen };
   const defaults = { host: DEFAULT_HOST, port: DEFAULT_PORT, anyPort: true };
   return chosenAddress({ word, host: v.host, port: v.port, unix: v.unix }, defaults, line.fail);
+}
+
+// `--exec CMD ARG...` takes every word after it: those are CMD's, not ours.
+function splitExec(args: string[]): { own: string[]; program: string[] } {
+  const at = args.findIndex((arg) => arg === "--exec" || arg.startsWith("--exec="));
+  if (at < 0) return { own: args, program: [] };
+  const first = args[at] === "--exec" ? args.slice(at + 1, at + 2) : [args[at].slice(7)];
+  const program = [...first, ...args.slice(at + (args[at] === "--exec" ? 2 : 1))];
+  // In one word, so a program named like an option ("-x") is not read as one.
+  return { own: [...args.slice(0, at), `--exec=${program[0] ?? ""}`], program };
+}
+
+// What --exec or --sh-exec runs, checked against what they cannot go with.
+function execCommand(
+  line: CommandLine<typeof SERVE_SPEC>,
+  program: string[],
+): ExecCommand | null {
+  const v = line.values, shell = v["sh-exec"];
+  if (v.exec === undefined && shell === undefined) return null;
+  const flag = v.exec !== undefined ? "--exec" : "--sh-exec";
+  if (v.exec !== undefined && shell !== undefined) {
+    line.fail("--exec and --sh-exec cannot be used together: give one program");
+  }
+  for (const name of ["pipe", "protocol", "max-content"] as const) {
+    if (line.given(name)) {
+      line.fail(`${flag} serves each connection with a program; --${name} does not apply`);
+    }
+  }
+  if (shell !== undefined) {
+    if (shell.trim() === "") line.fail("--sh-exec needs a command line: --sh-exec 'LINE'");
+    return { command: "/bin/sh", args: ["-c", shell], name: shell };
+  }
+  if ((program[0] ?? "") === "") {
+    line.fail("--exec needs a program: --exec CMD [ARG...], last on the line");
+  }
+  return { command: program[0], args: program.slice(1), name: program.join(" ") };
 }

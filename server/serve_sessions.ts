@@ -4,11 +4,13 @@
  *
  * @module
  */
+import { Child } from "../lib/child.ts";
 import type { Log } from "../lib/log.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "./app.ts";
 import { EchoSession } from "./echo.ts";
+import { ExecSession } from "./exec_session.ts";
 import type { Sessions } from "./host.ts";
-import type { ServeConfig } from "./serve_options.ts";
+import type { ExecCommand, ServeConfig } from "./serve_options.ts";
 
 /**
  * The sessions of `config`'s protocol; with `--verbose`, an app session
@@ -24,9 +26,10 @@ import type { ServeConfig } from "./serve_options.ts";
  * ```
  */
 export function serveSessions(
-  config: Pick<ServeConfig, "protocol" | "maxContent">,
+  config: Pick<ServeConfig, "protocol" | "maxContent" | "exec">,
   log: Log,
 ): Sessions {
+  if (config.exec !== null) return execSessions(config.exec, log);
   if (config.protocol === "echo") return { newSession: () => new EchoSession() };
   const limits = { ...DEFAULT_APP_LIMITS, maxContent: config.maxContent };
   const trace = (n: number) =>
@@ -35,5 +38,27 @@ export function serveSessions(
     newSession: (n) => new AppSession(limits, trace(n)),
     // An app peer hears why it is turned away; an echo peer just sees the close.
     refusal: (n) => new AppSession({ ...limits, discardLimit: 64 * 1024 }, trace(n), "server busy"),
+  };
+}
+
+// Each connection a child of `exec`; the server's end waits for the last child's.
+function execSessions(exec: ExecCommand, log: Log): Sessions {
+  const running = new Set<Child>();
+  const plan = {
+    name: exec.command.slice(exec.command.lastIndexOf("/") + 1),
+    spawn: (env: Record<string, string>) => {
+      const child = Child.spawn({ command: exec.command, args: exec.args, env });
+      running.add(child);
+      child.exited.then(() => running.delete(child));
+      return child;
+    },
+    stderr: (n: number, line: string) =>
+      log.error("stderr", `#${n} stderr: ${line}`, { conn: n, line }),
+  };
+  return {
+    newSession: (n) => new ExecSession(plan, n),
+    finish: async () => {
+      await Promise.all([...running].map((child) => child.exited));
+    },
   };
 }

@@ -61,6 +61,7 @@ new PoolWorker<ServeWorkerIn, ServeWorkerOut>(async (message, worker) => {
     ? null
     : postSnapshots(server, (snapshot) => worker.post({ type: "metrics", snapshot }));
   const stats = await server.run();
+  await sessions.finish?.();
   stopPosting?.();
   worker.post({ type: "stopped", stats });
   worker.close();

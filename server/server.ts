@@ -294,7 +294,11 @@ export class Server {
     const key = conn.key = this.#loop.register(stream, Interest.NONE, conn);
     session.start?.(
       key,
-      (dialing) => conn.dialed = this.#loop.connect(dialing, Interest.NONE, conn),
+      (dialing) => {
+        const key = this.#loop.connect(dialing, Interest.NONE, conn);
+        (conn.dialed ??= []).push(key);
+        return key;
+      },
     );
     this.#update(conn);
     return conn;
@@ -310,7 +314,9 @@ export class Server {
       : Interest.WRITE;
     this.#want(conn, key, (session.interest(key) & mask) as Interest, traced);
     if (dialed !== null) {
-      this.#want(conn, dialed, (session.interest(dialed) & mask) as Interest, traced);
+      for (const other of dialed) {
+        this.#want(conn, other, (session.interest(other) & mask) as Interest, traced);
+      }
     }
     this.#timers.schedule(conn.tickDue, session.wakeAt?.() ?? Infinity);
   }
@@ -373,7 +379,7 @@ export class Server {
     this.#timers.cancel(conn.tickDue);
     this.#timers.cancel(conn.busyDue);
     this.#loop.unregister(key);
-    if (conn.dialed !== null) this.#loop.unregister(conn.dialed);
+    if (conn.dialed !== null) { for (const other of conn.dialed) this.#loop.unregister(other); }
     if (conn.refused) {
       this.#door.unlinger(conn);
       return;

@@ -12,11 +12,12 @@ export interface Session {
   readonly failure: string | null;
   /**
    * Called once the connection is registered, to queue what it says first,
-   * if anything; `dial` registers a second stream (a relay's target) whose
-   * events come to this session too, and which closes with the connection.
+   * if anything; `dial` registers another stream (a relay's target; a
+   * child's pipes, standard error and exit) whose events come to this
+   * session too, and which closes with the connection; each call one more.
    */
   start?(key: Key<unknown>, dial: (dialing: Promise<Stream>) => Key<unknown>): void;
-  /** Applies one event, of its key or its dialed one; returns true when the connection is finished. */
+  /** Applies one event, of its key or a dialed one; returns true when the connection is finished. */
   handle(event: Event<unknown>): boolean;
   /** What the session wants from the loop for `key` (either of its keys) in its current state. */
   interest(key: Key<unknown>): Interest;

@@ -40,7 +40,7 @@ export function emptyTraffic(): Traffic {
  * ```
  */
 export function addTraffic(into: Traffic, conn: Connection): void {
-  const client = conn.key!, target = conn.dialed;
+  const client = conn.key!, target = conn.dialed?.[0] ?? null;
   into.clientIn += client.bytesRead;
   into.clientOut += client.bytesWritten;
   if (target === null) return;

@@ -20,11 +20,12 @@ export interface Outcome {
  * mutant is active there too, and the one sockdemo sets for a fair runtime
  * (`lib/fair_thread.ts`), so the process runs as the tasks and binary run it.
  */
-export const MUTANT_ENV = "--allow-env=__STRYKER_ACTIVE_MUTANT__,DENO_TOKIO_MAX_IO_EVENTS_PER_TICK";
+export const MUTANT_ENV =
+  "--allow-env=__STRYKER_ACTIVE_MUTANT__,DENO_TOKIO_MAX_IO_EVENTS_PER_TICK,PATH";
 
 /** The argv that runs sockdemo with `args`. */
 export function sockdemoCommand(args: string[]): [string, string[]] {
-  // Write: a Unix-domain socket is a file the server creates. FFI: a relay's resets (RST).
+  // Write: a Unix-domain socket is a file the server creates. FFI: a relay's resets (RST). Run: --exec.
   return [
     Deno.execPath(),
     [
@@ -33,6 +34,7 @@ export function sockdemoCommand(args: string[]): [string, string[]] {
       "--allow-read",
       "--allow-write",
       "--allow-ffi",
+      "--allow-run",
       MUTANT_ENV,
       MAIN,
       ...args,

@@ -108,12 +108,14 @@ Deno.test("host: the sessions each config asks for", () => {
 Deno.test("host: an app session traces its requests only with --verbose", () => {
   const verbose = captureLog("verbose");
   const quiet = captureLog("normal");
-  const traced = serveSessions({ protocol: "app", maxContent: 100 }, verbose.log).newSession(
-    3,
-  ) as AppSession;
-  const plain = serveSessions({ protocol: "app", maxContent: 100 }, quiet.log).newSession(
-    3,
-  ) as AppSession;
+  const traced = serveSessions({ protocol: "app", maxContent: 100, exec: null }, verbose.log)
+    .newSession(
+      3,
+    ) as AppSession;
+  const plain = serveSessions({ protocol: "app", maxContent: 100, exec: null }, quiet.log)
+    .newSession(
+      3,
+    ) as AppSession;
   assert.notEqual(traced.trace, null);
   assert.equal(plain.trace, null);
   traced.trace!("a request");
@@ -206,7 +208,7 @@ Deno.test("host: a worker opens its group on the port its coordinator probed, be
 
 Deno.test("host: an app session's trace in JSON names the request event and the connection", () => {
   const { log, out } = captureLog("verbose", "json");
-  const session = serveSessions({ protocol: "app", maxContent: 100 }, log).newSession(
+  const session = serveSessions({ protocol: "app", maxContent: 100, exec: null }, log).newSession(
     4,
   ) as AppSession;
   session.trace!("request x -> reply y");

@@ -396,7 +396,7 @@ Deno.test("metrics: only named entrances are figured, with their open connection
   named.traffic.clientIn = 5;
   const conn = {
     key: { bytesRead: 10, bytesWritten: 20 },
-    dialed: { bytesRead: 30, bytesWritten: 40 },
+    dialed: [{ bytesRead: 30, bytesWritten: 40 }],
   } as unknown as Connection;
   named.conns.add(conn);
   assert.deepEqual(entranceFigures([unnamed, named]), [{

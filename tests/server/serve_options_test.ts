@@ -15,6 +15,7 @@ Deno.test("serve options: the defaults, written out", () => {
     protocol: "echo",
     maxContent: 16_777_216,
     pipe: false,
+    exec: null,
     address: { transport: "tcp", host: "127.0.0.1", port: 65432 },
     tls: null,
     maxConns: Infinity,
@@ -61,6 +62,7 @@ Deno.test("serve options: every option given, short names included", () => {
       protocol: "app",
       maxContent: 100,
       pipe: false,
+      exec: null,
       address: { transport: "tcp", host: "::1", port: 0 },
       tls: null,
       maxConns: 5,
@@ -157,4 +159,38 @@ Deno.test("serve options: a TLS file that cannot be read is a runtime failure na
   const help = helpText(SERVE_SPEC);
   assert.match(help, /\n\nOptions:\n/);
   assert.match(help, /\n\nShared by serve and relay:\n {6}--max-conns N /);
+});
+
+Deno.test("serve options: --exec takes every word after it as the program's; --sh-exec one line", () => {
+  const exec = (args: string[]) => parseServe(args)!.exec;
+  assert.deepEqual(exec(["--port", "7", "--exec", "python3", "-u", "x.py", "--port", "8"]), {
+    command: "python3",
+    args: ["-u", "x.py", "--port", "8"],
+    name: "python3 -u x.py --port 8",
+  });
+  assert.deepEqual(parseServe(["--port", "7", "--exec", "cat", "--port", "8"])!.address, {
+    transport: "tcp",
+    host: "127.0.0.1",
+    port: 7,
+  });
+  assert.deepEqual(exec(["--exec=grep", "-v", "x"]), {
+    command: "grep",
+    args: ["-v", "x"],
+    name: "grep -v x",
+  });
+  assert.deepEqual(exec(["--exec", "-x"]), { command: "-x", args: [], name: "-x" });
+  assert.equal(parseServe(["--exec", "cat", "--help"])!.exec!.args[0], "--help");
+  assert.deepEqual(exec(["--sh-exec", "sort | uniq -c"]), {
+    command: "/bin/sh",
+    args: ["-c", "sort | uniq -c"],
+    name: "sort | uniq -c",
+  });
+  assert.equal(
+    fails(["--exec="]),
+    "--exec needs a program: --exec CMD [ARG...], last on the line",
+  );
+  assert.equal(
+    fails(["--max-content", "10", "--sh-exec", "cat"]),
+    "--sh-exec serves each connection with a program; --max-content does not apply",
+  );
 });

@@ -146,6 +146,7 @@ const CONFIG: ServeConfig = {
   protocol: "echo",
   address: { transport: "tcp", host: "127.0.0.1", port: 0 },
   pipe: false,
+  exec: null,
   tls: null,
   maxContent: 0,
   maxConns: Infinity,
