@@ -79,6 +79,7 @@ new PoolWorker<ProxyWorkerIn, ProxyWorkerOut>(async (message, worker) => {
       );
       const stats = await server.run();
       stopPosting();
+      // Stryker disable next-line StringLiteral: the coordinator takes any message but ready, failed and metrics as the stop
       worker.post({ type: "stopped", stats });
       worker.close();
       return;

@@ -173,6 +173,38 @@ Deno.test("api workers: a worker that cannot join a proxy says which, and the re
   await within(inJson.run(), 30_000, "the end");
 });
 
+Deno.test("api workers: the real worker, failing to join, says why; closing the proxy it never joined leaves it running", async () => {
+  const { log, err } = captureLog();
+  const url = new URL("./failing_join_proxy_worker.ts", import.meta.url);
+  const relay = new ApiWorkers(CONFIG, log, url);
+  const address = await within(relay.listen(), 30_000, "the API");
+  relay.start();
+  const made = await fetch(`http://${address}/proxies`, {
+    method: "POST",
+    body: JSON.stringify({ name: "p", upstream: "127.0.0.1:7" }),
+  });
+  assert.equal(made.status, 201);
+  await made.body?.cancel();
+  const deadline = performance.now() + 5000;
+  while (err.length === 0 && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(err.length, 1);
+  assert.match(
+    err[0],
+    /^sockdemo: worker 1: proxy p: cannot listen on 127\.0\.0\.1:\d+: address already in use$/,
+  );
+  const gone = await fetch(`http://${address}/proxies/p`, { method: "DELETE" });
+  assert.equal(gone.status, 204);
+  await gone.body?.cancel();
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(err.length, 1, `the worker lives on: ${err.join("; ")}`);
+  relay.stop();
+  const outcome = await within(relay.run(), 30_000, "the end");
+  assert.equal(outcome.died, false);
+  assert.equal(outcome.accepted[1], 0, "the worker joined nothing, so accepted nothing");
+});
+
 Deno.test("api workers: a worker that dies is said, the API's thread drains, and the outcome counts it out", async () => {
   const { log, err } = captureLog();
   const url = new URL("./crashing_proxy_worker.ts", import.meta.url);
