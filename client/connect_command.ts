@@ -5,6 +5,7 @@
  * @module
  */
 import { helpText } from "../lib/command_line.ts";
+import { checkCommand } from "./check_command.ts";
 import type { RunResult } from "./connect.ts";
 import { isLoadRun, isSingleRequest, plannedMessages, runConnect } from "./connect_config.ts";
 import { CONNECT_SPEC, connectConfig, parseConnectLine } from "./connect_options.ts";
@@ -27,7 +28,10 @@ export async function connectCommand(args: string[]): Promise<number> {
     console.log(helpText(CONNECT_SPEC));
     return 0;
   }
-  // A pipe is not a run of clients: its own few options.
+  // A pipe is not a run of clients: its own few options. Nor is a check.
+  if (line.values.check) return await checkCommand(line);
+  if (line.given("wait")) line.fail("--wait goes with --check");
+  if (/[-,]/.test(line.values.port ?? "")) line.fail("a port list (--port 20-30,80) needs --check");
   if (line.values.pipe) return await pipeCommand(line);
   const config = connectConfig(line);
   // Interval lines take the progress line's place (iperf3's way); --json keeps them for the object.

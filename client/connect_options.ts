@@ -20,7 +20,7 @@ import { parseThreshold } from "./thresholds.ts";
 
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 65432;
-const ECHO = "Echo", APP = "App", LOAD = "Load runs (echo and app)";
+const ECHO = "Echo", APP = "App", LOAD = "Load runs (echo and app)", CHECK = "Port checks";
 
 /** The command line of `sockdemo connect`. */
 export const CONNECT_SPEC = {
@@ -49,6 +49,21 @@ An ADDR is PORT, :PORT, HOST:PORT, [IPv6]:PORT or unix:PATH.`,
   options: {
     protocol: { value: "P", check: choice("echo", "app"), help: "echo (default) or app" },
     pipe: { help: "standard input to the socket, the socket to standard output" },
+    check: {
+      short: "z",
+      group: CHECK,
+      help: "like nc -z: connect and close; exit 0 if it answered, else 1. With\n" +
+        "a port list (--port 20-30,80) each port is tried, a line printed\n" +
+        "for each that answered, in port order, at most --conns (default\n" +
+        "100) at once; exit 0 if any did. --verbose names the others too",
+    },
+    wait: {
+      value: "S",
+      check: seconds(false),
+      group: CHECK,
+      help: "with --check: try again until it answers or S seconds pass\n" +
+        "(wait-for-it)",
+    },
     to: {
       value: "ADDR",
       check: address({ host: DEFAULT_HOST }),
