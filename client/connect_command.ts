@@ -6,6 +6,7 @@
  */
 import { helpText } from "../lib/command_line.ts";
 import { checkCommand } from "./check_command.ts";
+import { udpCommand } from "./udp_command.ts";
 import type { RunResult } from "./connect.ts";
 import { isLoadRun, isSingleRequest, plannedMessages, runConnect } from "./connect_config.ts";
 import { CONNECT_SPEC, connectConfig, parseConnectLine } from "./connect_options.ts";
@@ -30,6 +31,7 @@ export async function connectCommand(args: string[]): Promise<number> {
   }
   // A pipe is not a run of clients: its own few options. Nor is a check.
   if (line.values.check) return await checkCommand(line);
+  if (line.values.udp) return await udpCommand(line);
   if (line.given("wait")) line.fail("--wait goes with --check");
   if (/[-,]/.test(line.values.port ?? "")) line.fail("a port list (--port 20-30,80) needs --check");
   if (line.values.pipe) return await pipeCommand(line);

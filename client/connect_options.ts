@@ -49,6 +49,14 @@ An ADDR is PORT, :PORT, HOST:PORT, [IPv6]:PORT or unix:PATH.`,
   options: {
     protocol: { value: "P", check: choice("echo", "app"), help: "echo (default) or app" },
     pipe: { help: "standard input to the socket, the socket to standard output" },
+    udp: {
+      short: "u",
+      help: "UDP: datagrams of --size (default 64) at --rate per socket\n" +
+        "(default 1000/s), --conns sockets, --messages each (default 1000)\n" +
+        "or for --duration; each is checked when it comes back: lost,\n" +
+        "duplicated, reordered, round trips and jitter; --timeout S waits\n" +
+        "S (default 1) for the last",
+    },
     check: {
       short: "z",
       group: CHECK,

@@ -163,7 +163,7 @@ export function addressName(address: Address): string {
 
 /** The address a listener or connection's own end has, as {@linkcode addressName} names it. */
 export function localName(addr: Deno.Addr): string {
-  return addr.transport === "tcp"
+  return addr.transport === "tcp" || addr.transport === "udp"
     ? hostPort(addr.hostname, addr.port)
     : `unix:${(addr as Deno.UnixAddr).path}`;
 }

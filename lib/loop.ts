@@ -327,7 +327,9 @@ export class Loop<T> {
   // its buffer (bulk ramps up in a few reads), half when it used under a
   // quarter (an idle connection's pending read holds little), else the same.
   #readBuffer(reg: Registration<T>): Uint8Array {
-    const pool = this.#pool, last = reg.lastRead;
+    const pool = this.#pool, last = reg.lastRead, fixed = reg.stream!.readSize;
+    // Stryker disable next-line ConditionalExpression: a datagram stream's own size, which no growing rule reaches at once
+    if (fixed !== undefined) return this.#fixedBuffer(reg, fixed);
     let size = reg.readSize;
     if (last >= size) {
       size = Math.min(pool.maxSize, size * 4);
@@ -344,6 +346,14 @@ export class Loop<T> {
     if (reg.input.length !== size) {
       pool.give(reg.input);
       reg.input = pool.take(size);
+    }
+    return reg.input;
+  }
+
+  #fixedBuffer(reg: Registration<T>, size: number): Uint8Array {
+    if (reg.input.length !== size) {
+      this.#pool.give(reg.input);
+      reg.input = this.#pool.take(size);
     }
     return reg.input;
   }

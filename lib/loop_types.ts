@@ -17,6 +17,11 @@ export interface Stream {
   close(): void;
   /** Sends FIN: the peer reads end of stream once it has read what was written. */
   closeWrite?(): Promise<void>;
+  /**
+   * Every read gets a buffer of this size, not one sized by the reads
+   * before: a stream of messages (datagrams) must read each whole.
+   */
+  readonly readSize?: number;
 }
 
 /** The listener the loop drives: what it needs of a `Deno.Listener`. */

@@ -15,6 +15,7 @@ import { NO_FAULTS } from "./relay_flow.ts";
 import type { Faults } from "./relay_flow.ts";
 import { parseRelay, RELAY_SPEC } from "./relay_options.ts";
 import type { RelayConfig } from "./relay_sessions.ts";
+import { udpRelayCommand } from "./udp_relay_command.ts";
 
 /** Runs `sockdemo relay ARGS` and resolves to the exit code. */
 export async function relayCommand(args: string[]): Promise<number> {
@@ -23,6 +24,7 @@ export async function relayCommand(args: string[]): Promise<number> {
     console.log(helpText(RELAY_SPEC));
     return 0;
   }
+  if (config.command === "relay-udp") return await udpRelayCommand(config);
   if (config.command === "relay-api") {
     return await runServer(config, (address) => apiListeningLine(config, address));
   }

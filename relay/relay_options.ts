@@ -11,6 +11,7 @@ import { type Faults, NO_FAULTS } from "./relay_flow.ts";
 import type { RelayApiConfig } from "./api_relay.ts";
 import { faultToxics } from "./fault_toxics.ts";
 import type { RelayConfig } from "./relay_sessions.ts";
+import { type UdpRelayConfig, udpRelayConfig } from "./udp_relay_options.ts";
 
 const FAULTS = `Faults, each for both directions unless DIR (up: client to target, down:
 target to client) comes first, as in --delay up:50; give one twice for both`;
@@ -86,6 +87,12 @@ An ADDR is PORT, :PORT, HOST:PORT, [IPv6]:PORT or unix:PATH (PORT alone: on
       "once BYTES passed, pass nothing more (dropping what comes) but keep\n" +
         "the connection open",
     ),
+    loss: fault("[DIR:]RATE", "--udp: drop this share (0 to 1) of datagrams"),
+    duplicate: fault("[DIR:]RATE", "--udp: send this share of datagrams twice"),
+    reorder: fault(
+      "[DIR:]RATE",
+      "--udp: hold this share of datagrams back until the next has passed",
+    ),
     refuse: {
       value: "RATE",
       check: share,
@@ -102,17 +109,29 @@ An ADDR is PORT, :PORT, HOST:PORT, [IPv6]:PORT or unix:PATH (PORT alone: on
     "idle-timeout": {
       value: "S",
       check: seconds(true),
-      help: "close a connection silent both ways for S seconds (default 0: never)",
+      help: "close a connection silent both ways for S seconds (default 0: never;\n" +
+        "--udp: a client's socket, default 60)",
+    },
+    udp: {
+      short: "u",
+      help: "relay UDP: each client address gets a socket of its own to --to;\n" +
+        "faults apply per datagram (--loss, --duplicate, --reorder too)",
     },
     ...HOST_OPTIONS,
   },
 } as const satisfies CommandSpec;
 
 /** The relay `args` ask for (with `--api`, one run through Toxiproxy's API), or null for `--help`. */
-export function parseRelay(args: string[]): RelayConfig | RelayApiConfig | null {
+export function parseRelay(
+  args: string[],
+): RelayConfig | RelayApiConfig | UdpRelayConfig | null {
   const line = parseCommand(RELAY_SPEC, args);
   if (line === null) return null;
   const v = line.values;
+  if (v.udp) return udpRelayConfig(line);
+  for (const name of ["loss", "duplicate", "reorder"] as const) {
+    if (v[name].length > 0) line.fail(`--${name} applies to datagrams: give --udp`);
+  }
   if (v.api !== undefined) return apiConfig(line);
   if (v.config !== undefined) line.fail("--config applies with --api");
   const listen = v.listen ?? line.fail("--listen ADDR is required (e.g. 127.0.0.1:8080)");
@@ -144,7 +163,8 @@ export function parseRelay(args: string[]): RelayConfig | RelayApiConfig | null 
   };
 }
 
-type RelayLine = CommandLine<typeof RELAY_SPEC>;
+/** The parsed command line of `relay`. */
+export type RelayLine = CommandLine<typeof RELAY_SPEC>;
 
 // The faults of each direction, from `--delay [DIR:]MS` and the like.
 function parseFaults(line: RelayLine): { up: Faults; down: Faults } {

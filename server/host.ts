@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { type Address, listen, type ListenFailure } from "../lib/address.ts";
+import { type Address, listen, type ListenFailure, listenFailure } from "../lib/address.ts";
+import { DatagramAcceptor, openUdp } from "../lib/datagram.ts";
+import type { Acceptor } from "../lib/loop.ts";
 import type { ConnTally } from "../lib/conn_tally.ts";
 import { EVENTS_VARIABLE, type EventsPerTick, FairThread } from "../lib/fair_thread.ts";
 import type { Log, LogFields } from "../lib/log.ts";
@@ -16,6 +18,9 @@ import { Server } from "./server.ts";
 import type { ServerOptions } from "./server_options.ts";
 
 export type { Sessions } from "./entrance.ts";
+
+/** What a loop listens with: a TCP, TLS or Unix listener, or a UDP socket served as one connection. */
+export type Listening = Acceptor & { readonly addr: Deno.Addr };
 
 /**
  * The server `config` asks for, on `listeners`, with `sessions`, logging to
@@ -38,7 +43,7 @@ import type { HostConfig } from "./host_config.ts";
 export function newServer(
   config: HostConfig,
   sessions: Sessions,
-  listeners: Deno.Listener[],
+  listeners: readonly Listening[],
   log: Log,
   tally?: ConnTally,
   announceDrain = true,
@@ -100,9 +105,16 @@ export const BACKLOG = backlogFor(SOMAXCONN);
  * already checked the port for its workers), or why it cannot listen.
  */
 export function listenFor(
-  config: Pick<HostConfig, "address" | "tls">,
+  config: Pick<HostConfig, "address" | "tls"> & { readonly udp?: boolean },
   at: Address = config.address,
-): Promise<Deno.Listener[] | ListenFailure> {
+): Promise<Listening[] | ListenFailure> {
+  if (config.udp === true && at.transport === "tcp") {
+    try {
+      return Promise.resolve([new DatagramAcceptor(openUdp(at.host, at.port))]);
+    } catch (e) {
+      return Promise.resolve(listenFailure(at, e));
+    }
+  }
   return listen(at, {
     tls: config.tls,
     count: ACCEPTORS, // a Unix socket gets one whatever the count

@@ -29,7 +29,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     return 1;
   }
   return await runServer(config, (address) => {
-    const tls = (config.tls === null ? "" : " (TLS)") +
+    const tls = (config.tls === null ? "" : " (TLS)") + (config.udp ? " (UDP)" : "") +
       (config.exec === null ? "" : ` (each connection: ${config.exec.name})`);
     const workers = config.workers === 1
       ? tls

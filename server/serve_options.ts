@@ -17,6 +17,8 @@ export interface ServeConfig extends HostConfig {
   readonly maxContent: number;
   /** Serve one connection joined to standard input and output (`nc -l`), then stop. */
   readonly pipe: boolean;
+  /** Serve UDP: echo each datagram to its sender. */
+  readonly udp: boolean;
   /** Serve each connection with a program of its own (`--exec`, `--sh-exec`); null: no program. */
   readonly exec: ExecCommand | null;
 }
@@ -85,6 +87,11 @@ An ADDR is PORT, :PORT, HOST:PORT, [IPv6]:PORT or unix:PATH.`,
       value: "LINE",
       help: 'the same with /bin/sh -c LINE (ncat --sh-exec): "sort | uniq -c"',
     },
+    udp: {
+      short: "u",
+      help: "serve UDP instead: echo each datagram to its sender, as one\n" +
+        "datagram (the socket is one connection in the lines and totals)",
+    },
     pipe: {
       help: "like nc -l: serve the first connection only, joined to standard\n" +
         "input and output (binary-safe, each direction ending on its own),\n" +
@@ -122,6 +129,21 @@ const NOT_WITH_PIPE = [
   "workers",
 ] as const;
 
+// Connections, TLS, programs and protocols: none of it is UDP's.
+const NOT_WITH_UDP = [
+  "protocol",
+  "max-content",
+  "pipe",
+  "unix",
+  "tls-cert",
+  "tls-key",
+  "exec",
+  "sh-exec",
+  "workers",
+  "max-conns",
+  "idle-timeout",
+] as const;
+
 /** The server `args` ask for, or null for `--help`. */
 export function parseServe(args: string[]): ServeConfig | null {
   const { own, program } = splitExec(args);
@@ -130,6 +152,11 @@ export function parseServe(args: string[]): ServeConfig | null {
   const v = line.values;
   const protocol = v.protocol ?? "echo";
   const exec = execCommand(line, program);
+  if (v.udp) {
+    for (const name of NOT_WITH_UDP) {
+      if (line.given(name)) line.fail(`--udp echoes datagrams; --${name} does not apply`);
+    }
+  }
   if (v.pipe) {
     for (const name of NOT_WITH_PIPE) {
       if (line.given(name)) {
@@ -149,6 +176,7 @@ export function parseServe(args: string[]): ServeConfig | null {
     protocol,
     maxContent: v["max-content"] ?? DEFAULT_APP_LIMITS.maxContent,
     pipe: v.pipe,
+    udp: v.udp,
     exec,
     ...hostSettings(line, at, tls, idle),
   };

@@ -9,6 +9,7 @@ import type { Log } from "../lib/log.ts";
 import { AppSession, DEFAULT_APP_LIMITS } from "./app.ts";
 import { EchoSession } from "./echo.ts";
 import { ExecSession } from "./exec_session.ts";
+import { UdpEchoSession } from "./udp_echo.ts";
 import type { Sessions } from "./host.ts";
 import type { ExecCommand, ServeConfig } from "./serve_options.ts";
 
@@ -26,9 +27,10 @@ import type { ExecCommand, ServeConfig } from "./serve_options.ts";
  * ```
  */
 export function serveSessions(
-  config: Pick<ServeConfig, "protocol" | "maxContent" | "exec">,
+  config: Pick<ServeConfig, "protocol" | "maxContent" | "exec"> & { readonly udp?: boolean },
   log: Log,
 ): Sessions {
+  if (config.udp === true) return { newSession: () => new UdpEchoSession() };
   if (config.exec !== null) return execSessions(config.exec, log);
   if (config.protocol === "echo") return { newSession: () => new EchoSession() };
   const limits = { ...DEFAULT_APP_LIMITS, maxContent: config.maxContent };

@@ -1,4 +1,5 @@
 /** The connection host's set-up: its listeners, the sessions a config asks for, its lines. */
+import type { RelayConfig } from "../../relay/relay_sessions.ts";
 import assert from "node:assert/strict";
 import { Log } from "../../lib/log.ts";
 import {
@@ -100,7 +101,10 @@ Deno.test("host: the sessions each config asks for", () => {
   const refusal = app.refusal!(2) as AppSession;
   assert.equal(refusal.limits.discardLimit, 65536);
   assert.equal(refusal.refusal, "server busy");
-  const relay = sessionsFor(parseRelay(["--listen", "0", "--to", "1", "--refuse", "1"])!, log);
+  const relay = sessionsFor(
+    parseRelay(["--listen", "0", "--to", "1", "--refuse", "1"]) as RelayConfig,
+    log,
+  );
   assert.ok(relay.newSession(1) instanceof RelaySession);
   assert.equal(relay.admit!(1), "--refuse 1");
 });

@@ -147,6 +147,7 @@ const CONFIG: ServeConfig = {
   address: { transport: "tcp", host: "127.0.0.1", port: 0 },
   pipe: false,
   exec: null,
+  udp: false,
   tls: null,
   maxContent: 0,
   maxConns: Infinity,

@@ -1,0 +1,145 @@
+/**
+ * `sockdemo connect --udp` (`-u`): a load run of datagrams against a UDP
+ * echo server, reporting what `iperf3 -u` does (lost, and also duplicated,
+ * reordered and corrupt datagrams; round trips and jitter).
+ *
+ * @module
+ */
+import { MAX_DATAGRAM } from "../lib/datagram.ts";
+import { type ConnectLine, serverAddress } from "./connect_options.ts";
+import { ms } from "./report.ts";
+import { UDP_HEADER } from "./udp_datagram.ts";
+import { runUdp, type UdpPlan, type UdpResult } from "./udp_run.ts";
+
+// What has no meaning for datagrams here.
+const NOT_WITH_UDP = [
+  "protocol",
+  "pipe",
+  "unix",
+  "tls",
+  "ca",
+  "server-name",
+  "requests",
+  "keep-alive",
+  "warmup",
+  "depth",
+  "workers",
+  "interval",
+  "threshold",
+  "report",
+  "verbose",
+] as const;
+
+/** Datagrams per second per socket when --rate does not say. */
+export const DEFAULT_UDP_RATE = 1000;
+
+/** Runs `connect --udp` as `line` says and resolves to the exit code. */
+export async function udpCommand(line: ConnectLine): Promise<number> {
+  const plan = udpPlan(line);
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  Deno.addSignalListener("SIGINT", onSignal);
+  let result: UdpResult;
+  try {
+    result = await runUdp({ ...plan, interrupt: interrupt.signal });
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+  }
+  const target = `${plan.host.includes(":") ? `[${plan.host}]` : plan.host}:${plan.port}`;
+  if (line.values.json) console.log(JSON.stringify(udpJson(target, plan, result)));
+  else if (!line.values.quiet || result.tally.received > 0) {
+    console.log(formatUdp(target, plan, result));
+  }
+  const tally = result.tally;
+  if (result.interrupted) {
+    console.error(`sockdemo: interrupted after ${result.seconds.toFixed(2)} s`);
+    return 130;
+  }
+  if (tally.received === 0) {
+    console.error(`sockdemo: no datagram came back from ${target} (is a UDP echo server there?)`);
+    return 1;
+  }
+  if (tally.corrupt > 0) {
+    console.error(`sockdemo: ${tally.corrupt} datagrams came back changed or cut short`);
+    return 1;
+  }
+  return 0;
+}
+
+/** The run `line` asks for; usage errors for what does not apply to UDP. */
+export function udpPlan(line: ConnectLine): UdpPlan {
+  const v = line.values;
+  for (const name of NOT_WITH_UDP) {
+    if (line.given(name)) line.fail(`--udp sends datagrams; --${name} does not apply`);
+  }
+  if (line.positionals.length > 0) {
+    line.fail("--udp sends generated datagrams: give --size, not MESSAGE");
+  }
+  const at = serverAddress(line);
+  if (at.transport !== "tcp") line.fail("--udp needs HOST:PORT");
+  const size = v.size ?? 64;
+  if (size < UDP_HEADER || size > MAX_DATAGRAM) {
+    line.fail(`--udp datagrams are ${UDP_HEADER} to ${MAX_DATAGRAM} bytes (--size ${size})`);
+  }
+  if (v.messages !== undefined && v.duration !== undefined) {
+    line.fail("give --messages or --duration, not both");
+  }
+  return {
+    host: at.transport === "tcp" ? at.host : "",
+    port: at.transport === "tcp" ? at.port : 0,
+    sockets: v.conns ?? 1,
+    size,
+    count: v.duration === undefined ? v.messages ?? 1000 : null,
+    duration: v.duration ?? null,
+    rate: v.rate ?? DEFAULT_UDP_RATE,
+    lingerMs: (v.timeout ?? 1) * 1000,
+  };
+}
+
+/** The summary, three lines. */
+export function formatUdp(target: string, plan: UdpPlan, r: UdpResult): string {
+  const t = r.tally, rtt = t.rtt;
+  const share = plan.count === null ? `for ${plan.duration} s` : `x ${plan.count} datagrams`;
+  const percent = t.sent === 0 ? 0 : (100 * t.lost) / t.sent;
+  const errors = r.socketErrors === 0 ? "" : `, ${r.socketErrors} socket errors`;
+  return [
+    `udp ${target}: ${plan.sockets} sockets ${share} of ${plan.size} bytes at ${plan.rate}/s each, ` +
+    `sent in ${r.seconds.toFixed(2)} s`,
+    `sent ${t.sent}, received ${t.received}, lost ${t.lost} (${percent.toFixed(2)}%), ` +
+    `duplicated ${t.duplicated}, reordered ${t.reordered}, corrupt ${t.corrupt}${errors}`,
+    t.received === 0
+      ? "round trip: nothing came back"
+      : `round trip: p50 ${ms(rtt.percentile(50))}, p99 ${ms(rtt.percentile(99))}, ` +
+        `max ${ms(rtt.max)}; jitter ${ms(t.jitterUs)}`,
+  ].join("\n");
+}
+
+/** The same as one JSON object, with the round trips' HdrHistogram. */
+export function udpJson(target: string, plan: UdpPlan, r: UdpResult): Record<string, unknown> {
+  const t = r.tally, rtt = t.rtt;
+  return {
+    mode: "udp",
+    target,
+    sockets: plan.sockets,
+    size: plan.size,
+    rate: plan.rate,
+    seconds: r.seconds,
+    sent: t.sent,
+    received: t.received,
+    lost: t.lost,
+    duplicated: t.duplicated,
+    reordered: t.reordered,
+    corrupt: t.corrupt,
+    socket_errors: r.socketErrors,
+    rtt_us: {
+      p50: rtt.percentile(50),
+      p90: rtt.percentile(90),
+      p99: rtt.percentile(99),
+      max: rtt.max,
+      mean: Math.round(rtt.mean),
+    },
+    jitter_us: Math.round(t.jitterUs * 10) / 10,
+    rtt_histogram: rtt.encode(),
+    interrupted: r.interrupted,
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * `connect --udp`: the echo load run for datagrams. Each socket sends its
+ * datagrams paced at the rate (open loop, as `iperf3 -u`: a datagram lost
+ * never holds up the next), reads the echoes on the same loop, and tallies
+ * them ({@linkcode UdpTally}). Once every socket has sent its share, the run
+ * waits for the stragglers until all came back or the linger ran out.
+ *
+ * @module
+ */
+import { DatagramStream, openUdp } from "../lib/datagram.ts";
+import { Interest, type Key, Loop } from "../lib/loop.ts";
+import { readDatagram, writeDatagram } from "./udp_datagram.ts";
+import { UdpTally } from "./udp_tally.ts";
+
+/** A UDP load run. */
+export interface UdpPlan {
+  readonly host: string;
+  readonly port: number;
+  /** Sockets, each with its own port and its own share. */
+  readonly sockets: number;
+  /** Bytes per datagram (the header included). */
+  readonly size: number;
+  /** Datagrams per socket, or null to send for `duration` seconds. */
+  readonly count: number | null;
+  readonly duration: number | null;
+  /** Datagrams per second per socket. */
+  readonly rate: number;
+  /** How long to wait for replies after the last send, ms. */
+  readonly lingerMs: number;
+  /** Ends the run now (SIGINT): what came back so far is the result. */
+  readonly interrupt?: AbortSignal;
+}
+
+/** What the run measured. */
+export interface UdpResult {
+  /** All sockets added up. */
+  readonly tally: UdpTally;
+  /** From the first send to the last: the sending window. */
+  readonly seconds: number;
+  /** Errors the sockets reported (an ICMP unreachable: nothing listens there). */
+  readonly socketErrors: number;
+  readonly interrupted: boolean;
+}
+
+/** Where a socket is in its run. */
+type SocketState =
+  /** Sending its share, one datagram each time one is due. */
+  | { readonly name: "sending"; due: number }
+  /** Everything sent: reading what still comes back. */
+  | { readonly name: "waiting" };
+
+interface Sender {
+  state: SocketState;
+  seq: number;
+  readonly tally: UdpTally;
+}
+
+/**
+ * Runs `plan` and resolves to its tally.
+ *
+ * @example
+ * ```ts
+ * import { runUdp } from "./udp_run.ts";
+ * const result = await runUdp({
+ *   host: "127.0.0.1", port: 7, sockets: 1, size: 64, count: 100, duration: null,
+ *   rate: 1000, lingerMs: 1000,
+ * });
+ * console.log(result.tally.lost);
+ * ```
+ */
+export async function runUdp(plan: UdpPlan): Promise<UdpResult> {
+  const loop = new Loop<Sender>(), scratch = new Uint8Array(plan.size);
+  const to = { transport: "udp" as const, hostname: plan.host, port: plan.port };
+  const bind = plan.host.includes(":") ? "::" : "0.0.0.0";
+  const gap = 1000 / plan.rate, started = performance.now();
+  const keys: Key<Sender>[] = [];
+  for (let i = 0; i < plan.sockets; i++) {
+    // Spread the sockets' first sends over one gap, so they do not all fire at once.
+    const sender = {
+      state: { name: "sending", due: started + gap * i / plan.sockets },
+      seq: 0,
+      tally: new UdpTally(),
+    } as Sender;
+    keys.push(loop.register(new DatagramStream(openUdp(bind, 0), to), Interest.READ_WRITE, sender));
+  }
+  const endAt = plan.duration === null ? Infinity : started + plan.duration * 1000;
+  let socketErrors = 0, lastSend = started, waitUntil = Infinity;
+  for (;;) {
+    let now = performance.now(), next = waitUntil, sending = 0;
+    for (const key of keys) {
+      const sender = key.data, state = sender.state;
+      if (state.name !== "sending") continue;
+      if (sender.seq === plan.count || now >= endAt) {
+        sender.state = { name: "waiting" };
+        continue;
+      }
+      sending++;
+      // One datagram in the socket's output at a time: a stream's queue would run them together.
+      if (key.owed === 0 && now >= state.due) {
+        writeDatagram(scratch, sender.seq, now - started);
+        key.output.push(scratch, 0, plan.size);
+        loop.modify(key, Interest.READ_WRITE);
+        sender.seq++;
+        sender.tally.sent++;
+        lastSend = now;
+        // Late sends are not made up in a burst beyond one gap: the schedule moves on.
+        state.due = Math.max(state.due + gap, now - gap);
+      }
+      // A socket with a datagram still going out hears of it as an event: no timer for it,
+      // or a due time already past would spin select() without ever letting the send finish.
+      if (key.owed === 0) next = Math.min(next, state.due);
+    }
+    if (sending === 0) {
+      if (waitUntil === Infinity) waitUntil = lastSend + plan.lingerMs;
+      if (keys.every((k) => k.data.tally.received === k.data.tally.sent) || now >= waitUntil) break;
+      next = Math.min(next, waitUntil);
+    }
+    if (plan.interrupt?.aborted) break;
+    const batch = await loop.select(Math.max(0, next - now));
+    now = performance.now();
+    for (const ev of batch) {
+      const tally = ev.key.data.tally;
+      if (ev.type === "read") {
+        const got = readDatagram(ev.key.input, ev.n, plan.size);
+        tally.arrived(got.seq, (now - started - got.sentMs) * 1000, got.intact);
+      } else if (ev.type === "error") {
+        socketErrors++;
+      }
+    }
+  }
+  const tally = new UdpTally();
+  for (const key of keys) {
+    tally.add(key.data.tally);
+    loop.unregister(key);
+  }
+  return {
+    tally,
+    seconds: (lastSend - started) / 1000,
+    socketErrors,
+    interrupted: plan.interrupt?.aborted === true,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Runs `relay --udp`: the listening line, the relay until SIGINT or
+ * SIGTERM, then a summary with each direction's faults counted.
+ *
+ * @module
+ */
+import { addressName } from "../lib/address.ts";
+import { describeError } from "../lib/describe_error.ts";
+import { Log } from "../lib/log.ts";
+import { random } from "../lib/random.ts";
+import type { UdpFaultPlan, UdpFaults } from "./udp_faults.ts";
+import { UdpRelay } from "./udp_relay.ts";
+import type { UdpRelayConfig } from "./udp_relay_options.ts";
+
+/** Relays datagrams as `config` says; resolves to the exit code. */
+export async function udpRelayCommand(config: UdpRelayConfig): Promise<number> {
+  const log = new Log(config.verbosity, config.logFormat);
+  let relay: UdpRelay;
+  try {
+    relay = new UdpRelay({
+      listen: config.listen,
+      target: config.to,
+      up: config.up,
+      down: config.down,
+      random: random(config.seed),
+      idleMs: config.idleTimeout * 1000,
+      log,
+    });
+  } catch (e) {
+    const address = addressName(config.listen), reason = describeError(e);
+    log.error("listen_failed", `sockdemo: cannot listen on ${address}: ${reason}`, {
+      address,
+      reason,
+    });
+    return 1;
+  }
+  const at = relay.addr, address = `${at.hostname}:${at.port}`, target = addressName(config.to);
+  const faults = [describe("up", config.up), describe("down", config.down)].filter((f) => f !== "");
+  log.notice(
+    "listening",
+    `Listening on ${address} (UDP), relaying to ${target}` +
+      (faults.length === 0 ? "" : `; faults: ${faults.join("; ")}; seed ${config.seed}`),
+    { address, protocol: "relay-udp", target, faults: faults.join("; "), seed: config.seed },
+  );
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    relay.stop();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    const totals = await relay.run();
+    const f = totals.faults;
+    log.notice(
+      "stopped",
+      `Stopped: ${totals.clients} clients, ${totals.up} datagrams up, ${totals.down} down; ` +
+        `up: ${counts(f.up)}; down: ${counts(f.down)}` +
+        (totals.dropped === 0 ? "" : `; ${totals.dropped} dropped by full queues`),
+      {
+        clients: totals.clients,
+        up: totals.up,
+        down: totals.down,
+        lost_up: f.up.lost,
+        lost_down: f.down.lost,
+        duplicated_up: f.up.duplicated,
+        duplicated_down: f.down.duplicated,
+        reordered_up: f.up.reordered,
+        reordered_down: f.down.reordered,
+        dropped: totals.dropped,
+      },
+    );
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+  }
+  return signals > 1 ? 130 : 0;
+}
+
+function counts(f: UdpFaults<unknown>): string {
+  return `${f.lost} lost, ${f.duplicated} duplicated, ${f.reordered} reordered`;
+}
+
+// "up: loss 0.1, delay 50 ms", or "" when that direction has no fault.
+function describe(dir: string, plan: UdpFaultPlan): string {
+  const parts = [
+    plan.loss > 0 ? `loss ${plan.loss}` : "",
+    plan.duplicate > 0 ? `duplicate ${plan.duplicate}` : "",
+    plan.reorder > 0 ? `reorder ${plan.reorder}` : "",
+    plan.delay > 0 ? `delay ${plan.delay} ms` : "",
+    plan.jitter > 0 ? `jitter ${plan.jitter} ms` : "",
+    plan.bandwidth !== Infinity ? `bandwidth ${plan.bandwidth} B/s` : "",
+  ].filter((p) => p !== "");
+  return parts.length === 0 ? "" : `${dir}: ${parts.join(", ")}`;
+}

@@ -1,0 +1,113 @@
+/**
+ * `serve --udp`: the guide's echo server, for datagrams. The socket is one
+ * connection of the host; each datagram read goes back to its sender as one
+ * datagram. Sends leave one at a time (a stream's output would run
+ * datagrams together), the rest wait in a bounded queue: past it a datagram
+ * is dropped and counted, as a full socket buffer would drop it.
+ *
+ * @module
+ */
+import type { DatagramStream } from "../lib/datagram.ts";
+import { type Event, Interest, type Key } from "../lib/loop.ts";
+import type { Session } from "./session.ts";
+
+/** Datagrams waiting to be echoed, at most. */
+export const MAX_QUEUED = 1024;
+
+/** What the socket is doing. */
+export type UdpEchoState = /** Echoing what comes. */
+  { readonly name: "echoing" };
+
+const ECHOING: UdpEchoState = { name: "echoing" };
+
+/**
+ * The state machine of a server's UDP socket.
+ *
+ * @example
+ * ```ts
+ * import { UdpEchoSession } from "./udp_echo.ts";
+ * const session = new UdpEchoSession();
+ * console.log(session.stateName); // "echoing"
+ * ```
+ */
+export class UdpEchoSession implements Session {
+  /** The current state: a socket only ever echoes, until the server stops. */
+  readonly state: UdpEchoState = ECHOING;
+  /** Datagrams read. */
+  received = 0;
+  /** Datagrams echoed. */
+  sent = 0;
+  /** Datagrams dropped: the queue was full, or empty ones (nothing to send back). */
+  dropped = 0;
+  /** Errors the socket reported (an ICMP unreachable from a peer gone); none ends it. */
+  errors = 0;
+  #queue: { bytes: Uint8Array; to: Deno.NetAddr }[] = [];
+
+  /** Name of the current state. */
+  get stateName(): string {
+    return this.state.name;
+  }
+
+  /** A socket never fails: a peer's error is counted and forgotten. */
+  get failure(): string | null {
+    return null;
+  }
+
+  /** Queues each datagram read back to its sender; sends the next when one went out. */
+  handle(event: Event<unknown>): boolean {
+    const key = event.key, socket = key.stream as DatagramStream;
+    switch (event.type) {
+      case "read":
+        this.received++;
+        if (event.n === 0 || this.#queue.length >= MAX_QUEUED) {
+          this.dropped++;
+          break;
+        }
+        if (key.owed === 0 && this.#queue.length === 0) {
+          socket.to = socket.from;
+          key.output.push(key.input, 0, event.n);
+        } else {
+          this.#queue.push({ bytes: key.input.slice(0, event.n), to: socket.from! });
+        }
+        break;
+      case "write": {
+        this.sent++;
+        const next = this.#queue.shift();
+        if (next !== undefined) {
+          socket.to = next.to;
+          key.output.push(next.bytes, 0, next.bytes.length);
+        }
+        break;
+      }
+      case "error":
+        this.errors++;
+        break;
+    }
+    return false;
+  }
+
+  /** Reads always; writes while a datagram is owed. */
+  interest(_key: Key<unknown>): Interest {
+    return Interest.READ_WRITE;
+  }
+
+  /** A stop closes the socket at once: there is no conversation to finish. */
+  drain(): boolean {
+    return true;
+  }
+
+  /** Datagrams each way, for the closing line. */
+  summary(): { text: string; fields: Record<string, number> } {
+    const dropped = this.dropped === 0 ? "" : `, ${this.dropped} dropped`;
+    const errors = this.errors === 0 ? "" : `, ${this.errors} errors`;
+    return {
+      text: `${this.received} datagrams in, ${this.sent} out${dropped}${errors}`,
+      fields: {
+        datagrams_in: this.received,
+        datagrams_out: this.sent,
+        dropped: this.dropped,
+        socket_errors: this.errors,
+      },
+    };
+  }
+}
