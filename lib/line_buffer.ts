@@ -31,6 +31,7 @@ export class LineBuffer {
   /** Takes `bytes`, calling `emit` with each line they complete. */
   push(bytes: Uint8Array, emit: (line: string) => void): void {
     let start = 0;
+    // Stryker disable next-line EqualityOperator: one past the end reads undefined, which is no newline
     for (let i = 0; i < bytes.length; i++) {
       if (bytes[i] === NEWLINE) {
         this.#hold(bytes.subarray(start, i), emit);
@@ -61,6 +62,7 @@ export class LineBuffer {
 
   #emit(emit: (line: string) => void): void {
     let end = this.#length;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: before the start reads undefined, which is no return
     if (end > 0 && this.#held[end - 1] === RETURN) end--;
     this.#length = 0;
     emit(this.#decoder.decode(this.#held.subarray(0, end)));

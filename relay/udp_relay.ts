@@ -1,7 +1,8 @@
 /**
  * `relay --udp`: datagrams from each client address go to the target from
  * a socket of that client's own (so the target's replies find their way
- * back), through each direction's faults ({@linkcode UdpFaults}). A client
+ * back), through that client's faults each way ({@linkcode UdpFaults}: a
+ * datagram is late only behind another of its own flow). A client
  * silent both ways for the idle timeout has its socket closed. One loop
  * drives the listening socket and every client's.
  *
@@ -24,15 +25,12 @@ interface Client {
   lastActive: number;
   up: number;
   down: number;
+  readonly upFaults: UdpFaults<Uint8Array>;
+  readonly downFaults: UdpFaults<Uint8Array>;
 }
 
 /** What a key of the relay's loop is: the listening socket, or a client's socket to the target. */
 type Side = { readonly kind: "front" } | { readonly kind: "back"; readonly client: Client };
-
-interface Datagram {
-  readonly client: Client;
-  readonly bytes: Uint8Array;
-}
 
 /** A UDP relay's settings. */
 export interface UdpRelayPlan {
@@ -47,12 +45,19 @@ export interface UdpRelayPlan {
   readonly log: Log;
 }
 
+/** What one direction's faults did, over every client. */
+export interface FaultCounts {
+  lost: number;
+  duplicated: number;
+  reordered: number;
+}
+
 /** What the relay carried and did, for the summary. */
 export interface UdpRelayTotals {
   clients: number;
   up: number;
   down: number;
-  readonly faults: { readonly up: UdpFaults<Datagram>; readonly down: UdpFaults<Datagram> };
+  readonly faults: { readonly up: FaultCounts; readonly down: FaultCounts };
   dropped: number;
 }
 
@@ -116,13 +121,15 @@ export class UdpRelay {
 
   /** Relays until stopped; resolves with the totals. */
   async run(): Promise<UdpRelayTotals> {
-    const faults = this.totals.faults;
     while (!this.#stopped) {
-      let now = performance.now();
-      for (const d of faults.up.release(now)) d.client.queue.send(d.bytes, this.#target);
-      for (const d of faults.down.release(now)) this.#frontQueue.send(d.bytes, d.client.addr);
-      const idleAt = this.#expire(now);
-      const next = Math.min(faults.up.nextAt, faults.down.nextAt, idleAt);
+      let now = performance.now(), next = this.#expire(now);
+      for (const client of this.#clients.values()) {
+        for (const bytes of client.upFaults.release(now)) client.queue.send(bytes, this.#target);
+        for (const bytes of client.downFaults.release(now)) {
+          this.#frontQueue.send(bytes, client.addr);
+        }
+        next = Math.min(next, client.upFaults.nextAt, client.downFaults.nextAt);
+      }
       const batch = await this.#loop.select(Math.max(0, next - now));
       now = performance.now();
       for (const ev of batch) {
@@ -133,12 +140,12 @@ export class UdpRelay {
             const client = this.#client((ev.key.stream as DatagramStream).from!, now);
             client.up++;
             this.totals.up++;
-            faults.up.arrive({ client, bytes }, ev.n, now);
+            client.upFaults.arrive(bytes, ev.n, now);
           } else {
             side.client.lastActive = now;
             side.client.down++;
             this.totals.down++;
-            faults.down.arrive({ client: side.client, bytes }, ev.n, now);
+            side.client.downFaults.arrive(bytes, ev.n, now);
           }
         } else if (ev.type === "write") {
           (side.kind === "front" ? this.#frontQueue : side.client.queue).written();
@@ -179,6 +186,8 @@ export class UdpRelay {
         lastActive: now,
         up: 0,
         down: 0,
+        upFaults: new UdpFaults(this.#plan.up, this.#plan.random),
+        downFaults: new UdpFaults(this.#plan.down, this.#plan.random),
       };
       side.client = client;
       this.#clients.set(name, client);
@@ -206,6 +215,14 @@ export class UdpRelay {
   }
 
   #close(client: Client, why: string): void {
+    const totals = this.totals.faults;
+    for (
+      const [sum, f] of [[totals.up, client.upFaults], [totals.down, client.downFaults]] as const
+    ) {
+      sum.lost += f.lost;
+      sum.duplicated += f.duplicated;
+      sum.reordered += f.reordered;
+    }
     this.#clients.delete(client.name);
     this.#loop.unregister(client.key);
     this.totals.dropped += client.queue.dropped;

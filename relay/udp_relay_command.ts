@@ -8,8 +8,8 @@ import { addressName } from "../lib/address.ts";
 import { describeError } from "../lib/describe_error.ts";
 import { Log } from "../lib/log.ts";
 import { random } from "../lib/random.ts";
-import type { UdpFaultPlan, UdpFaults } from "./udp_faults.ts";
-import { UdpRelay } from "./udp_relay.ts";
+import type { UdpFaultPlan } from "./udp_faults.ts";
+import { type FaultCounts, UdpRelay } from "./udp_relay.ts";
 import type { UdpRelayConfig } from "./udp_relay_options.ts";
 
 /** Relays datagrams as `config` says; resolves to the exit code. */
@@ -77,7 +77,7 @@ export async function udpRelayCommand(config: UdpRelayConfig): Promise<number> {
   return signals > 1 ? 130 : 0;
 }
 
-function counts(f: UdpFaults<unknown>): string {
+function counts(f: FaultCounts): string {
   return `${f.lost} lost, ${f.duplicated} duplicated, ${f.reordered} reordered`;
 }
 

@@ -1,0 +1,63 @@
+/** The UDP load run's tally and datagrams: each count from a written-out sequence of arrivals. */
+import assert from "node:assert/strict";
+import { UdpTally } from "../../client/udp_tally.ts";
+import { readDatagram, UDP_HEADER, writeDatagram } from "../../client/udp_datagram.ts";
+
+Deno.test("udp tally: lost, duplicated, reordered and corrupt, counted from arrivals", () => {
+  const t = new UdpTally();
+  t.sent = 6;
+  // 0, 2, 1 (late), 1 again, 5, a corrupt one; 3 and 4 never come.
+  t.arrived(0, 100, true);
+  t.arrived(2, 300, true);
+  t.arrived(1, 200, true);
+  t.arrived(1, 200, true);
+  t.arrived(5, 100, true);
+  t.arrived(-1, 0, false);
+  assert.deepEqual(
+    [t.received, t.lost, t.duplicated, t.reordered, t.corrupt],
+    [4, 2, 1, 1, 1],
+  );
+  assert.equal(t.rtt.count, 4);
+  assert.equal(t.rtt.max, 300);
+  // RFC 3550: J += (|D| - J) / 16, over 100, 300, 200, 100: D = 200, 100, 100.
+  const j1 = 200 / 16, j2 = j1 + (100 - j1) / 16, j3 = j2 + (100 - j2) / 16;
+  assert.ok(Math.abs(t.jitterUs - j3) < 1e-9, `${t.jitterUs} vs ${j3}`);
+});
+
+Deno.test("udp tally: far sequence numbers grow the record; two tallies add up, jitter weighted", () => {
+  const a = new UdpTally();
+  a.sent = 2;
+  a.arrived(100_000, 50, true);
+  a.arrived(100_000, 50, true);
+  assert.deepEqual([a.received, a.duplicated], [1, 1]);
+  const b = new UdpTally();
+  b.sent = 3;
+  b.arrived(0, 10, true);
+  b.arrived(1, 42, true);
+  b.arrived(2, 10, true);
+  const jb = b.jitterUs;
+  a.add(b);
+  assert.deepEqual([a.sent, a.received, a.duplicated, a.lost], [5, 4, 1, 1]);
+  assert.equal(a.rtt.count, 4);
+  assert.ok(Math.abs(a.jitterUs - (jb * 3) / 4) < 1e-9);
+  const empty = new UdpTally();
+  empty.add(new UdpTally());
+  assert.equal(empty.jitterUs, 0);
+});
+
+Deno.test("udp datagram: what is written reads back; a changed byte, a short one or a header alone are caught", () => {
+  assert.equal(UDP_HEADER, 12);
+  const buf = new Uint8Array(40);
+  writeDatagram(buf, 0x01020304, 12.5);
+  assert.deepEqual([...buf.subarray(0, 4)], [1, 2, 3, 4]);
+  assert.equal(buf[12], (0x01020304 * 31 + 12) & 0xff);
+  assert.equal(buf[39], (0x01020304 * 31 + 39) & 0xff);
+  assert.deepEqual(readDatagram(buf, 40, 40), { seq: 0x01020304, sentMs: 12.5, intact: true });
+  assert.deepEqual(readDatagram(buf, 39, 40), { seq: 0x01020304, sentMs: 12.5, intact: false });
+  buf[20] ^= 1;
+  assert.equal(readDatagram(buf, 40, 40).intact, false);
+  assert.deepEqual(readDatagram(buf, 11, 40), { seq: -1, sentMs: 0, intact: false });
+  const header = new Uint8Array(12);
+  writeDatagram(header, 9, 1);
+  assert.deepEqual(readDatagram(header, 12, 12), { seq: 9, sentMs: 1, intact: true });
+});

@@ -1,0 +1,57 @@
+/** `relay --udp`'s per-datagram faults, with a scripted random source. */
+import assert from "node:assert/strict";
+import { NO_UDP_FAULTS, REORDER_WAIT_MS, UdpFaults } from "../../relay/udp_faults.ts";
+
+// Draws the given values in turn (then 0.99: no fault).
+function draws(...values: number[]): () => number {
+  return () => values.shift() ?? 0.99;
+}
+
+Deno.test("udp faults: none: each datagram leaves at once, in order", () => {
+  const f = new UdpFaults<string>(NO_UDP_FAULTS, draws());
+  f.arrive("a", 10, 0);
+  f.arrive("b", 10, 0);
+  assert.equal(f.nextAt, 0);
+  assert.deepEqual(f.release(0), ["a", "b"]);
+  assert.deepEqual(f.release(1), []);
+  assert.equal(f.nextAt, Infinity);
+  assert.equal(f.waiting, 0);
+});
+
+Deno.test("udp faults: loss drops, duplicate sends twice, reorder holds one until the next has passed", () => {
+  const plan = { ...NO_UDP_FAULTS, loss: 0.5, duplicate: 0.5, reorder: 0.5 };
+  // a: lost (0.1). b: kept, duplicated (0.2), held (0.3). c: kept, single, passes, then b twice.
+  const f = new UdpFaults<string>(plan, draws(0.1, 0.9, 0.2, 0.3, 0.9, 0.9));
+  f.arrive("a", 1, 0);
+  f.arrive("b", 1, 0);
+  assert.equal(f.waiting, 1);
+  f.arrive("c", 1, 0);
+  assert.deepEqual(f.release(0), ["c", "b", "b"]);
+  assert.deepEqual([f.lost, f.duplicated, f.reordered], [1, 1, 1]);
+});
+
+Deno.test("udp faults: a held datagram nothing follows goes on after the wait, not counted as reordered", () => {
+  const f = new UdpFaults<string>({ ...NO_UDP_FAULTS, reorder: 1 }, draws(0));
+  f.arrive("x", 1, 100);
+  assert.equal(f.nextAt, 100 + REORDER_WAIT_MS);
+  assert.deepEqual(f.release(100 + REORDER_WAIT_MS - 1), []);
+  assert.deepEqual(f.release(100 + REORDER_WAIT_MS), ["x"]);
+  assert.equal(f.reordered, 0);
+});
+
+Deno.test("udp faults: delay and jitter set when each is due (jitter may reorder); bandwidth spaces them", () => {
+  const f = new UdpFaults<string>({ ...NO_UDP_FAULTS, delay: 50, jitter: 10 }, draws(1, 0));
+  f.arrive("late", 1, 0); // 50 + 10
+  f.arrive("early", 1, 1); // 51 - 10
+  assert.equal(f.nextAt, 41);
+  assert.deepEqual(f.release(41), ["early"]);
+  assert.deepEqual(f.release(59), []);
+  assert.deepEqual(f.release(60), ["late"]);
+  const b = new UdpFaults<string>({ ...NO_UDP_FAULTS, bandwidth: 1000 }, draws());
+  b.arrive("one", 100, 0); // leaves at 0, the line busy for 100 ms
+  b.arrive("two", 100, 0); // at 100
+  b.arrive("three", 100, 250); // the line free since 200: at once
+  assert.deepEqual(b.release(99), ["one"]);
+  assert.deepEqual(b.release(100), ["two"]);
+  assert.deepEqual(b.release(250), ["three"]);
+});
