@@ -9,12 +9,13 @@ import { MAX_DATAGRAM } from "../lib/datagram.ts";
 import { type ConnectLine, serverAddress } from "./connect_options.ts";
 import { ms } from "./report.ts";
 import { UDP_HEADER } from "./udp_datagram.ts";
+import { runUdpPipe } from "./udp_pipe.ts";
+import { stdio } from "../relay/pipe.ts";
 import { runUdp, type UdpPlan, type UdpResult } from "./udp_run.ts";
 
 // What has no meaning for datagrams here.
 const NOT_WITH_UDP = [
   "protocol",
-  "pipe",
   "unix",
   "tls",
   "ca",
@@ -36,6 +37,17 @@ export const DEFAULT_UDP_RATE = 1000;
 /** Runs `connect --udp` as `line` says and resolves to the exit code. */
 export async function udpCommand(line: ConnectLine): Promise<number> {
   const plan = udpPlan(line);
+  if (line.values.pipe) {
+    for (const name of ["size", "messages", "duration", "rate", "conns", "json"] as const) {
+      if (line.given(name)) {
+        line.fail(`--udp --pipe sends what standard input gives; --${name} does not apply`);
+      }
+    }
+    const outcome = await runUdpPipe(plan.host, plan.port, plan.lingerMs, stdio());
+    if (outcome.failure === null) return 0;
+    console.error(`sockdemo: standard output: ${outcome.failure}`);
+    return 1;
+  }
   const interrupt = new AbortController();
   const onSignal = () => interrupt.abort();
   Deno.addSignalListener("SIGINT", onSignal);

@@ -5,7 +5,7 @@
  * rates within statistical bounds; the usage errors.
  */
 import assert from "node:assert/strict";
-import { runCommand, runSockdemo, ServerProcess } from "./sockdemo_process.ts";
+import { runCommand, runSockdemo, ServerProcess, sockdemoCommand } from "./sockdemo_process.ts";
 
 const PEER = new URL("./foreign/udp_peer.py", import.meta.url).pathname;
 
@@ -262,4 +262,37 @@ Deno.test("udp: usage errors exit 2 with one line", async () => {
       args.join(" "),
     );
   }
+});
+
+Deno.test("udp: connect --udp --pipe is nc -u: each read of standard input one datagram, each reply to standard output", async () => {
+  const echo = await pythonEcho();
+  try {
+    const [cmd, args] = sockdemoCommand([
+      "connect",
+      "-u",
+      "--pipe",
+      "-p",
+      String(echo.port),
+      "--timeout",
+      "0.3",
+    ]);
+    const child = new Deno.Command(cmd, { args, stdin: "piped", stdout: "piped", stderr: "piped" })
+      .spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode("first datagram\n"));
+    await new Promise((r) => setTimeout(r, 100));
+    await writer.write(new TextEncoder().encode("second\n"));
+    await writer.close();
+    const out = await child.output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.equal(new TextDecoder().decode(out.stdout), "first datagram\nsecond\n");
+  } finally {
+    await echo.stop();
+  }
+  const misuse = await runSockdemo(["connect", "-u", "--pipe", "--size", "100"]);
+  assert.equal(misuse.code, 2);
+  assert.equal(
+    misuse.stderr,
+    'sockdemo: --udp --pipe sends what standard input gives; --size does not apply (try "sockdemo connect --help")\n',
+  );
 });

@@ -1,0 +1,82 @@
+/**
+ * `connect --udp --pipe`, sockdemo's `nc -u`: each read of standard input
+ * goes out as one datagram, each datagram that comes back is written to
+ * standard output, on one readiness loop. After the end of input it waits
+ * for replies until none came for the linger, then ends.
+ *
+ * @module
+ */
+import { DatagramStream, openUdp } from "../lib/datagram.ts";
+import { DatagramQueue } from "../lib/datagram_queue.ts";
+import { describeError } from "../lib/describe_error.ts";
+import { Interest, Loop, type Stream } from "../lib/loop.ts";
+
+/** How a UDP pipe ended. */
+export interface UdpPipeOutcome {
+  /** Datagrams sent and received. */
+  readonly sent: number;
+  readonly received: number;
+  /** Why it failed (standard output unwritable), or null. */
+  readonly failure: string | null;
+}
+
+/**
+ * Joins `local` (standard input and output) to UDP `host`:`port`.
+ *
+ * @example
+ * ```ts
+ * import { runUdpPipe } from "./udp_pipe.ts";
+ * import { stdio } from "../relay/pipe.ts";
+ * const outcome = await runUdpPipe("127.0.0.1", 7, 1000, stdio());
+ * console.error(`${outcome.sent} datagrams sent, ${outcome.received} received`);
+ * ```
+ */
+export async function runUdpPipe(
+  host: string,
+  port: number,
+  lingerMs: number,
+  local: Stream,
+): Promise<UdpPipeOutcome> {
+  const loop = new Loop<"io" | "net">();
+  const to = { transport: "udp" as const, hostname: host, port };
+  const socket = new DatagramStream(openUdp(host.includes(":") ? "::" : "0.0.0.0", 0), to);
+  const io = loop.register(local, Interest.READ, "io");
+  const net = loop.register(socket, Interest.READ_WRITE, "net");
+  const queue = new DatagramQueue(net, () => loop.modify(net, Interest.READ_WRITE));
+  let inputOver = false, heardAt = 0, sent = 0, received = 0;
+  let failure: string | null = null;
+  for (;;) {
+    const now = performance.now();
+    const idle = inputOver && net.owed === 0 && queue.length === 0 && io.owed === 0;
+    if (failure !== null || idle && now >= heardAt + lingerMs) break;
+    loop.modify(io, inputOver ? Interest.WRITE : Interest.READ_WRITE);
+    const wait = inputOver ? Math.max(0, heardAt + lingerMs - now) : Infinity;
+    for (const ev of await loop.select(wait)) {
+      const at = performance.now();
+      if (ev.key === io) {
+        if (ev.type === "read" && ev.n > 0) {
+          queue.send(io.input.slice(0, ev.n), to);
+          sent++;
+        } else if (ev.type === "eof") {
+          inputOver = true;
+          heardAt = at;
+        } else if (ev.type === "error") {
+          // Standard output closed by its reader (`| head`): nothing more to do, and no fault.
+          if (!(ev.error instanceof Deno.errors.BrokenPipe)) failure = describeError(ev.error);
+          else inputOver = true;
+          if (ev.error instanceof Deno.errors.BrokenPipe) return { sent, received, failure };
+        }
+      } else if (ev.type === "read") {
+        received++;
+        heardAt = at;
+        io.output.push(net.input, 0, ev.n);
+      } else if (ev.type === "write") {
+        queue.written();
+      }
+      // A socket error (an ICMP unreachable: nothing listens there) ends nothing: replies may still come.
+    }
+  }
+  loop.unregister(net);
+  loop.unregister(io);
+  return { sent, received, failure };
+}
