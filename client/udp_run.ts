@@ -42,6 +42,13 @@ export interface UdpResult {
   readonly interrupted: boolean;
 }
 
+/**
+ * How early a datagram may leave (ms): a timer fires no sooner than about
+ * a millisecond, so waiting for a due time closer than that would miss it.
+ * Pacing holds over each millisecond, as iperf3's does over its timer's.
+ */
+export const EARLY_MS = 1;
+
 /** Where a socket is in its run. */
 type SocketState =
   /** Sending its share, one datagram each time one is due. */
@@ -96,7 +103,7 @@ export async function runUdp(plan: UdpPlan): Promise<UdpResult> {
       }
       sending++;
       // One datagram in the socket's output at a time: a stream's queue would run them together.
-      if (key.owed === 0 && now >= state.due) {
+      if (key.owed === 0 && now >= state.due - EARLY_MS) {
         writeDatagram(scratch, sender.seq, now - started);
         key.output.push(scratch, 0, plan.size);
         loop.modify(key, Interest.READ_WRITE);
@@ -108,7 +115,7 @@ export async function runUdp(plan: UdpPlan): Promise<UdpResult> {
       }
       // A socket with a datagram still going out hears of it as an event: no timer for it,
       // or a due time already past would spin select() without ever letting the send finish.
-      if (key.owed === 0) next = Math.min(next, state.due);
+      if (key.owed === 0) next = Math.min(next, state.due - EARLY_MS);
     }
     if (sending === 0) {
       if (waitUntil === Infinity) waitUntil = lastSend + plan.lingerMs;
