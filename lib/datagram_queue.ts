@@ -49,7 +49,7 @@ export class DatagramQueue {
     return this.#waiting.length;
   }
 
-  /** Sends `bytes` to `to` now if the socket is free, else queues it (kept as given: do not reuse it); false if dropped. */
+  /** Sends `bytes` to `to` now if the socket is free, else queues a copy; false if dropped. */
   send(bytes: Uint8Array, to: Deno.NetAddr): boolean {
     if (this.key.owed === 0 && this.#waiting.length === 0) {
       this.#put(bytes, to);
@@ -59,7 +59,8 @@ export class DatagramQueue {
       this.dropped++;
       return false;
     }
-    this.#waiting.push({ bytes, to });
+    // The caller's buffer is its own again once this returns (a read buffer, reused).
+    this.#waiting.push({ bytes: bytes.slice(), to });
     return true;
   }
 

@@ -1,18 +1,15 @@
 /**
  * `serve --udp`: the guide's echo server, for datagrams. The socket is one
  * connection of the host; each datagram read goes back to its sender as one
- * datagram. Sends leave one at a time (a stream's output would run
- * datagrams together), the rest wait in a bounded queue: past it a datagram
- * is dropped and counted, as a full socket buffer would drop it.
+ * datagram, through the socket's {@linkcode DatagramQueue} (past its limit a
+ * datagram is dropped and counted, as a full socket buffer would drop it).
  *
  * @module
  */
 import type { DatagramStream } from "../lib/datagram.ts";
+import { DatagramQueue } from "../lib/datagram_queue.ts";
 import { type Event, Interest, type Key } from "../lib/loop.ts";
 import type { Session } from "./session.ts";
-
-/** Datagrams waiting to be echoed, at most. */
-export const MAX_QUEUED = 1024;
 
 /** What the socket is doing. */
 export type UdpEchoState = /** Echoing what comes. */
@@ -37,11 +34,11 @@ export class UdpEchoSession implements Session {
   received = 0;
   /** Datagrams echoed. */
   sent = 0;
-  /** Datagrams dropped: the queue was full, or empty ones (nothing to send back). */
-  dropped = 0;
+  /** Empty datagrams, which are not echoed (an empty write sends nothing). */
+  empty = 0;
   /** Errors the socket reported (an ICMP unreachable from a peer gone); none ends it. */
   errors = 0;
-  #queue: { bytes: Uint8Array; to: Deno.NetAddr }[] = [];
+  #queue: DatagramQueue | null = null;
 
   /** Name of the current state. */
   get stateName(): string {
@@ -57,28 +54,17 @@ export class UdpEchoSession implements Session {
   handle(event: Event<unknown>): boolean {
     const key = event.key, socket = key.stream as DatagramStream;
     switch (event.type) {
-      case "read":
+      case "read": {
         this.received++;
-        if (event.n === 0 || this.#queue.length >= MAX_QUEUED) {
-          this.dropped++;
-          break;
-        }
-        if (key.owed === 0 && this.#queue.length === 0) {
-          socket.to = socket.from;
-          key.output.push(key.input, 0, event.n);
-        } else {
-          this.#queue.push({ bytes: key.input.slice(0, event.n), to: socket.from! });
-        }
-        break;
-      case "write": {
-        this.sent++;
-        const next = this.#queue.shift();
-        if (next !== undefined) {
-          socket.to = next.to;
-          key.output.push(next.bytes, 0, next.bytes.length);
-        }
+        this.#queue ??= new DatagramQueue(key);
+        if (event.n === 0) this.empty++;
+        else this.#queue.send(key.input.subarray(0, event.n), socket.from!);
         break;
       }
+      case "write":
+        this.sent++;
+        this.#queue!.written();
+        break;
       case "error":
         this.errors++;
         break;
@@ -98,14 +84,18 @@ export class UdpEchoSession implements Session {
 
   /** Datagrams each way, for the closing line. */
   summary(): { text: string; fields: Record<string, number> } {
-    const dropped = this.dropped === 0 ? "" : `, ${this.dropped} dropped`;
+    const dropped = this.#queue?.dropped ?? 0;
+    const lost = dropped + this.empty === 0
+      ? ""
+      : `, ${dropped} dropped (queue full), ${this.empty} empty`;
     const errors = this.errors === 0 ? "" : `, ${this.errors} errors`;
     return {
-      text: `${this.received} datagrams in, ${this.sent} out${dropped}${errors}`,
+      text: `${this.received} datagrams in, ${this.sent} out${lost}${errors}`,
       fields: {
         datagrams_in: this.received,
         datagrams_out: this.sent,
-        dropped: this.dropped,
+        dropped,
+        empty: this.empty,
         socket_errors: this.errors,
       },
     };
