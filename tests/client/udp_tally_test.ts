@@ -45,6 +45,30 @@ Deno.test("udp tally: far sequence numbers grow the record; two tallies add up, 
   assert.equal(empty.jitterUs, 0);
 });
 
+Deno.test("udp tally: sequence numbers at the record's edges (1,024 and 2,048) are kept; a first round trip of 0 counts in the jitter", () => {
+  const t = new UdpTally();
+  for (const seq of [1024, 1024, 2048, 2048, 2047]) t.arrived(seq, 10, true);
+  assert.deepEqual([t.received, t.duplicated, t.reordered], [3, 2, 1]);
+  const z = new UdpTally();
+  z.arrived(0, 0, true);
+  z.arrived(1, 160, true);
+  assert.equal(z.jitterUs, 10);
+});
+
+Deno.test("udp tally: adding up takes every count of both, and weights each jitter by its datagrams", () => {
+  const a = new UdpTally(), b = new UdpTally();
+  a.arrived(0, 0, true);
+  a.arrived(1, 160, true); // jitter 10, 2 received
+  b.arrived(0, 0, true);
+  b.arrived(2, 320, true);
+  b.arrived(1, 0, true);
+  b.arrived(1, 0, true);
+  b.arrived(-1, 0, false); // jitter 20 then 20 + (320 - 20) / 16 = 38.75; 3 received
+  a.add(b);
+  assert.deepEqual([a.received, a.duplicated, a.reordered, a.corrupt], [5, 1, 1, 1]);
+  assert.equal(a.jitterUs, (10 * 2 + 38.75 * 3) / 5);
+});
+
 Deno.test("udp datagram: what is written reads back; a changed byte, a short one or a header alone are caught", () => {
   assert.equal(UDP_HEADER, 12);
   const buf = new Uint8Array(40);
