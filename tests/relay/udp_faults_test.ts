@@ -55,3 +55,30 @@ Deno.test("udp faults: delay and jitter set when each is due (jitter may reorder
   assert.deepEqual(b.release(100), ["two"]);
   assert.deepEqual(b.release(250), ["three"]);
 });
+
+Deno.test("udp faults: a draw equal to the rate is no fault (rates are shares: 0.5 faults draws below 0.5)", () => {
+  const loss = new UdpFaults<string>({ ...NO_UDP_FAULTS, loss: 0.5 }, draws(0.5, 0.4999));
+  loss.arrive("kept", 1, 0);
+  loss.arrive("lost", 1, 0);
+  assert.deepEqual([loss.release(0), loss.lost], [["kept"], 1]);
+  const dup = new UdpFaults<string>({ ...NO_UDP_FAULTS, duplicate: 0.5 }, draws(0.5));
+  dup.arrive("once", 1, 0);
+  assert.deepEqual([dup.release(0), dup.duplicated], [["once"], 0]);
+  const late = new UdpFaults<string>({ ...NO_UDP_FAULTS, reorder: 0.5 }, draws(0.5));
+  late.arrive("now", 1, 0);
+  assert.deepEqual([late.release(0), late.waiting], [["now"], 0]);
+});
+
+Deno.test("udp faults: one held at a time: the next passes first, even when drawn to be held too", () => {
+  const f = new UdpFaults<string>({ ...NO_UDP_FAULTS, reorder: 1 }, draws(0, 0, 0));
+  f.arrive("a", 1, 0);
+  f.arrive("b", 1, 0);
+  assert.deepEqual([f.release(0), f.reordered], [["b", "a"], 1]);
+});
+
+Deno.test("udp faults: no jitter draws nothing, so the faults after it draw as they would", () => {
+  const f = new UdpFaults<string>({ ...NO_UDP_FAULTS, loss: 0.5 }, draws(0.9, 0.1));
+  f.arrive("kept", 1, 0);
+  f.arrive("lost", 1, 0);
+  assert.deepEqual([f.release(0), f.lost], [["kept"], 1]);
+});
