@@ -12,6 +12,8 @@ import { writeHtmlReport } from "./html_report.ts";
 import { IntervalPrinter } from "./interval_printer.ts";
 import { formatReport, type Report } from "./report.ts";
 import { brokenLine, judgeThresholds, parseThreshold } from "./thresholds.ts";
+import { udpFigures } from "./udp_command.ts";
+import { mergeUdp, udpReport } from "./udp_merge.ts";
 
 /** The command line of `sockdemo merge`. */
 export const MERGE_SPEC = {
@@ -21,7 +23,9 @@ export const MERGE_SPEC = {
 machines or processes into one: counts are summed, percentiles come from the
 merged latency histograms (never averaged), and rates are over the union of
 the runs' time windows. Each FILE holds one report per line; "-" reads
-standard input.
+standard input. Reports of "connect --udp --json" runs merge the same way
+(sent, received, lost, duplicated, reordered; round trips; jitter weighted
+by datagrams received), but not with TCP runs.
 
 Exits 0 when every run verified everything, 1 when a run had errors or a file
 cannot be read or is not such a report, 2 on a usage error.`,
@@ -58,6 +62,7 @@ export async function mergeCommand(args: string[]): Promise<number> {
   if (a.positionals.length === 0) a.fail('give the files of "connect --json" reports to merge');
   const reports: Report[] = [];
   const names: string[] = [];
+  const udp: Record<string, unknown>[] = [];
   for (const file of a.positionals) {
     let text: string;
     try {
@@ -74,6 +79,15 @@ export async function mergeCommand(args: string[]): Promise<number> {
     const several = lines.filter((l) => l.trim() !== "").length > 1;
     for (let i = 0; i < lines.length; i++) {
       if (lines[i].trim() === "") continue;
+      const datagrams = udpLine(lines[i]);
+      if (typeof datagrams === "string") {
+        console.error(`sockdemo: ${name} line ${i + 1}: ${datagrams}`);
+        return 1;
+      }
+      if (datagrams !== null) {
+        udp.push(datagrams);
+        continue;
+      }
       const problem = check(lines[i]);
       if (typeof problem === "string") {
         console.error(`sockdemo: ${name} line ${i + 1}: ${problem}`);
@@ -82,6 +96,13 @@ export async function mergeCommand(args: string[]): Promise<number> {
       reports.push(problem);
       names.push(several ? `${name} line ${i + 1}` : name);
     }
+  }
+  if (udp.length > 0) {
+    if (reports.length > 0) {
+      console.error("sockdemo: the reports mix UDP and TCP runs: merge each kind apart");
+      return 1;
+    }
+    return printUdp(udp, a.values.json);
   }
   if (reports.length === 0) {
     console.error(`sockdemo: no reports in ${a.positionals.join(", ")}`);
@@ -181,4 +202,45 @@ function checkIntervals(interval: unknown, intervals: unknown): string | null {
     }
   }
   return null;
+}
+
+// A `connect --udp --json` report on `line`, checked; null when the line is no UDP report.
+function udpLine(line: string): Record<string, unknown> | string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null; // said by check()
+  }
+  const r = value as Record<string, unknown> | null;
+  if (typeof r !== "object" || r === null || r.mode !== "udp") return null;
+  const one = udpReport(r);
+  return typeof one === "string" ? one : r;
+}
+
+// The merged UDP runs, as connect --udp prints one; exit 1 if any datagram came back changed.
+function printUdp(reports: Record<string, unknown>[], json: boolean): number {
+  const { tally, sockets, socketErrors } = mergeUdp(reports);
+  if (json) {
+    const rtt = tally.rtt;
+    console.log(JSON.stringify({
+      mode: "udp",
+      runs: reports.length,
+      sockets,
+      sent: tally.sent,
+      received: tally.received,
+      lost: tally.lost,
+      duplicated: tally.duplicated,
+      reordered: tally.reordered,
+      corrupt: tally.corrupt,
+      socket_errors: socketErrors,
+      rtt_us: { p50: rtt.percentile(50), p99: rtt.percentile(99), max: rtt.max },
+      jitter_us: Math.round(tally.jitterUs * 10) / 10,
+      rtt_histogram: rtt.encode(),
+    }));
+  } else {
+    console.log(`udp: ${reports.length} runs merged, ${sockets} sockets`);
+    console.log(udpFigures(tally, socketErrors));
+  }
+  return tally.corrupt > 0 ? 1 : 0;
 }

@@ -12,6 +12,7 @@ import { UDP_HEADER } from "./udp_datagram.ts";
 import { runUdpPipe } from "./udp_pipe.ts";
 import { stdio } from "../relay/pipe.ts";
 import { runUdp, type UdpPlan, type UdpResult } from "./udp_run.ts";
+import type { UdpTally } from "./udp_tally.ts";
 
 // What has no meaning for datagrams here.
 const NOT_WITH_UDP = [
@@ -110,13 +111,16 @@ export function udpPlan(line: ConnectLine): UdpPlan {
 
 /** The summary, three lines. */
 export function formatUdp(target: string, plan: UdpPlan, r: UdpResult): string {
-  const t = r.tally, rtt = t.rtt;
   const share = plan.count === null ? `for ${plan.duration} s` : `x ${plan.count} datagrams`;
-  const percent = t.sent === 0 ? 0 : (100 * t.lost) / t.sent;
-  const errors = r.socketErrors === 0 ? "" : `, ${r.socketErrors} socket errors`;
+  return `udp ${target}: ${plan.sockets} sockets ${share} of ${plan.size} bytes at ${plan.rate}/s ` +
+    `each, sent in ${r.seconds.toFixed(2)} s\n${udpFigures(r.tally, r.socketErrors)}`;
+}
+
+/** What came back, two lines: the counts, then the round trips and jitter. */
+export function udpFigures(t: UdpTally, socketErrors: number): string {
+  const rtt = t.rtt, percent = t.sent === 0 ? 0 : (100 * t.lost) / t.sent;
+  const errors = socketErrors === 0 ? "" : `, ${socketErrors} socket errors`;
   return [
-    `udp ${target}: ${plan.sockets} sockets ${share} of ${plan.size} bytes at ${plan.rate}/s each, ` +
-    `sent in ${r.seconds.toFixed(2)} s`,
     `sent ${t.sent}, received ${t.received}, lost ${t.lost} (${percent.toFixed(2)}%), ` +
     `duplicated ${t.duplicated}, reordered ${t.reordered}, corrupt ${t.corrupt}${errors}`,
     t.received === 0

@@ -153,6 +153,7 @@ export const MODULES: Record<string, string[]> = {
   "relay/udp_faults.ts": ["tests/relay/udp_faults_test.ts"],
   "client/udp_run.ts": ["tests/udp_test.ts"],
   "client/udp_command.ts": ["tests/udp_test.ts"],
+  "client/udp_merge.ts": ["tests/udp_test.ts"],
   "relay/udp_relay.ts": ["tests/udp_test.ts"],
   "relay/udp_relay_options.ts": ["tests/udp_test.ts"],
   "server/udp_echo.ts": ["tests/udp_test.ts"],

@@ -5,6 +5,7 @@
  * rates within statistical bounds; the usage errors.
  */
 import assert from "node:assert/strict";
+import { Histogram } from "../lib/histogram.ts";
 import { runCommand, runSockdemo, ServerProcess, sockdemoCommand } from "./sockdemo_process.ts";
 
 const PEER = new URL("./foreign/udp_peer.py", import.meta.url).pathname;
@@ -295,4 +296,70 @@ Deno.test("udp: connect --udp --pipe is nc -u: each read of standard input one d
     misuse.stderr,
     'sockdemo: --udp --pipe sends what standard input gives; --size does not apply (try "sockdemo connect --help")\n',
   );
+});
+
+Deno.test("udp: merge adds up connect --udp --json reports; a mix with TCP runs, or a broken one, is one line and exit 1", async () => {
+  const echo = await pythonEcho();
+  const dir = await Deno.makeTempDir({ prefix: "sockdemo-udp-merge-" });
+  try {
+    const lines: string[] = [];
+    for (const conns of ["1", "2"]) {
+      const out = await runSockdemo([
+        "connect",
+        "-u",
+        "-p",
+        String(echo.port),
+        "--conns",
+        conns,
+        "--messages",
+        "100",
+        "--rate",
+        "2000",
+        "--json",
+      ]);
+      assert.equal(out.code, 0, out.stderr);
+      lines.push(out.stdout.trim());
+    }
+    await Deno.writeTextFile(`${dir}/runs.json`, lines.join("\n") + "\n");
+    const merged = await runSockdemo(["merge", `${dir}/runs.json`]);
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.match(
+      merged.stdout,
+      /^udp: 2 runs merged, 3 sockets\nsent 300, received 300, lost 0 \(0\.00%\), duplicated 0, reordered 0, corrupt 0\nround trip: /,
+    );
+    const json = JSON.parse((await runSockdemo(["merge", "--json", `${dir}/runs.json`])).stdout);
+    assert.deepEqual([json.mode, json.runs, json.sockets, json.sent, json.received], [
+      "udp",
+      2,
+      3,
+      300,
+      300,
+    ]);
+    const tcp = JSON.stringify({
+      conns: 1,
+      messages: 1,
+      bytes_sent: 1,
+      bytes_received: 1,
+      errors: 0,
+      started_at: 1,
+      ended_at: 2,
+      histogram: new Histogram().encode(),
+    });
+    await Deno.writeTextFile(`${dir}/mixed.json`, `${lines[0]}\n${tcp}\n`);
+    const mixed = await runSockdemo(["merge", `${dir}/mixed.json`]);
+    assert.deepEqual([mixed.code, mixed.stderr], [
+      1,
+      "sockdemo: the reports mix UDP and TCP runs: merge each kind apart\n",
+    ]);
+    const broken = JSON.stringify({ ...JSON.parse(lines[0]), received: 1000 });
+    await Deno.writeTextFile(`${dir}/broken.json`, `${broken}\n`);
+    const bad = await runSockdemo(["merge", `${dir}/broken.json`]);
+    assert.deepEqual([bad.code, bad.stderr], [
+      1,
+      `sockdemo: ${dir}/broken.json line 1: more datagrams received than sent\n`,
+    ]);
+  } finally {
+    await echo.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
