@@ -30,6 +30,9 @@ import { logDraining, peerOf, Tracer } from "./tracer.ts";
 
 export type { ServerOptions } from "./server_options.ts";
 
+// What a connection that dialed nothing iterates, made once.
+const NO_KEYS: readonly Key<Owner>[] = [];
+
 /**
  * A server: one readiness loop that accepts connections and dispatches each
  * event to the connection's {@linkcode Session}, as in mio's `tcp_server.rs`.
@@ -292,14 +295,11 @@ export class Server {
   ): Connection {
     const conn = newConnection(number, session, refused, entrance);
     const key = conn.key = this.#loop.register(stream, Interest.NONE, conn);
-    session.start?.(
-      key,
-      (dialing) => {
-        const key = this.#loop.connect(dialing, Interest.NONE, conn);
-        (conn.dialed ??= []).push(key);
-        return key;
-      },
-    );
+    session.start?.(key, (dialing) => {
+      const other = this.#loop.connect(dialing, Interest.NONE, conn);
+      (conn.dialed ??= []).push(other);
+      return other;
+    });
     this.#update(conn);
     return conn;
   }
@@ -313,10 +313,8 @@ export class Server {
       ? Interest.READ_WRITE
       : Interest.WRITE;
     this.#want(conn, key, (session.interest(key) & mask) as Interest, traced);
-    if (dialed !== null) {
-      for (const other of dialed) {
-        this.#want(conn, other, (session.interest(other) & mask) as Interest, traced);
-      }
+    for (const other of dialed ?? NO_KEYS) {
+      this.#want(conn, other, (session.interest(other) & mask) as Interest, traced);
     }
     this.#timers.schedule(conn.tickDue, session.wakeAt?.() ?? Infinity);
   }
