@@ -68,6 +68,7 @@ export class ExecSession implements Session {
   readonly #number: number;
   readonly #relay: RelaySession;
   #child: ExecChild | null = null;
+  // Stryker disable next-line StringLiteral: set before it is read (the child did not start)
   #spawnFailure = "";
   #stdio: Key<unknown> | null = null;
   #stderr: Key<unknown> | null = null;

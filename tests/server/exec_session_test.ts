@@ -6,11 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { BufferPool } from "../../lib/buffer_pool.ts";
-import type { Stream } from "../../lib/loop.ts";
+import { type Event, Interest, type Key, type Stream } from "../../lib/loop.ts";
 import { type ExecChild, ExecSession } from "../../server/exec_session.ts";
 import { Server } from "../../server/server.ts";
 import { bytes, FakeAcceptor, random, ScriptedPeer, ServerPeer } from "../fake_stream.ts";
 import { captureLog, serveUntil } from "../harness.ts";
+import { fakeKey } from "../fake_key.ts";
 
 const chaos = (seed: number, max = 700) => ({ rand: random(seed), maxRead: max, maxWrite: max });
 
@@ -161,4 +162,109 @@ Deno.test("exec session: a child that stops reading: the peer still gets its out
     out[1],
     /^#1 closed peer: \d+ bytes in, 3 out; cat \(pid 4242\): 1000 bytes in, 3 out; exit 0; it closed its input early \(0 open\)$/,
   );
+});
+
+// The event `type` of `key`, with `n` bytes or an `error`.
+function ev(type: Event<unknown>["type"], key: Key<unknown>, n = 0, error: unknown = null) {
+  return { type, key, n, size: n, stream: null, error } as Event<unknown>;
+}
+
+/** An exec session driven by hand: its keys are fakes, its child a stub whose status the test sets. */
+function byHand() {
+  const client = fakeKey(), dialed: ReturnType<typeof fakeKey>[] = [], lines: string[] = [];
+  const child = { pid: 7, status: null as Deno.CommandStatus | null } as unknown as ExecChild & {
+    status: Deno.CommandStatus | null;
+  };
+  const session = new ExecSession({
+    name: "cat",
+    spawn: () => child,
+    stderr: (n, line) => lines.push(`#${n} ${line}`),
+  }, 3);
+  session.start(client, () => {
+    const key = fakeKey();
+    dialed.push(key);
+    return key;
+  });
+  const [stdio, stderr, exit] = dialed;
+  return { session, client, stdio, stderr, exit, child, lines };
+}
+
+Deno.test("exec session, event by event: its states, what it wants of each stream, their names, its held bytes", () => {
+  const { session: s, client, stdio, stderr, exit, child, lines } = byHand();
+  const { NONE, READ, READ_WRITE } = Interest;
+  assert.equal(s.stateName, "running");
+  assert.deepEqual([s.interest(client), s.interest(stdio), s.interest(stderr), s.interest(exit)], [
+    NONE,
+    NONE,
+    READ,
+    READ,
+  ]);
+  assert.deepEqual([s.label(client), s.label(stdio), s.label(stderr), s.label(exit)], [
+    "client",
+    "child",
+    "stderr",
+    "exit",
+  ]);
+  assert.equal(s.drain(), false, "a drain lets the child finish");
+  assert.equal(s.handle(ev("connect", stdio)), false);
+  assert.deepEqual([s.interest(client), s.interest(stdio)], [READ_WRITE, READ_WRITE]);
+  client.input = new TextEncoder().encode("hi");
+  s.handle(ev("read", client, 2));
+  assert.equal(stdio.output.length, 2);
+  assert.equal(s.held(), stdio.output.capacity + client.output.capacity);
+  stdio.output.clear();
+  s.handle(ev("write", stdio, 2));
+  s.handle(ev("eof", client));
+  assert.equal(s.handle(ev("eof", stdio)), false, "both ways over, the child still running");
+  assert.equal(s.stateName, "ending");
+  assert.deepEqual([s.interest(client), s.interest(stdio), s.interest(stderr)], [NONE, NONE, READ]);
+  stderr.input = new TextEncoder().encode("oops\nhalf");
+  s.handle(ev("read", stderr, 9));
+  assert.equal(s.handle(ev("eof", stderr)), false);
+  assert.deepEqual(lines, ["#3 oops", "#3 half"]);
+  assert.equal(s.interest(stderr), NONE);
+  (stdio as unknown as { bytesWritten: number; bytesRead: number }).bytesWritten = 2;
+  (stdio as unknown as { bytesWritten: number; bytesRead: number }).bytesRead = 0;
+  child.status = { success: false, code: 4, signal: null };
+  assert.equal(s.handle(ev("eof", exit)), true);
+  assert.equal(s.stateName, "closed");
+  assert.equal(s.interest(exit), NONE);
+  assert.equal(s.failure, null);
+  assert.deepEqual(s.summary(), {
+    text: "cat (pid 7): 2 bytes in, 0 out; exit 4",
+    fields: {
+      child: "cat",
+      pid: 7,
+      child_bytes_in: 2,
+      child_bytes_out: 0,
+      exit_code: 4,
+      exit_signal: "",
+    },
+  });
+});
+
+Deno.test("exec session, event by event: a child that closes its input ends when its output has ended; a broken leg fails, naming the child", () => {
+  const a = byHand(), { READ_WRITE, WRITE } = Interest;
+  a.session.handle(ev("connect", a.stdio));
+  a.session.handle(ev("error", a.stdio, 0, new Deno.errors.BrokenPipe("Broken pipe")));
+  assert.equal(a.session.stateName, "running");
+  assert.equal(a.session.interest(a.client), WRITE, "nothing more read from the peer");
+  assert.equal(a.session.interest(a.stdio), READ_WRITE);
+  a.stdio.input = new TextEncoder().encode("bye");
+  a.session.handle(ev("read", a.stdio, 3));
+  a.session.handle(ev("eof", a.stdio));
+  assert.equal(a.session.stateName, "running", "its bye still owed to the peer");
+  a.client.output.clear();
+  a.session.handle(ev("write", a.client, 3));
+  assert.equal(a.session.stateName, "ending");
+  (a.stdio as unknown as { bytesWritten: number; bytesRead: number }).bytesWritten = 0;
+  (a.stdio as unknown as { bytesWritten: number; bytesRead: number }).bytesRead = 3;
+  assert.deepEqual(a.session.summary()!.fields.input_closed, 1);
+  assert.match(a.session.summary()!.text, /; it closed its input early$/);
+  const b = byHand();
+  b.session.handle(ev("connect", b.stdio));
+  const reset = new Deno.errors.ConnectionReset("Connection reset by peer (os error 104)");
+  assert.equal(b.session.handle(ev("error", b.stdio, 0, reset)), true);
+  assert.equal(b.session.failure, "child cat: connection reset by peer");
+  assert.equal(b.session.stateName, "failed");
 });
