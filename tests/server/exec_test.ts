@@ -312,3 +312,31 @@ Deno.test("exec: usage errors exit 2, a program that cannot run exits 1, each wi
     "sockdemo: cannot run cat: running programs is not allowed (deno run --allow-run, as the serve task does)\n",
   );
 });
+
+Deno.test("exec: a stop waits for a child that is still working, within the drain timeout", async () => {
+  const server = await ServerProcess.start([
+    "--drain-timeout",
+    "5",
+    "--sh-exec",
+    "sleep 0.6; echo done",
+  ]);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  try {
+    await server.waitFor(/^#1 accepted /m, 10_000, "the accept line");
+    const started = performance.now();
+    server.signal("SIGINT");
+    assert.equal(await within(readAll(conn), 10_000, "the child's output"), "done\n");
+    await conn.closeWrite(); // the peer's end: both directions are over
+    const out = await server.exited();
+    const took = performance.now() - started;
+    assert.equal(out.code, 0);
+    assert.match(
+      out.stdout,
+      /^#1 closed .*; sh \(pid \d+\): 0 bytes in, 5 out; exit 0 \(0 open\)$/m,
+    );
+    assert.ok(took >= 400 && took < 5000, `the stop took ${took.toFixed(0)} ms`);
+  } finally {
+    conn.close();
+    await server.stop().catch(() => {});
+  }
+});
