@@ -143,7 +143,7 @@ export const MODULES: Record<string, string[]> = {
   "client/port_check.ts": ["tests/client/check_test.ts"],
   "client/check_command.ts": ["tests/client/check_test.ts"],
   "server/exec_session.ts": ["tests/server/exec_session_test.ts", "tests/server/exec_test.ts"],
-  "server/exec_env.ts": ["tests/server/exec_session_test.ts", "tests/server/exec_test.ts"],
+  "server/exec_env.ts": ["tests/server/exec_env_test.ts", "tests/server/exec_session_test.ts"],
   "server/sessions_for.ts": ["tests/server/host_test.ts"],
   "server/run_server.ts": [
     "tests/unix_test.ts",
