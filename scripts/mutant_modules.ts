@@ -126,7 +126,7 @@ export const MODULES: Record<string, string[]> = {
     "tests/server/exec_test.ts",
   ],
   "server/serve_sessions.ts": ["tests/server/host_test.ts", "tests/server/exec_test.ts"],
-  "lib/child.ts": ["tests/lib/child_test.ts", "tests/server/exec_test.ts"],
+  "lib/child.ts": ["tests/lib/child_test.ts"],
   "lib/line_buffer.ts": ["tests/lib/line_buffer_test.ts"],
   "lib/port_list.ts": ["tests/lib/port_list_test.ts"],
   "client/udp_tally.ts": ["tests/client/udp_tally_test.ts"],
