@@ -42,8 +42,14 @@ Deno.test("child: its environment, its standard error, its exit code", async () 
   assert.equal(text.decode(out), "out");
   assert.equal(text.decode(err), "hello from the environment\n");
   assert.equal(Child.describe(await child.exited), "exit 3");
-  await assert.rejects(child.stderr.write(new Uint8Array(1)), Deno.errors.NotSupported);
-  await assert.rejects(child.exit.write(new Uint8Array(1)), Deno.errors.NotSupported);
+  await assert.rejects(child.stderr.write(new Uint8Array(1)), {
+    name: "NotSupported",
+    message: "standard error is read-only",
+  });
+  await assert.rejects(child.exit.write(new Uint8Array(1)), {
+    name: "NotSupported",
+    message: "an exit is read-only",
+  });
   child.stdio.close();
   child.stderr.close();
   child.exit.close();
@@ -113,4 +119,29 @@ Deno.test("child: cannotRun says why a program cannot be run, before any connect
   assert.equal(cannotRun("/no/such/file"), "no such file");
   assert.equal(cannotRun("/tmp"), "not a file");
   assert.equal(cannotRun(new URL(import.meta.url).pathname), "not executable");
+});
+
+Deno.test("child: asked to end twice, it hears SIGTERM once, then SIGKILL after the grace", async () => {
+  const child = Child.spawn({
+    command: "/bin/sh",
+    args: ["-c", 'trap "echo TERM" TERM; echo ready; while :; do sleep 0.02; done'],
+    env: {},
+  }, 600);
+  const buf = new Uint8Array(64);
+  let said = "";
+  while (!said.includes("ready\n")) {
+    said += text.decode(buf.subarray(0, (await child.stdio.read(buf))!));
+  }
+  child.end(600);
+  await new Promise((r) => setTimeout(r, 200));
+  child.end(600);
+  const status = await child.exited;
+  while (true) {
+    const n = await child.stdio.read(buf);
+    if (n === null) break;
+    said += text.decode(buf.subarray(0, n));
+  }
+  assert.equal(said, "ready\nTERM\n");
+  assert.equal(Child.describe(status), "killed by SIGKILL");
+  child.stdio.close();
 });
