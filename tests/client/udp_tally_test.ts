@@ -49,6 +49,10 @@ Deno.test("udp tally: sequence numbers at the record's edges (1,024 and 2,048) a
   const t = new UdpTally();
   for (const seq of [1024, 1024, 2048, 2048, 2047]) t.arrived(seq, 10, true);
   assert.deepEqual([t.received, t.duplicated, t.reordered], [3, 2, 1]);
+  const jump = new UdpTally(); // from 128 bytes of record straight to needing byte 256
+  jump.arrived(2048, 10, true);
+  jump.arrived(2048, 10, true);
+  assert.equal(jump.duplicated, 1);
   const z = new UdpTally();
   z.arrived(0, 0, true);
   z.arrived(1, 160, true);

@@ -267,4 +267,17 @@ Deno.test("exec session, event by event: a child that closes its input ends when
   assert.equal(b.session.handle(ev("error", b.stdio, 0, reset)), true);
   assert.equal(b.session.failure, "child cat: connection reset by peer");
   assert.equal(b.session.stateName, "failed");
+  // The peer's broken pipe is the peer's fault, not a child that stopped reading.
+  const c = byHand();
+  c.session.handle(ev("connect", c.stdio));
+  const gone = new Deno.errors.BrokenPipe("Broken pipe (os error 32)");
+  assert.equal(c.session.handle(ev("error", c.client, 0, gone)), true);
+  assert.equal(c.session.failure, "client: broken pipe");
+  // A read of the child's output is just that, even with a broken pipe in its record.
+  const d = byHand();
+  d.session.handle(ev("connect", d.stdio));
+  d.stdio.input = new TextEncoder().encode("x");
+  d.session.handle({ ...ev("read", d.stdio, 1), error: gone } as Event<unknown>);
+  assert.equal(d.client.output.length, 1);
+  assert.equal(d.session.interest(d.client), Interest.READ_WRITE, "its input is still open");
 });
