@@ -103,6 +103,7 @@ export class Child {
 
   /** Asks it to end (SIGTERM), and kills it (SIGKILL) if it still runs `graceMs` later. */
   end(graceMs: number): void {
+    // Stryker disable next-line ConditionalExpression: after the exit a signal goes nowhere (caught); the check keeps a reused pid safe, which no test can arrange
     if (this.status !== null || this.#killer !== undefined) return;
     this.#signal("SIGTERM");
     this.#killer = setTimeout(() => this.#signal("SIGKILL"), graceMs);
@@ -133,15 +134,14 @@ export class Child {
  * ```
  */
 export function cannotRun(command: string): string | null {
-  // Stryker disable next-line ConditionalExpression,BlockStatement,StringLiteral: only a process without --allow-run can tell (exec_test's bare run)
+  // Stryker disable all: only a process without --allow-run, without --allow-env for PATH or with no PATH can tell (exec_test's bare run is one)
   if (Deno.permissions.querySync({ name: "run", command }).state !== "granted") {
     return "running programs is not allowed (deno run --allow-run, as the serve task does)";
   }
-  // Stryker disable next-line ConditionalExpression,StringLiteral: only a process without --allow-env for PATH, or with no PATH, can tell
   const path = Deno.permissions.querySync({ name: "env", variable: "PATH" }).state === "granted"
-    // Stryker disable next-line StringLiteral: as above
     ? Deno.env.get("PATH") ?? ""
     : null;
+  // Stryker restore all
   if (command.includes("/")) return executable(command) ?? null;
   // Stryker disable next-line ConditionalExpression: as above
   if (path === null) return null;
@@ -179,8 +179,8 @@ class ChunkReader {
     });
   }
 
+  // Stryker disable next-line BlockStatement: a read still pending at the close is swallowed by the loop either way
   cancel(): void {
-    // Stryker disable next-line BlockStatement: a read still pending at the close is swallowed by the loop either way
     this.reader.cancel().catch(noop);
   }
 

@@ -132,8 +132,7 @@ export class ExecSession implements Session {
       if (event.type !== "connect") this.#exited = true;
     } else if (key === this.#stderr) {
       this.#onStderr(event);
-      // Stryker disable next-line ConditionalExpression: once the relay finished, its streams have nothing pending to report
-    } else if (this.state === RUNNING) {
+    } else {
       this.#onRelayEvent(event);
     }
     if (this.state === ENDING && this.#exited && this.#stderrOver) this.state = CLOSED;
@@ -180,6 +179,8 @@ export class ExecSession implements Session {
   }
 
   #onRelayEvent(event: Event<unknown>): void {
+    // Stryker disable next-line ConditionalExpression: once the relay finished, its streams have nothing pending to report
+    if (this.state !== RUNNING) return;
     const key = event.key;
     if (
       key === this.#stdio && event.type === "error" && event.error instanceof Deno.errors.BrokenPipe
