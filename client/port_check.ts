@@ -13,7 +13,7 @@ import { Interest, Loop, type Stream } from "../lib/loop.ts";
 
 /** How a dial ended: it answered, or why not. */
 export type CheckOutcome =
-  | { readonly kind: "open"; readonly ms: number }
+  | { readonly kind: "open" }
   | { readonly kind: "refused" }
   | { readonly kind: "timed out" }
   | { readonly kind: "failed"; readonly cause: string };
@@ -79,7 +79,7 @@ export async function checkPorts(
     for (const ev of batch) {
       const i = ev.key.data;
       loop.unregister(ev.key); // an answer is closed at once: that is the whole check
-      const outcome = ev.type === "connect" ? open(now - started) : failure(ev.error);
+      const outcome = ev.type === "connect" ? OPEN : failure(ev.error);
       if (outcome.kind !== "open" && now + RETRY_MS < started + plan.waitMs) {
         plan.retried?.(i, outcome);
         retries.set(i, now + RETRY_MS);
@@ -94,9 +94,7 @@ export async function checkPorts(
   }
 }
 
-function open(ms: number): CheckOutcome {
-  return { kind: "open", ms };
-}
+const OPEN: CheckOutcome = { kind: "open" };
 
 function failure(error: unknown): CheckOutcome {
   if (error instanceof Deno.errors.ConnectionRefused) return { kind: "refused" };

@@ -140,7 +140,7 @@ export const MODULES: Record<string, string[]> = {
   "server/udp_echo.ts": ["tests/udp_test.ts"],
   "lib/datagram.ts": ["tests/udp_test.ts"],
   "lib/datagram_queue.ts": ["tests/lib/datagram_queue_test.ts", "tests/udp_test.ts"],
-  "client/port_check.ts": ["tests/client/check_test.ts"],
+  "client/port_check.ts": ["tests/client/port_check_test.ts", "tests/client/check_test.ts"],
   "client/check_command.ts": ["tests/client/check_test.ts"],
   "server/exec_session.ts": ["tests/server/exec_session_test.ts"],
   "server/exec_env.ts": ["tests/server/exec_env_test.ts", "tests/server/exec_session_test.ts"],
