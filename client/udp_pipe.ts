@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { DatagramStream, openUdp } from "../lib/datagram.ts";
+import { openUdp } from "../lib/address.ts";
+import { DatagramStream } from "../lib/datagram.ts";
 import { DatagramQueue } from "../lib/datagram_queue.ts";
 import { describeError } from "../lib/describe_error.ts";
 import { Interest, Loop, type Stream } from "../lib/loop.ts";

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { DatagramStream, openUdp } from "../lib/datagram.ts";
+import { openUdp } from "../lib/address.ts";
+import { DatagramStream } from "../lib/datagram.ts";
 import { Interest, type Key, Loop } from "../lib/loop.ts";
 import { readDatagram, writeDatagram } from "./udp_datagram.ts";
 import { UdpTally } from "./udp_tally.ts";

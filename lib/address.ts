@@ -308,6 +308,14 @@ export function removeSocket(address: Address): void {
   }
 }
 
+/**
+ * A UDP socket bound to `host`:`port` (0: any free one); throws as `Deno.listenDatagram` does.
+ * @example `openUdp("127.0.0.1", 0).close()`
+ */
+export function openUdp(host: string, port: number): Deno.DatagramConn {
+  return Deno.listenDatagram({ transport: "udp", hostname: host, port });
+}
+
 /** How to dial. */
 export interface DialOptions {
   /** Speak TLS (TCP only); the handshake is part of the dial, so an unverified server fails it. */

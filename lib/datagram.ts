@@ -21,7 +21,8 @@ export const DATAGRAM_READ = 65_536;
  *
  * @example
  * ```ts
- * import { DatagramStream, openUdp } from "./datagram.ts";
+ * import { openUdp } from "./address.ts";
+ * import { DatagramStream } from "./datagram.ts";
  * const socket = new DatagramStream(openUdp("127.0.0.1", 0));
  * socket.to = { transport: "udp", hostname: "127.0.0.1", port: 7 };
  * await socket.write(new TextEncoder().encode("one datagram"));
@@ -65,28 +66,13 @@ export class DatagramStream implements Stream {
 }
 
 /**
- * A UDP socket bound to `host`:`port` (0: any free one); throws as
- * `Deno.listenDatagram` does (`AddrInUse`...).
- *
- * @example
- * ```ts
- * import { openUdp } from "./datagram.ts";
- * const socket = openUdp("127.0.0.1", 0);
- * console.log((socket.addr as Deno.NetAddr).port > 0); // true
- * socket.close();
- * ```
- */
-export function openUdp(host: string, port: number): Deno.DatagramConn {
-  return Deno.listenDatagram({ transport: "udp", hostname: host, port });
-}
-
-/**
  * A server's UDP socket as an acceptor that hands the socket out once and
  * then waits until closed: the host serves it as one connection.
  *
  * @example
  * ```ts
- * import { DatagramAcceptor, openUdp } from "./datagram.ts";
+ * import { openUdp } from "./address.ts";
+ * import { DatagramAcceptor } from "./datagram.ts";
  * const acceptor = new DatagramAcceptor(openUdp("127.0.0.1", 0));
  * const socket = await acceptor.accept(); // the socket itself, as a stream
  * acceptor.close();

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { DatagramStream, openUdp } from "../lib/datagram.ts";
+import { openUdp } from "../lib/address.ts";
+import { DatagramStream } from "../lib/datagram.ts";
 import { DatagramQueue } from "../lib/datagram_queue.ts";
 import { hostPort } from "../lib/host_port.ts";
 import type { Log } from "../lib/log.ts";

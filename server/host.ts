@@ -5,8 +5,14 @@
  *
  * @module
  */
-import { type Address, listen, type ListenFailure, listenFailure } from "../lib/address.ts";
-import { DatagramAcceptor, openUdp } from "../lib/datagram.ts";
+import {
+  type Address,
+  listen,
+  type ListenFailure,
+  listenFailure,
+  openUdp,
+} from "../lib/address.ts";
+import { DatagramAcceptor } from "../lib/datagram.ts";
 import type { Acceptor } from "../lib/loop.ts";
 import type { ConnTally } from "../lib/conn_tally.ts";
 import { EVENTS_VARIABLE, type EventsPerTick, FairThread } from "../lib/fair_thread.ts";
