@@ -36,9 +36,7 @@ export const CHECKS_IN_FLIGHT = 100;
 /** Runs `connect --check` as `line` says and resolves to the exit code. */
 export async function checkCommand(line: ConnectLine): Promise<number> {
   const v = line.values;
-  for (const name of NOT_WITH_CHECK) {
-    if (line.given(name)) line.fail(`--check only connects and closes; --${name} does not apply`);
-  }
+  line.refuse(NOT_WITH_CHECK, "--check only connects and closes");
   if (line.positionals.length > 0) line.fail("--check sends nothing: give no MESSAGE");
   const targets = checkTargets(line);
   if (v.wait !== undefined && targets.length > 1) {

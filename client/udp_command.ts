@@ -39,11 +39,8 @@ export const DEFAULT_UDP_RATE = 1000;
 export async function udpCommand(line: ConnectLine): Promise<number> {
   const plan = udpPlan(line);
   if (line.values.pipe) {
-    for (const name of ["size", "messages", "duration", "rate", "conns", "json"] as const) {
-      if (line.given(name)) {
-        line.fail(`--udp --pipe sends what standard input gives; --${name} does not apply`);
-      }
-    }
+    const loadOnly = ["size", "messages", "duration", "rate", "conns", "json"] as const;
+    line.refuse(loadOnly, "--udp --pipe sends what standard input gives");
     const outcome = await runUdpPipe(plan.host, plan.port, plan.lingerMs, stdio());
     if (outcome.failure === null) return 0;
     console.error(`sockdemo: standard output: ${outcome.failure}`);
@@ -82,9 +79,7 @@ export async function udpCommand(line: ConnectLine): Promise<number> {
 /** The run `line` asks for; usage errors for what does not apply to UDP. */
 export function udpPlan(line: ConnectLine): UdpPlan {
   const v = line.values;
-  for (const name of NOT_WITH_UDP) {
-    if (line.given(name)) line.fail(`--udp sends datagrams; --${name} does not apply`);
-  }
+  line.refuse(NOT_WITH_UDP, "--udp sends datagrams");
   if (line.positionals.length > 0) {
     line.fail("--udp sends generated datagrams: give --size, not MESSAGE");
   }

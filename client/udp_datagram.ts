@@ -15,6 +15,10 @@
 /** The smallest datagram: the header alone. */
 export const UDP_HEADER = 12;
 
+// The time's eight bytes pass through here: a view per datagram would be an allocation each.
+const TIME_BYTES = new Uint8Array(8);
+const TIME = new DataView(TIME_BYTES.buffer);
+
 /**
  * Writes datagram `seq`, sent at `sentMs`, into `buf` (all of it).
  *
@@ -27,9 +31,12 @@ export const UDP_HEADER = 12;
  * ```
  */
 export function writeDatagram(buf: Uint8Array, seq: number, sentMs: number): void {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  view.setUint32(0, seq);
-  view.setFloat64(4, sentMs);
+  buf[0] = seq >>> 24;
+  buf[1] = seq >>> 16;
+  buf[2] = seq >>> 8;
+  buf[3] = seq;
+  TIME.setFloat64(0, sentMs);
+  buf.set(TIME_BYTES, 4);
   // Stryker disable next-line EqualityOperator: a write one past the end of a typed array is ignored
   for (let i = UDP_HEADER; i < buf.length; i++) buf[i] = (seq * 31 + i) & 0xff;
 }
@@ -44,8 +51,9 @@ export function readDatagram(
   size: number,
 ): { seq: number; sentMs: number; intact: boolean } {
   if (n < UDP_HEADER) return { seq: -1, sentMs: 0, intact: false };
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const seq = view.getUint32(0), sentMs = view.getFloat64(4);
+  const seq = ((buf[0] << 24) | (buf[1] << 16) | (buf[2] << 8) | buf[3]) >>> 0;
+  for (let i = 0; i < 8; i++) TIME_BYTES[i] = buf[4 + i];
+  const sentMs = TIME.getFloat64(0);
   let intact = n === size;
   for (let i = UDP_HEADER; intact && i < n; i++) intact = buf[i] === ((seq * 31 + i) & 0xff);
   return { seq, sentMs, intact };

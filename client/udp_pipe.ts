@@ -12,6 +12,18 @@ import { DatagramQueue } from "../lib/datagram_queue.ts";
 import { describeError } from "../lib/describe_error.ts";
 import { Interest, Loop, type Stream } from "../lib/loop.ts";
 
+/** Where a UDP pipe is. */
+type UdpPipeState =
+  /** Standard input is read, each read sent as a datagram. */
+  | { readonly name: "open" }
+  /** Input ended: replies are still written until none came for the linger. */
+  | { readonly name: "lingering" }
+  /** Standard output failed (or was closed by its reader: no failure). */
+  | { readonly name: "done"; readonly failure: string | null };
+
+const OPEN: UdpPipeState = { name: "open" };
+const LINGERING: UdpPipeState = { name: "lingering" };
+
 /** How a UDP pipe ended. */
 export interface UdpPipeOutcome {
   /** Datagrams sent and received. */
@@ -44,14 +56,15 @@ export async function runUdpPipe(
   const io = loop.register(local, Interest.READ, "io");
   const net = loop.register(socket, Interest.READ_WRITE, "net");
   const queue = new DatagramQueue(net, () => loop.modify(net, Interest.READ_WRITE));
-  let inputOver = false, heardAt = 0, sent = 0, received = 0;
-  let failure: string | null = null;
-  for (;;) {
+  let state: UdpPipeState = OPEN, heardAt = 0, sent = 0, received = 0;
+  while (state.name !== "done") {
     const now = performance.now();
-    const idle = inputOver && net.owed === 0 && queue.length === 0 && io.owed === 0;
-    if (failure !== null || idle && now >= heardAt + lingerMs) break;
-    loop.modify(io, inputOver ? Interest.WRITE : Interest.READ_WRITE);
-    const wait = inputOver ? Math.max(0, heardAt + lingerMs - now) : Infinity;
+    if (state === LINGERING) {
+      const idle = net.owed === 0 && queue.length === 0 && io.owed === 0;
+      if (idle && now >= heardAt + lingerMs) break;
+    }
+    loop.modify(io, state === LINGERING ? Interest.WRITE : Interest.READ_WRITE);
+    const wait = state === LINGERING ? Math.max(0, heardAt + lingerMs - now) : Infinity;
     for (const ev of await loop.select(wait)) {
       const at = performance.now();
       if (ev.key === io) {
@@ -59,13 +72,13 @@ export async function runUdpPipe(
           queue.send(io.input.subarray(0, ev.n), to);
           sent++;
         } else if (ev.type === "eof") {
-          inputOver = true;
+          state = LINGERING;
           heardAt = at;
         } else if (ev.type === "error") {
           // Standard output closed by its reader (`| head`): nothing more to do, and no fault.
-          if (!(ev.error instanceof Deno.errors.BrokenPipe)) failure = describeError(ev.error);
-          else inputOver = true;
-          if (ev.error instanceof Deno.errors.BrokenPipe) return { sent, received, failure };
+          const broken = ev.error instanceof Deno.errors.BrokenPipe;
+          state = { name: "done", failure: broken ? null : describeError(ev.error) };
+          break;
         }
       } else if (ev.type === "read") {
         received++;
@@ -79,5 +92,5 @@ export async function runUdpPipe(
   }
   loop.unregister(net);
   loop.unregister(io);
-  return { sent, received, failure };
+  return { sent, received, failure: state.name === "done" ? state.failure : null };
 }

@@ -85,6 +85,8 @@ export interface CommandLine<C extends CommandSpec> {
   given(name: keyof C["options"] & string): boolean;
   /** A usage error of this command. */
   fail(message: string): never;
+  /** A usage error, "MODE; --NAME does not apply", for the first of `names` that was given. */
+  refuse(names: readonly (keyof C["options"] & string)[], mode: string): void;
 }
 
 const HELP_OPTION: OptionSpec = { short: "h", help: "show this help" };
@@ -160,6 +162,10 @@ export function parseCommand<C extends CommandSpec>(
     positionals: parsed.positionals,
     given: (name) => given.has(name),
     fail,
+    refuse: (names, mode) => {
+      const name = names.find((n) => given.has(n));
+      if (name !== undefined) fail(`${mode}; --${name} does not apply`);
+    },
   };
 }
 

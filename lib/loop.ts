@@ -323,13 +323,22 @@ export class Loop<T> {
     }
   }
 
+  #readBuffer(reg: Registration<T>): Uint8Array {
+    // A stream of messages (datagrams) names its own size: each read must take one whole.
+    const size = reg.stream!.readSize ?? this.#nextSize(reg);
+    // Stryker disable next-line ConditionalExpression: the pool hands the same buffer straight back
+    if (reg.input.length !== size) {
+      this.#pool.give(reg.input);
+      reg.input = this.#pool.take(size);
+    }
+    return reg.input;
+  }
+
   // Sizes the next read from the last one: four times larger when it filled
   // its buffer (bulk ramps up in a few reads), half when it used under a
   // quarter (an idle connection's pending read holds little), else the same.
-  #readBuffer(reg: Registration<T>): Uint8Array {
-    const pool = this.#pool, last = reg.lastRead, fixed = reg.stream!.readSize;
-    // Stryker disable next-line ConditionalExpression: a datagram stream's own size, which no growing rule reaches at once
-    if (fixed !== undefined) return this.#fixedBuffer(reg, fixed);
+  #nextSize(reg: Registration<T>): number {
+    const pool = this.#pool, last = reg.lastRead;
     let size = reg.readSize;
     if (last >= size) {
       size = Math.min(pool.maxSize, size * 4);
@@ -342,20 +351,7 @@ export class Loop<T> {
     reg.readSize = size;
     // Stryker disable next-line UnaryOperator: only a failed read leaves it unset, and then the size barely matters
     reg.lastRead = -1;
-    // Stryker disable next-line ConditionalExpression: the pool hands the same buffer straight back
-    if (reg.input.length !== size) {
-      pool.give(reg.input);
-      reg.input = pool.take(size);
-    }
-    return reg.input;
-  }
-
-  #fixedBuffer(reg: Registration<T>, size: number): Uint8Array {
-    if (reg.input.length !== size) {
-      this.#pool.give(reg.input);
-      reg.input = this.#pool.take(size);
-    }
-    return reg.input;
+    return size;
   }
 
   #write(reg: Registration<T>): void {

@@ -46,9 +46,7 @@ const NOT_WITH_UDP = [
 /** The UDP relay `line` asks for; usage errors for what does not apply. */
 export function udpRelayConfig(line: RelayLine): UdpRelayConfig {
   const v = line.values;
-  for (const name of NOT_WITH_UDP) {
-    if (line.given(name)) line.fail(`--udp relays datagrams; --${name} does not apply`);
-  }
+  line.refuse(NOT_WITH_UDP, "--udp relays datagrams");
   const listen = v.listen ?? line.fail("--listen ADDR is required (e.g. 127.0.0.1:5353)");
   const to = v.to ?? line.fail("--to ADDR is required (e.g. 127.0.0.1:53)");
   if (listen.transport !== "tcp" || to.transport !== "tcp") {

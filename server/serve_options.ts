@@ -152,18 +152,8 @@ export function parseServe(args: string[]): ServeConfig | null {
   const v = line.values;
   const protocol = v.protocol ?? "echo";
   const exec = execCommand(line, program);
-  if (v.udp) {
-    for (const name of NOT_WITH_UDP) {
-      if (line.given(name)) line.fail(`--udp echoes datagrams; --${name} does not apply`);
-    }
-  }
-  if (v.pipe) {
-    for (const name of NOT_WITH_PIPE) {
-      if (line.given(name)) {
-        line.fail(`--pipe serves one connection byte for byte; --${name} does not apply`);
-      }
-    }
-  }
+  if (v.udp) line.refuse(NOT_WITH_UDP, "--udp echoes datagrams");
+  if (v.pipe) line.refuse(NOT_WITH_PIPE, "--pipe serves one connection byte for byte");
   if (v["max-content"] !== undefined && protocol !== "app") {
     line.fail("--max-content applies to --protocol app");
   }
@@ -209,11 +199,7 @@ function execCommand(
   if (v.exec !== undefined && shell !== undefined) {
     line.fail("--exec and --sh-exec cannot be used together: give one program");
   }
-  for (const name of ["pipe", "protocol", "max-content"] as const) {
-    if (line.given(name)) {
-      line.fail(`${flag} serves each connection with a program; --${name} does not apply`);
-    }
-  }
+  line.refuse(["pipe", "protocol", "max-content"], `${flag} serves each connection with a program`);
   if (shell !== undefined) {
     if (shell.trim() === "") line.fail("--sh-exec needs a command line: --sh-exec 'LINE'");
     return { command: "/bin/sh", args: ["-c", shell], name: shell };
