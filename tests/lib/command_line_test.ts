@@ -233,3 +233,12 @@ Deno.test("command line: words that only look like options stay words; a name at
   -h, --help                  show this help`,
   );
 });
+
+Deno.test("command line: refuse names the first given of the options a mode does not take, or says nothing", () => {
+  const line = parseCommand(SPEC, ["--host", "h", "-v", "--mode", "a"])!;
+  assert.throws(
+    () => line.refuse(["port", "verbose", "mode"], "--x only looks"),
+    (e) => e instanceof UsageError && e.message === "--x only looks; --verbose does not apply",
+  );
+  line.refuse(["port", "tag"], "--x only looks"); // neither given: no error
+});

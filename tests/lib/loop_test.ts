@@ -734,3 +734,29 @@ Deno.test("loop: accepts already in the batch when their listener closes are clo
   assert.deepEqual(closed.sort(), ["conn 1", "conn 2", "conn 3", "listener"]);
   assert.equal(loop.abandonedAccepts, 2);
 });
+
+Deno.test("loop: a stream that names its read size gets a buffer of that size from its first read", async () => {
+  const sizes: number[] = [];
+  const message: Stream & { readSize: number } = {
+    readSize: 65_536,
+    read: (buf) => {
+      sizes.push(buf.length);
+      return Promise.resolve(sizes.length < 3 ? 10 : null);
+    },
+    write: (buf) => Promise.resolve(buf.length),
+    close() {},
+  };
+  const plain: Stream = { ...message, readSize: undefined } as unknown as Stream;
+  const loop = new Loop<string>({ pool: new BufferPool({ minSize: 64, maxSize: 1 << 20 }) });
+  loop.register(message, Interest.READ, "message");
+  while (loop.size > 0) {
+    for (const ev of await loop.select()) if (ev.type === "eof") loop.unregister(ev.key);
+  }
+  assert.deepEqual(sizes, [65_536, 65_536, 65_536], "small reads never shrink it");
+  sizes.length = 0;
+  loop.register(plain, Interest.READ, "plain");
+  while (loop.size > 0) {
+    for (const ev of await loop.select()) if (ev.type === "eof") loop.unregister(ev.key);
+  }
+  assert.deepEqual(sizes, [64, 64, 64], "a plain stream starts at the pool's smallest");
+});
