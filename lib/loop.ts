@@ -178,6 +178,7 @@ export class Loop<T> {
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
         // A longer wait would fire at once (and spin): past it, select() just returns early.
+        // Stryker disable next-line ConditionalExpression: an endless wait armed as the longest timer is cleared all the same
         if (timeout !== Infinity) {
           timer = setTimeout(() => this.wakeup(), Math.min(timeout, MAX_WAIT_MS));
         }

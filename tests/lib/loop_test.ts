@@ -760,3 +760,12 @@ Deno.test("loop: a stream that names its read size gets a buffer of that size fr
   }
   assert.deepEqual(sizes, [64, 64, 64], "a plain stream starts at the pool's smallest");
 });
+
+Deno.test("loop: a wait past what a timer holds (2^31 ms) still waits, until woken", async () => {
+  const loop = new Loop<null>();
+  const started = performance.now();
+  setTimeout(() => loop.wakeup(), 50);
+  await loop.select(2 ** 31);
+  const took = performance.now() - started;
+  assert.ok(took >= 45, `select(2^31) returned after ${took.toFixed(0)} ms`);
+});
