@@ -85,6 +85,11 @@ Deno.test("udp datagram: what is written reads back; a changed byte, a short one
   buf[20] ^= 1;
   assert.equal(readDatagram(buf, 40, 40).intact, false);
   assert.deepEqual(readDatagram(buf, 11, 40), { seq: -1, sentMs: 0, intact: false });
+  // Read after another was written: each datagram's own time.
+  const first = new Uint8Array(12), second = new Uint8Array(12);
+  writeDatagram(first, 1, 100.25);
+  writeDatagram(second, 2, 7);
+  assert.deepEqual(readDatagram(first, 12, 12), { seq: 1, sentMs: 100.25, intact: true });
   const header = new Uint8Array(12);
   writeDatagram(header, 9, 1);
   assert.deepEqual(readDatagram(header, 12, 12), { seq: 9, sentMs: 1, intact: true });
