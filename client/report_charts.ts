@@ -3,6 +3,7 @@ import { round } from "../lib/round.ts";
 import type { Chart, Series } from "../lib/svg_chart.ts";
 import type { IntervalReport } from "./intervals.ts";
 import { latencyBuckets, type Report } from "./report.ts";
+import { slotOf } from "./interval_merge.ts";
 
 /** A report with the name it goes by in a chart's legend: "worker 2", a file's name. */
 export interface NamedReport {
@@ -52,7 +53,10 @@ export function reportCharts(merged: Report, parts: readonly NamedReport[]): Cha
       title: "Throughput per interval",
       x: time,
       y: { title: "messages/s" },
-      series: [all, ...parts].map((r) => overTime(r, (iv) => iv.messages_per_second)),
+      series: [
+        overTime(all, (iv) => iv.messages_per_second),
+        ...parts.map((r) => alongside(merged, r)),
+      ],
     },
     {
       id: "latency-over-time",
@@ -103,4 +107,19 @@ export function spectrum(latency: Histogram): [number, number][] {
     points.push([round(x, 3), round(latency.percentile(100 * (1 - 1 / x)) / 1000, 3)]);
   }
   return points;
+}
+
+// A part's rate in each of the whole's intervals, 0 in one where the part did
+// not run (a worker that started a second after another): lines that line up.
+function alongside(whole: Report, part: NamedReport): Series {
+  const origin = whole.intervals?.[0]?.start ?? whole.started_at;
+  const everyMs = (whole.interval ?? 0) * 1000;
+  const own = new Map((part.report.intervals ?? []).map((iv) => [slotOf(iv.start, everyMs), iv]));
+  return {
+    name: part.name,
+    points: (whole.intervals ?? []).map((iv) => [
+      round((iv.end - origin) / 1000, 3),
+      own.get(slotOf(iv.start, everyMs))?.messages_per_second ?? 0,
+    ]),
+  };
 }

@@ -135,3 +135,14 @@ Deno.test("report charts: a run without intervals (--interval 0) draws its spect
   const empty = reportCharts({ ...report([100], []), intervals: [] }, []);
   assert.deepEqual(empty[0].series, [{ name: "run", points: [] }]);
 });
+
+Deno.test("report charts: each part's throughput lines up with the whole's intervals, 0 where it did not run", () => {
+  const whole = report([1, 2, 3, 4], [[500, 1000, [1, 2]], [1000, 2000, [3]], [2000, 2300, [4]]]);
+  // This worker started a second late, and ended early within the last slot.
+  const late = report([3, 4], [[1200, 2000, [3]], [2000, 2100, [4]]]);
+  const [throughput] = reportCharts(whole, [{ name: "worker 2", report: late }]);
+  assert.deepEqual(throughput.series[1], {
+    name: "worker 2",
+    points: [[0.5, 0], [1.5, 1.3], [1.8, 10]], // its own rates (1 message in 0.8 s, rounded; 1 in 0.1 s)
+  });
+});
