@@ -79,7 +79,7 @@ const MAX_DIALING = 256;
  *
  * @example
  * ```ts
- * import { dial } from "../lib/address.ts";
+ * import { dial } from "../lib/transports.ts";
  * import { runClients } from "./connect.ts";
  * import { EchoClient } from "./echo.ts";
  * import { Meter } from "./meter.ts";

@@ -1,4 +1,5 @@
-import { type Address, addressName, type ClientTls, dial } from "../lib/address.ts";
+import { type Address, addressName, type ClientTls } from "../lib/address.ts";
+import { dial } from "../lib/transports.ts";
 import { AppClient } from "./app.ts";
 import { AppPrinter } from "./app_printer.ts";
 import { binaryRequest, searchRequest } from "./app_request.ts";

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type Address, addressName, type ClientTls, dial } from "../lib/address.ts";
+import { type Address, addressName, type ClientTls } from "../lib/address.ts";
+import { dial } from "../lib/transports.ts";
 import { runPipe, stdio } from "../relay/pipe.ts";
 import { clientTls, type ConnectLine, serverAddress } from "./connect_options.ts";
 

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { type Address, type ClientTls, dial, type DialOptions } from "../lib/address.ts";
+import type { Address, ClientTls } from "../lib/address.ts";
+import { dial, type DialOptions } from "../lib/transports.ts";
 import { describeError } from "../lib/describe_error.ts";
 import { Interest, Loop, type Stream } from "../lib/loop.ts";
 

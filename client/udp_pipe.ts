@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { openUdp } from "../lib/address.ts";
+import { openUdpClient } from "../lib/transports.ts";
 import { DatagramStream } from "../lib/datagram.ts";
 import { DatagramQueue } from "../lib/datagram_queue.ts";
 import { describeError } from "../lib/describe_error.ts";
@@ -52,7 +52,7 @@ export async function runUdpPipe(
 ): Promise<UdpPipeOutcome> {
   const loop = new Loop<"io" | "net">();
   const to = { transport: "udp" as const, hostname: host, port };
-  const socket = new DatagramStream(openUdp(host.includes(":") ? "::" : "0.0.0.0", 0), to);
+  const socket = new DatagramStream(openUdpClient(host), to);
   const io = loop.register(local, Interest.READ, "io");
   const net = loop.register(socket, Interest.READ_WRITE, "net");
   const queue = new DatagramQueue(net, () => loop.modify(net, Interest.READ_WRITE));

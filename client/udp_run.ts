@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { openUdp } from "../lib/address.ts";
+import { openUdpClient } from "../lib/transports.ts";
 import { DatagramStream } from "../lib/datagram.ts";
 import { Interest, type Key, Loop } from "../lib/loop.ts";
 import { readDatagram, writeDatagram } from "./udp_datagram.ts";
@@ -79,7 +79,6 @@ interface Sender {
 export async function runUdp(plan: UdpPlan): Promise<UdpResult> {
   const loop = new Loop<Sender>(), scratch = new Uint8Array(plan.size);
   const to = { transport: "udp" as const, hostname: plan.host, port: plan.port };
-  const bind = plan.host.includes(":") ? "::" : "0.0.0.0";
   const gap = 1000 / plan.rate, started = performance.now();
   const keys: Key<Sender>[] = [];
   for (let i = 0; i < plan.sockets; i++) {
@@ -89,7 +88,9 @@ export async function runUdp(plan: UdpPlan): Promise<UdpResult> {
       seq: 0,
       tally: new UdpTally(),
     } as Sender;
-    keys.push(loop.register(new DatagramStream(openUdp(bind, 0), to), Interest.READ_WRITE, sender));
+    keys.push(
+      loop.register(new DatagramStream(openUdpClient(plan.host), to), Interest.READ_WRITE, sender),
+    );
   }
   const endAt = plan.duration === null ? Infinity : started + plan.duration * 1000;
   let socketErrors = 0, lastSend = started, waitUntil = Infinity;

@@ -21,7 +21,7 @@ export const DATAGRAM_READ = 65_536;
  *
  * @example
  * ```ts
- * import { openUdp } from "./address.ts";
+ * import { openUdp } from "./transports.ts";
  * import { DatagramStream } from "./datagram.ts";
  * const socket = new DatagramStream(openUdp("127.0.0.1", 0));
  * socket.to = { transport: "udp", hostname: "127.0.0.1", port: 7 };
@@ -71,7 +71,7 @@ export class DatagramStream implements Stream {
  *
  * @example
  * ```ts
- * import { openUdp } from "./address.ts";
+ * import { openUdp } from "./transports.ts";
  * import { DatagramAcceptor } from "./datagram.ts";
  * const acceptor = new DatagramAcceptor(openUdp("127.0.0.1", 0));
  * const socket = await acceptor.accept(); // the socket itself, as a stream

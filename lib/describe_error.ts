@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { dial } from "./address.ts";
+ * import { dial } from "./transports.ts";
  * import { describeError } from "./describe_error.ts";
  * try {
  *   await dial({ transport: "tcp", host: "127.0.0.1", port: 1 });

@@ -15,7 +15,7 @@
  *
  * @example An echo server in one loop
  * ```ts
- * import { listen } from "./address.ts";
+ * import { listen } from "./transports.ts";
  * import { Interest, Loop } from "./loop.ts";
  * const listeners = await listen({ transport: "tcp", host: "127.0.0.1", port: 0 });
  * if ("reason" in listeners) throw new Error(listeners.reason);

@@ -16,7 +16,7 @@ import type { Stream } from "./loop.ts";
  *
  * @example
  * ```ts
- * import { dial } from "./address.ts";
+ * import { dial } from "./transports.ts";
  * import { abortTcp } from "./tcp_abort.ts";
  * const conn = await dial({ transport: "tcp", host: "127.0.0.1", port: 7 });
  * if (!abortTcp(conn)) console.error("no RST: closing normally");

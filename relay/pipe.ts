@@ -31,7 +31,7 @@ export interface PipeOutcome {
  *
  * @example
  * ```ts
- * import { dial } from "../lib/address.ts";
+ * import { dial } from "../lib/transports.ts";
  * import { runPipe, stdio } from "./pipe.ts";
  * const at = { transport: "tcp", host: "127.0.0.1", port: 7 } as const;
  * const outcome = await runPipe(dial(at), stdio(), "127.0.0.1:7", null);

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { addressName, dial, listenTcp, localName } from "../lib/address.ts";
+import { addressName, localName } from "../lib/address.ts";
+import { dial, listenTcp } from "../lib/transports.ts";
 import type { Log } from "../lib/log.ts";
 import { random } from "../lib/random.ts";
 import { ACCEPTORS, BACKLOG } from "../server/host.ts";

@@ -72,7 +72,7 @@ export interface RelayPlan {
  *
  * @example
  * ```ts
- * import { dial } from "../lib/address.ts";
+ * import { dial } from "../lib/transports.ts";
  * import { NO_FAULTS } from "./relay_flow.ts";
  * import { RelaySession } from "./relay.ts";
  * const session = new RelaySession({

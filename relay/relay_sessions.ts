@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { type Address, addressName, type ClientTls, dial } from "../lib/address.ts";
+import { type Address, addressName, type ClientTls } from "../lib/address.ts";
+import { dial } from "../lib/transports.ts";
 import type { Log } from "../lib/log.ts";
 import type { Stream } from "../lib/loop.ts";
 import { random } from "../lib/random.ts";

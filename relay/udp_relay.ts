@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { openUdp } from "../lib/address.ts";
+import { openUdp, openUdpClient } from "../lib/transports.ts";
 import { DatagramStream } from "../lib/datagram.ts";
 import { DatagramQueue } from "../lib/datagram_queue.ts";
 import { hostPort } from "../lib/host_port.ts";
@@ -170,10 +170,9 @@ export class UdpRelay {
     const name = hostPort(addr.hostname, addr.port);
     let client = this.#clients.get(name);
     if (client === undefined) {
-      const bind = this.#target.hostname.includes(":") ? "::" : "0.0.0.0";
       const side = { kind: "back" } as { kind: "back"; client: Client };
       const key = this.#loop.register(
-        new DatagramStream(openUdp(bind, 0)),
+        new DatagramStream(openUdpClient(this.#target.hostname)),
         Interest.READ_WRITE,
         side,
       );

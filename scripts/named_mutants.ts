@@ -163,7 +163,7 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   },
   {
     name: "overlapping windows count their shared time twice",
-    file: "client/merge.ts",
+    file: "lib/union_length.ts",
     from: "total += Math.max(0, to - Math.max(from, end));",
     to: "total += Math.max(0, to - from);",
     tests: ["tests/client/merge_test.ts"],
@@ -179,15 +179,15 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   },
   {
     name: "connect --host localhost tries 127.0.0.1 alone (issue 10)",
-    file: "lib/address.ts",
+    file: "lib/transports.ts",
     from: 'LOCALHOST.test(host) ? ["127.0.0.1", "::1"] : [host]',
     to: "[host]",
-    tests: ["tests/lib/address_test.ts", "tests/ipv6_test.ts"],
+    tests: ["tests/lib/transports_test.ts", "tests/ipv6_test.ts"],
     withinSeconds: 30,
   },
   {
     name: "serve --unix takes over a live server's socket file (issue 10)",
-    file: "lib/address.ts",
+    file: "lib/transports.ts",
     from: "if (live) return listenFailure(address, new Deno.errors.AddrInUse());",
     to: "",
     tests: ["tests/unix_test.ts"],
@@ -196,8 +196,8 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "serve --unix leaves its socket file behind (issue 10)",
     file: "server/run_server.ts",
-    from: "      removeSocket(config.address);\n      return { stats, died: false };",
-    to: "      return { stats, died: false };",
+    from: "      removeSocket(config.address);\n      await sessions.finish?.();",
+    to: "      await sessions.finish?.();",
     tests: ["tests/unix_test.ts"],
     withinSeconds: 60,
   },
@@ -227,7 +227,7 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   },
   {
     name: "serve --tls-cert serves plain TCP (issue 10)",
-    file: "lib/address.ts",
+    file: "lib/transports.ts",
     from: "if (tls === null) return Deno.listen(shared);",
     to: "return Deno.listen(shared);",
     tests: ["tests/tls_test.ts"],
@@ -235,7 +235,7 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   },
   {
     name: "connect --ca is not trusted (issue 10)",
-    file: "lib/address.ts",
+    file: "lib/transports.ts",
     from: "caCerts: tls.ca === null ? undefined : [tls.ca],",
     to: "caCerts: undefined,",
     tests: ["tests/tls_test.ts"],
@@ -316,7 +316,8 @@ export const NAMED_MUTANTS: readonly NamedMutant[] = [
   {
     name: "a relay's target leg is left open when the connection closes (issue 11)",
     file: "server/server.ts",
-    from: "    if (conn.dialed !== null) this.#loop.unregister(conn.dialed);\n",
+    from:
+      "    if (conn.dialed !== null) { for (const other of conn.dialed) this.#loop.unregister(other); }\n",
     to: "",
     tests: ["tests/relay/relay_test.ts"],
     withinSeconds: 45,

@@ -5,13 +5,8 @@
  *
  * @module
  */
-import {
-  type Address,
-  listen,
-  type ListenFailure,
-  listenFailure,
-  openUdp,
-} from "../lib/address.ts";
+import type { Address } from "../lib/address.ts";
+import { listen, type ListenFailure, listenFailure, openUdp } from "../lib/transports.ts";
 import { DatagramAcceptor } from "../lib/datagram.ts";
 import type { Acceptor } from "../lib/loop.ts";
 import type { ConnTally } from "../lib/conn_tally.ts";

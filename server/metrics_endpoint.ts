@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { type ListenFailure, listenTcp, localName, type TcpAddress } from "../lib/address.ts";
+import { localName, type TcpAddress } from "../lib/address.ts";
+import { type ListenFailure, listenTcp } from "../lib/transports.ts";
 import type { HttpRequest } from "../lib/http_codec.ts";
 import { Log } from "../lib/log.ts";
 import { PROMETHEUS_TEXT } from "../lib/prometheus_text.ts";

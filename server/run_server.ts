@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { localName, removeSocket } from "../lib/address.ts";
+import { localName } from "../lib/address.ts";
+import { removeSocket } from "../lib/transports.ts";
 import { Log, type LogFields } from "../lib/log.ts";
 import { listenFor, logListenFailure, logTuning, newServer } from "./host.ts";
 import { formatStats, type ServerStats } from "./server_stats.ts";

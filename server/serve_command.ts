@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { listen, localName, removeSocket } from "../lib/address.ts";
+import { localName } from "../lib/address.ts";
+import { listen, removeSocket } from "../lib/transports.ts";
 import { cannotRun } from "../lib/child.ts";
 import { helpText } from "../lib/command_line.ts";
 import { Log } from "../lib/log.ts";

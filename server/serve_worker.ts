@@ -12,7 +12,7 @@ import type { Server } from "./server.ts";
 import type { ServerSnapshot } from "./server_metrics.ts";
 import type { ServerStats } from "./server_stats.ts";
 import { postSnapshots } from "./snapshot_poster.ts";
-import type { ListenFailure } from "../lib/address.ts";
+import type { ListenFailure } from "../lib/transports.ts";
 import { listenFor, newServer } from "./host.ts";
 import { type ServerConfig, sessionsFor } from "./sessions_for.ts";
 

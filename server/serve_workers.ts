@@ -5,7 +5,7 @@ import { WorkerPool } from "../lib/worker_pool.ts";
 import type { MetricsBoard } from "./metrics_board.ts";
 import { emptyStats, type ServerStats } from "./server_stats.ts";
 import { logDraining } from "./tracer.ts";
-import { type ListenFailure, probe } from "../lib/address.ts";
+import { type ListenFailure, probe } from "../lib/transports.ts";
 import { logListenFailure } from "./host.ts";
 import type { ServerConfig } from "./sessions_for.ts";
 import type { ServeWorkerIn, ServeWorkerOut } from "./serve_worker.ts";

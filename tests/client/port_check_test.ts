@@ -4,7 +4,8 @@
  * waiting, and how each failure is named.
  */
 import assert from "node:assert/strict";
-import type { Address, DialOptions } from "../../lib/address.ts";
+import type { Address } from "../../lib/address.ts";
+import type { DialOptions } from "../../lib/transports.ts";
 import type { Stream } from "../../lib/loop.ts";
 import { type CheckOutcome, checkPorts, RETRY_MS } from "../../client/port_check.ts";
 

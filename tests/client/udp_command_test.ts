@@ -26,7 +26,20 @@ Deno.test("udp plan: the defaults, written out", () => {
 
 Deno.test("udp plan: every setting taken from the line", () => {
   assert.deepEqual(
-    plan(["--to", "[::1]:7", "-P", "4", "--size", "12", "--rate", "250", "-t", "2.5", "--timeout", "0.2"]),
+    plan([
+      "--to",
+      "[::1]:7",
+      "-P",
+      "4",
+      "--size",
+      "12",
+      "--rate",
+      "250",
+      "-t",
+      "2.5",
+      "--timeout",
+      "0.2",
+    ]),
     {
       host: "::1",
       port: 7,
@@ -81,7 +94,12 @@ const PLAN: UdpPlan = {
 };
 
 Deno.test("udp summary: counts, percentage lost, round trips and jitter", () => {
-  const result: UdpResult = { tally: tally(), seconds: 0.00512, socketErrors: 0, interrupted: false };
+  const result: UdpResult = {
+    tally: tally(),
+    seconds: 0.00512,
+    socketErrors: 0,
+    interrupted: false,
+  };
   assert.equal(
     formatUdp("127.0.0.1:9", PLAN, result),
     "udp 127.0.0.1:9: 2 sockets x 5 datagrams of 100 bytes at 1000/s each, sent in 0.01 s\n" +
@@ -184,7 +202,18 @@ Deno.test("udp merge: counts summed, round trips merged, jitter weighted by data
 });
 
 Deno.test("udp merge: a report missing a figure, or inconsistent, or broken, is named", () => {
-  for (const name of ["sockets", "sent", "received", "duplicated", "reordered", "corrupt", "jitter_us", "socket_errors"]) {
+  for (
+    const name of [
+      "sockets",
+      "sent",
+      "received",
+      "duplicated",
+      "reordered",
+      "corrupt",
+      "jitter_us",
+      "socket_errors",
+    ]
+  ) {
     const expected = `not a "sockdemo connect --udp --json" report: no "${name}" number`;
     assert.equal(udpReport(report({ [name]: undefined })), expected, name);
     assert.equal(udpReport(report({ [name]: "3" })), expected, name);

@@ -3,7 +3,8 @@
  * and a server answering Toxiproxy's API on 127.0.0.1 with its proxies on
  * the same loop.
  */
-import { listenTcp, localName } from "../../lib/address.ts";
+import { localName } from "../../lib/address.ts";
+import { listenTcp } from "../../lib/transports.ts";
 import { EchoSession } from "../../server/echo.ts";
 import { Server } from "../../server/server.ts";
 import { HttpSession } from "../../server/http_session.ts";
