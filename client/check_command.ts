@@ -9,7 +9,12 @@ import { type Address, addressName } from "../lib/address.ts";
 import { BadValue } from "../lib/checks.ts";
 import { parsePorts } from "../lib/port_list.ts";
 import { clientTls, type ConnectLine, serverAddress } from "./connect_options.ts";
+import type { DialOptions } from "../lib/transports.ts";
+import type { Stream } from "../lib/loop.ts";
 import { type CheckOutcome, checkPorts } from "./port_check.ts";
+
+/** An outcome that is not "open": why a port did not answer. */
+type Unanswered = Exclude<CheckOutcome, { kind: "open" }>;
 
 // Everything about sending and measuring: a check only connects and closes.
 const NOT_WITH_CHECK = [
@@ -33,8 +38,11 @@ const NOT_WITH_CHECK = [
 /** How many dials a port list has in flight when --conns does not say. */
 export const CHECKS_IN_FLIGHT = 100;
 
-/** Runs `connect --check` as `line` says and resolves to the exit code. */
-export async function checkCommand(line: ConnectLine): Promise<number> {
+/** Runs `connect --check` as `line` says (dialing with `dialer`, if given) and resolves to the exit code. */
+export async function checkCommand(
+  line: ConnectLine,
+  dialer?: (at: Address, options: DialOptions) => Promise<Stream>,
+): Promise<number> {
   const v = line.values;
   line.refuse(NOT_WITH_CHECK, "--check only connects and closes");
   if (line.positionals.length > 0) line.fail("--check sends nothing: give no MESSAGE");
@@ -45,7 +53,7 @@ export async function checkCommand(line: ConnectLine): Promise<number> {
   const tls = clientTls(line, targets[0]);
   const say = v.quiet ? () => {} : (text: string) => console.log(text);
   let answered = 0;
-  let last: CheckOutcome | null = null;
+  let last: Unanswered | null = null;
   await checkPorts({
     targets,
     inFlight: v.conns ?? CHECKS_IN_FLIGHT,
@@ -53,17 +61,20 @@ export async function checkCommand(line: ConnectLine): Promise<number> {
     tls,
     waitMs: (v.wait ?? 0) * 1000,
     report: (i, outcome) => {
-      last = outcome;
       const name = addressName(targets[i]);
       if (outcome.kind === "open") {
         answered++;
         say(`${name} open`);
-      } else if (v.verbose) say(`${name} ${describe(outcome)}`);
+        return;
+      }
+      last = outcome;
+      if (v.verbose) say(`${name} ${describe(outcome)}`);
     },
     retried: v.verbose
-      ? (i, outcome) => say(`${addressName(targets[i])} ${describe(outcome)}; trying again`)
+      ? (i, outcome) =>
+        say(`${addressName(targets[i])} ${describe(outcome as Unanswered)}; trying again`)
       : undefined,
-  });
+  }, dialer);
   if (answered > 0) return 0;
   if (targets.length === 1) {
     const waited = v.wait === undefined ? "" : ` within ${v.wait} s`;
@@ -94,13 +105,6 @@ function checkTargets(line: ConnectLine): Address[] {
   return ports.map((port) => ({ ...host, port }) as Address);
 }
 
-function describe(outcome: CheckOutcome): string {
-  switch (outcome.kind) {
-    case "open":
-      return "open";
-    case "failed":
-      return outcome.cause;
-    default:
-      return outcome.kind;
-  }
+function describe(outcome: Unanswered): string {
+  return outcome.kind === "failed" ? outcome.cause : outcome.kind;
 }

@@ -62,8 +62,8 @@ An ADDR is PORT, :PORT, HOST:PORT, [IPv6]:PORT or unix:PATH.`,
       group: CHECK,
       help: "like nc -z: connect and close; exit 0 if it answered, else 1. With\n" +
         "a port list (--port 20-30,80) each port is tried, a line printed\n" +
-        "for each that answered, in port order, at most --conns (default\n" +
-        "100) at once; exit 0 if any did. --verbose names the others too",
+        "for each that answered, in the order the list gives, at most --conns\n" +
+        "(default 100) at once; exit 0 if any did. --verbose names the others too",
     },
     wait: {
       value: "S",

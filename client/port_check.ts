@@ -81,9 +81,10 @@ export async function checkPorts(
       const i = ev.key.data;
       loop.unregister(ev.key); // an answer is closed at once: that is the whole check
       const outcome = ev.type === "connect" ? OPEN : failure(ev.error);
-      if (outcome.kind !== "open" && now + RETRY_MS < started + plan.waitMs) {
+      // The last try is at the deadline itself: a wait of S seconds gives the port all of them.
+      if (outcome.kind !== "open" && now < started + plan.waitMs) {
         plan.retried?.(i, outcome);
-        retries.set(i, now + RETRY_MS);
+        retries.set(i, Math.min(now + RETRY_MS, started + plan.waitMs));
         continue;
       }
       outcomes[i] = outcome;

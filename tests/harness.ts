@@ -88,3 +88,19 @@ export function usageMessage(command: string, run: () => unknown): string {
   }
   throw new Error(`no usage error from ${command}`);
 }
+
+/** Runs `run` with `console.log` and `console.error` kept in memory, one entry per call. */
+export async function captureConsole<T>(
+  run: () => Promise<T>,
+): Promise<{ result: T; out: string[]; err: string[] }> {
+  const out: string[] = [], err: string[] = [];
+  const { log, error } = console;
+  console.log = (...parts: unknown[]) => out.push(parts.join(" "));
+  console.error = (...parts: unknown[]) => err.push(parts.join(" "));
+  try {
+    return { result: await run(), out, err };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
