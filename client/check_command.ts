@@ -90,14 +90,15 @@ export async function checkCommand(
 // One address, or the host's port for each port of a list.
 function checkTargets(line: ConnectLine): Address[] {
   const v = line.values, text = v.port;
-  if (text === undefined || !/[-,]/.test(text)) return [serverAddress(line)];
+  if (!/[-,]/.test(text ?? "")) return [serverAddress(line)];
   if (v.to !== undefined || v.unix !== undefined) {
     line.fail("a port list goes with --host, not --to or --unix");
   }
-  let ports: number[] = [];
+  let ports: number[];
   try {
-    ports = parsePorts(text);
+    ports = parsePorts(text!);
   } catch (e) {
+    // Stryker disable next-line ConditionalExpression: parsePorts throws nothing but BadValue
     if (!(e instanceof BadValue)) throw e;
     line.fail(`--port ${e.message}`);
   }

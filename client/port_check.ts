@@ -70,6 +70,7 @@ export async function checkPorts(
   while (reported < n) {
     let now = performance.now(), soonest = Infinity;
     for (const [i, at] of retries) {
+      // Stryker disable next-line EqualityOperator: a timer that fires exactly on time is tried on the next turn, a moment later
       if (at <= now) {
         retries.delete(i);
         launch(i, now);
@@ -82,6 +83,7 @@ export async function checkPorts(
       loop.unregister(ev.key); // an answer is closed at once: that is the whole check
       const outcome = ev.type === "connect" ? OPEN : failure(ev.error);
       // The last try is at the deadline itself: a wait of S seconds gives the port all of them.
+      // Stryker disable next-line EqualityOperator: a failure at the very deadline tried again at it fails the same
       if (outcome.kind !== "open" && now < started + plan.waitMs) {
         plan.retried?.(i, outcome);
         retries.set(i, Math.min(now + RETRY_MS, started + plan.waitMs));

@@ -35,8 +35,8 @@ const NOT_WITH_UDP = [
 /** Datagrams per second per socket when --rate does not say. */
 export const DEFAULT_UDP_RATE = 1000;
 
-/** Runs `connect --udp` as `line` says and resolves to the exit code. */
-export async function udpCommand(line: ConnectLine): Promise<number> {
+/** Runs `connect --udp` as `line` says, until done or `interrupt` (SIGINT when not given); resolves to the exit code. */
+export async function udpCommand(line: ConnectLine, interrupt?: AbortSignal): Promise<number> {
   const plan = udpPlan(line);
   if (line.values.pipe) {
     const loadOnly = ["size", "messages", "duration", "rate", "conns", "json"] as const;
@@ -46,15 +46,9 @@ export async function udpCommand(line: ConnectLine): Promise<number> {
     console.error(`sockdemo: standard output: ${outcome.failure}`);
     return 1;
   }
-  const interrupt = new AbortController();
-  const onSignal = () => interrupt.abort();
-  Deno.addSignalListener("SIGINT", onSignal);
-  let result: UdpResult;
-  try {
-    result = await runUdp({ ...plan, interrupt: interrupt.signal });
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
-  }
+  const result = interrupt === undefined
+    ? await untilSigint((signal) => runUdp({ ...plan, interrupt: signal }))
+    : await runUdp({ ...plan, interrupt });
   const target = `${plan.host.includes(":") ? `[${plan.host}]` : plan.host}:${plan.port}`;
   if (line.values.json) console.log(JSON.stringify(udpJson(target, plan, result)));
   else if (!line.values.quiet || result.tally.received > 0) {
@@ -74,6 +68,18 @@ export async function udpCommand(line: ConnectLine): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+// Runs `run`, its signal aborted by a SIGINT meanwhile.
+async function untilSigint<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  Deno.addSignalListener("SIGINT", onSignal);
+  try {
+    return await run(interrupt.signal);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+  }
 }
 
 /** The run `line` asks for; usage errors for what does not apply to UDP. */

@@ -101,10 +101,7 @@ export class UdpRelay {
       clients: 0,
       up: 0,
       down: 0,
-      faults: {
-        up: new UdpFaults(plan.up, plan.random),
-        down: new UdpFaults(plan.down, plan.random),
-      },
+      faults: { up: noFaults(), down: noFaults() },
       dropped: 0,
     };
   }
@@ -233,4 +230,8 @@ export class UdpRelay {
       { conn: client.number, peer: client.name, up: client.up, down: client.down, reason: why },
     );
   }
+}
+
+function noFaults(): FaultCounts {
+  return { lost: 0, duplicated: 0, reordered: 0 };
 }

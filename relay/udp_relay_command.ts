@@ -12,9 +12,19 @@ import type { UdpFaultPlan } from "./udp_faults.ts";
 import { type FaultCounts, UdpRelay } from "./udp_relay.ts";
 import type { UdpRelayConfig } from "./udp_relay_options.ts";
 
-/** Relays datagrams as `config` says; resolves to the exit code. */
-export async function udpRelayCommand(config: UdpRelayConfig): Promise<number> {
-  const log = new Log(config.verbosity, config.logFormat);
+/** What a caller other than the command line gives a UDP relay: where its lines go, and its stop. */
+export interface UdpRelayHooks {
+  readonly log?: Log;
+  /** Stops it, instead of SIGINT and SIGTERM. */
+  readonly stop?: AbortSignal;
+}
+
+/** Relays datagrams as `config` says, until SIGINT or SIGTERM (or `hooks.stop`); resolves to the exit code. */
+export async function udpRelayCommand(
+  config: UdpRelayConfig,
+  hooks: UdpRelayHooks = {},
+): Promise<number> {
+  const log = hooks.log ?? new Log(config.verbosity, config.logFormat);
   let relay: UdpRelay;
   try {
     relay = new UdpRelay({
@@ -47,8 +57,11 @@ export async function udpRelayCommand(config: UdpRelayConfig): Promise<number> {
     signals++;
     relay.stop();
   };
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
+  const stop = hooks.stop;
+  if (stop === undefined) {
+    Deno.addSignalListener("SIGINT", onSignal);
+    Deno.addSignalListener("SIGTERM", onSignal);
+  } else stop.addEventListener("abort", () => relay.stop(), { once: true });
   try {
     const totals = await relay.run();
     const f = totals.faults;
@@ -71,8 +84,10 @@ export async function udpRelayCommand(config: UdpRelayConfig): Promise<number> {
       },
     );
   } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
+    if (stop === undefined) {
+      Deno.removeSignalListener("SIGINT", onSignal);
+      Deno.removeSignalListener("SIGTERM", onSignal);
+    }
   }
   return signals > 1 ? 130 : 0;
 }

@@ -209,12 +209,16 @@ const INTEREST_NAMES = [
 
 /**
  * How lines name a stream's peer: `HOST:PORT`, or for a Unix socket (whose
- * peers have no name) `unix:PATH` of the socket it came through. Made only
- * for a line, so a quiet server keeps no string per connection.
+ * peers have no name) `unix:PATH` of the socket it came through, or for a
+ * UDP socket (a peer per datagram) `udp socket HOST:PORT`, its own address.
+ * Made only for a line, so a quiet server keeps no string per connection.
  */
 export function peerOf(stream: Stream, socket = "unix"): string {
   const addr = (stream as Partial<Deno.Conn>).remoteAddr;
-  if (addr === undefined) return "peer";
+  if (addr === undefined) {
+    const own = (stream as Partial<Deno.DatagramConn>).addr;
+    return own?.transport === "udp" ? `udp socket ${hostPort(own.hostname, own.port)}` : "peer";
+  }
   if (addr.transport === "tcp") return hostPort(addr.hostname, addr.port);
   return (addr as Deno.UnixAddr).path ? `unix:${(addr as Deno.UnixAddr).path}` : socket;
 }

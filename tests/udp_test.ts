@@ -52,7 +52,7 @@ Deno.test("udp: serve --udp echoes each datagram to its sender, from 1 byte to 6
     assert.equal(out.code, 0);
     assert.match(
       out.stdout,
-      /^#1 closed peer: 66572 bytes in, 66572 out; 4 datagrams in, 4 out \(0 open\)$/m,
+      /^#1 closed udp socket 127\.0\.0\.1:\d+: 66572 bytes in, 66572 out; 4 datagrams in, 4 out \(0 open\)$/m,
     );
   }
 });

@@ -9,6 +9,7 @@ import { checkCommand } from "../../client/check_command.ts";
 import { parseConnectLine } from "../../client/connect_options.ts";
 import type { Address } from "../../lib/address.ts";
 import type { Stream } from "../../lib/loop.ts";
+import type { DialOptions } from "../../lib/transports.ts";
 
 /** A stream that is only ever closed: what a dial that answered gives. */
 const ANSWERED: Stream = {
@@ -19,13 +20,14 @@ const ANSWERED: Stream = {
 
 /** A dialer that answers on `open` ports, fails the others as `fail` says, and records each dial. */
 function scripted(open: number[], fail: (port: number) => Error) {
-  const dialed: string[] = [];
-  const dialer = (at: Address) => {
+  const dialed: string[] = [], timeouts: (number | undefined)[] = [];
+  const dialer = (at: Address, options: DialOptions) => {
     dialed.push(at.transport === "tcp" ? `${at.host}:${at.port}` : `unix:${at.path}`);
+    timeouts.push(options.timeout);
     const port = at.transport === "tcp" ? at.port : 0;
     return open.includes(port) ? Promise.resolve(ANSWERED) : Promise.reject(fail(port));
   };
-  return { dialer, dialed };
+  return { dialer, dialed, timeouts };
 }
 
 const refused = () => new Deno.errors.ConnectionRefused("Connection refused (os error 111)");
@@ -59,6 +61,13 @@ Deno.test("check command: one port that answers, with --host, --to, or a one-por
     err: [],
   });
   assert.deepEqual(dialed, ["127.0.0.1:80", "::1:80", "localhost:80", "127.0.0.1:80"]);
+});
+
+Deno.test("check command: each dial gets --timeout, 10 s when not given", async () => {
+  const { dialer, timeouts } = scripted([80], refused);
+  await check(["-p", "80"], dialer);
+  await check(["-p", "80,81", "--timeout", "0.5"], dialer);
+  assert.deepEqual(timeouts, [10, 0.5, 0.5]);
 });
 
 Deno.test("check command: why a port did not answer, for each kind of failure", async () => {
@@ -150,6 +159,10 @@ Deno.test("check command: usage errors", async () => {
   assert.equal(
     await fails(["--port", ","]),
     '--port "" is not a port or a range of ports (e.g. 80, 20-30, 22,80)',
+  );
+  assert.equal(
+    await fails(["--to", "127.0.0.1:1", "--port", "80"]),
+    "--to takes the place of --host, --port and --unix: give one or the other",
   );
   assert.equal(await fails(["hello"]), "--check sends nothing: give no MESSAGE");
   assert.equal(

@@ -1,0 +1,97 @@
+/**
+ * `connect --udp --pipe` in process: standard input and output are a fake
+ * stream, the far end an echo in this process. Each read is one datagram,
+ * each reply is written out whole, the pipe lingers after the input ends,
+ * and a closed output ends it quietly while any other failure is named.
+ */
+import assert from "node:assert/strict";
+import { udpEcho } from "../udp_echo_peer.ts";
+import { runUdpPipe } from "../../client/udp_pipe.ts";
+import type { Stream } from "../../lib/loop.ts";
+
+const text = new TextEncoder(), words = new TextDecoder();
+
+/** Standard input giving `chunks` (each one read), `gapMs` apart, then its end; output kept, or failing with `fail`. */
+class FakeStdio implements Stream {
+  readonly written: string[] = [];
+  #next = 0;
+  constructor(
+    readonly chunks: string[],
+    readonly gapMs = 5,
+    readonly fail: Error | null = null,
+  ) {}
+
+  async read(buf: Uint8Array): Promise<number | null> {
+    await new Promise((r) => setTimeout(r, this.gapMs));
+    if (this.#next === this.chunks.length) return null;
+    const bytes = text.encode(this.chunks[this.#next++]);
+    buf.set(bytes);
+    return bytes.length;
+  }
+
+  write(buf: Uint8Array): Promise<number> {
+    if (this.fail !== null) return Promise.reject(this.fail);
+    this.written.push(words.decode(buf));
+    return Promise.resolve(buf.length);
+  }
+
+  close(): void {}
+}
+
+Deno.test("udp pipe: each read goes out as one datagram, each reply comes out whole; it lingers after the input ends", async () => {
+  const echo = udpEcho((n) => n === 1 ? "twice" : "echo");
+  try {
+    const stdio = new FakeStdio(["one\n", "two two\n", "three\n"]);
+    const started = performance.now();
+    const outcome = await runUdpPipe("127.0.0.1", echo.port, 200, stdio);
+    const took = performance.now() - started;
+    assert.deepEqual(outcome, { sent: 3, received: 4, failure: null });
+    assert.equal(echo.received, 3);
+    assert.equal(stdio.written.join(""), "one\ntwo two\ntwo two\nthree\n");
+    // Three reads 5 ms apart, the end 5 ms later, then 200 ms with nothing heard.
+    assert.ok(took >= 215 && took < 2000, `took ${took.toFixed(0)} ms`);
+  } finally {
+    await echo.stop();
+  }
+});
+
+Deno.test("udp pipe: a reply during the linger starts it again", async () => {
+  const late = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const port = (late.addr as Deno.NetAddr).port;
+  // Answers 150 ms after each datagram: within the 200 ms linger, which starts again at the reply.
+  const answering = (async () => {
+    const [data, from] = await late.receive();
+    await new Promise((r) => setTimeout(r, 150));
+    await late.send(data, from);
+  })();
+  try {
+    const stdio = new FakeStdio(["ping"], 1);
+    const started = performance.now();
+    const outcome = await runUdpPipe("127.0.0.1", port, 200, stdio);
+    const took = performance.now() - started;
+    await answering;
+    assert.deepEqual(outcome, { sent: 1, received: 1, failure: null });
+    assert.deepEqual(stdio.written, ["ping"]);
+    assert.ok(took >= 150 + 200 && took < 2000, `took ${took.toFixed(0)} ms`);
+  } finally {
+    late.close();
+  }
+});
+
+Deno.test("udp pipe: ::1, and a closed output ends it quietly; any other output failure is named", async () => {
+  const echo = udpEcho(undefined, "::1");
+  try {
+    const closed = new FakeStdio(
+      ["a", "b"],
+      5,
+      new Deno.errors.BrokenPipe("Broken pipe (os error 32)"),
+    );
+    const quiet = await runUdpPipe("::1", echo.port, 5000, closed);
+    assert.deepEqual([quiet.received, quiet.failure], [1, null]);
+    const full = new FakeStdio(["a", "b"], 5, new Error("No space left on device (os error 28)"));
+    const failed = await runUdpPipe("::1", echo.port, 5000, full);
+    assert.deepEqual([failed.received, failed.failure], [1, "no space left on device"]);
+  } finally {
+    await echo.stop();
+  }
+});
