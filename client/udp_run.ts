@@ -11,6 +11,7 @@ import { openUdpClient } from "../lib/transports.ts";
 import { DatagramStream } from "../lib/datagram.ts";
 import { Interest, type Key, Loop } from "../lib/loop.ts";
 import { readDatagram, writeDatagram } from "./udp_datagram.ts";
+import { Pace } from "./pace.ts";
 import { UdpTally } from "./udp_tally.ts";
 
 /** A UDP load run. */
@@ -52,12 +53,16 @@ export const EARLY_MS = 1;
 
 /** Where a socket is in its run. */
 type SocketState =
-  /** Sending its share, one datagram each time one is due. */
-  | { readonly name: "sending"; due: number }
+  /** Sending its share, each datagram when the timetable says. */
+  | { readonly name: "sending" }
   /** Everything sent: reading what still comes back. */
   | { readonly name: "waiting" };
 
+const SENDING: SocketState = { name: "sending" }, WAITING: SocketState = { name: "waiting" };
+
 interface Sender {
+  /** Its place in the timetable. */
+  readonly index: number;
   state: SocketState;
   seq: number;
   readonly tally: UdpTally;
@@ -79,45 +84,40 @@ interface Sender {
 export async function runUdp(plan: UdpPlan): Promise<UdpResult> {
   const loop = new Loop<Sender>(), scratch = new Uint8Array(plan.size);
   const to = { transport: "udp" as const, hostname: plan.host, port: plan.port };
-  const gap = 1000 / plan.rate, started = performance.now();
+  const started = performance.now();
+  // The TCP run's timetable: sockets spread over each gap, and a socket that fell behind
+  // catches up (as iperf3 does), so the rate holds on average whatever the timer's granularity.
+  const pace = new Pace(started, plan.sockets, plan.rate);
   const keys: Key<Sender>[] = [];
-  for (let i = 0; i < plan.sockets; i++) {
-    // Spread the sockets' first sends over one gap, so they do not all fire at once.
-    const sender = {
-      state: { name: "sending", due: started + gap * i / plan.sockets },
-      seq: 0,
-      tally: new UdpTally(),
-    } as Sender;
-    keys.push(
-      loop.register(new DatagramStream(openUdpClient(plan.host), to), Interest.READ_WRITE, sender),
-    );
+  for (let index = 0; index < plan.sockets; index++) {
+    const sender: Sender = { index, state: SENDING, seq: 0, tally: new UdpTally() };
+    const socket = new DatagramStream(openUdpClient(plan.host), to);
+    keys.push(loop.register(socket, Interest.READ_WRITE, sender));
   }
   const endAt = plan.duration === null ? Infinity : started + plan.duration * 1000;
   let socketErrors = 0, lastSend = started, waitUntil = Infinity;
   for (;;) {
     let now = performance.now(), next = waitUntil, sending = 0;
     for (const key of keys) {
-      const sender = key.data, state = sender.state;
-      if (state.name !== "sending") continue;
+      const sender = key.data;
+      if (sender.state !== SENDING) continue;
       if (sender.seq === plan.count || now >= endAt) {
-        sender.state = { name: "waiting" };
+        sender.state = WAITING;
         continue;
       }
       sending++;
       // One datagram in the socket's output at a time: a stream's queue would run them together.
-      if (key.owed === 0 && now >= state.due - EARLY_MS) {
+      if (key.owed === 0 && now >= pace.dueAt(sender.index, sender.seq) - EARLY_MS) {
         writeDatagram(scratch, sender.seq, now - started);
         key.output.push(scratch, 0, plan.size);
         loop.modify(key, Interest.READ_WRITE);
         sender.seq++;
         sender.tally.sent++;
         lastSend = now;
-        // Late sends are not made up in a burst beyond one gap: the schedule moves on.
-        state.due = Math.max(state.due + gap, now - gap);
       }
       // A socket with a datagram still going out hears of it as an event: no timer for it,
       // or a due time already past would spin select() without ever letting the send finish.
-      if (key.owed === 0) next = Math.min(next, state.due - EARLY_MS);
+      if (key.owed === 0) next = Math.min(next, pace.dueAt(sender.index, sender.seq) - EARLY_MS);
     }
     if (sending === 0) {
       if (waitUntil === Infinity) waitUntil = lastSend + plan.lingerMs;

@@ -80,6 +80,24 @@ Deno.test("udp run: --duration sends for that long at the rate; ::1 works as 127
   }
 });
 
+Deno.test("udp run: a socket held up catches up, so the rate holds over the run", async () => {
+  const echo = udpEcho();
+  // 50 ms into the run, this process is busy for 60 ms: nothing can be sent meanwhile.
+  const stall = setTimeout(() => {
+    const until = performance.now() + 60;
+    while (performance.now() < until) { /* busy */ }
+  }, 50);
+  try {
+    const r = await runUdp(plan(echo.port, { count: null, duration: 0.3, rate: 1000, size: 12 }));
+    // Due every millisecond for 300 ms: the 60 missed are made up after the stall.
+    assert.ok(r.tally.sent >= 290 && r.tally.sent <= 301, `${r.tally.sent} sent`);
+    assert.equal(r.tally.received, r.tally.sent);
+  } finally {
+    clearTimeout(stall);
+    await echo.stop();
+  }
+});
+
 Deno.test("udp run: an interrupt ends the run at once, with what came back so far", async () => {
   const echo = udpEcho();
   const interrupt = new AbortController();
