@@ -90,6 +90,7 @@ export async function checkCommand(
 // One address, or the host's port for each port of a list.
 function checkTargets(line: ConnectLine): Address[] {
   const v = line.values, text = v.port;
+  // Stryker disable next-line StringLiteral: any text without "-" or "," is one port
   if (!/[-,]/.test(text ?? "")) return [serverAddress(line)];
   if (v.to !== undefined || v.unix !== undefined) {
     line.fail("a port list goes with --host, not --to or --unix");

@@ -31,7 +31,9 @@ export async function connectCommand(args: string[]): Promise<number> {
   }
   // A pipe is not a run of clients: its own few options. Nor is a check.
   if (line.values.check) return await checkCommand(line);
-  if (line.values.udp) return await udpCommand(line);
+  if (line.values.udp) {
+    return await interruptible((interrupt) => udpCommand(line, { interrupt }));
+  }
   if (line.given("wait")) line.fail("--wait goes with --check");
   if (/[-,]/.test(line.values.port ?? "")) line.fail("a port list (--port 20-30,80) needs --check");
   if (line.values.pipe) return await pipeCommand(line);
@@ -54,26 +56,19 @@ export async function connectCommand(args: string[]): Promise<number> {
     )
     : null;
   const onTick = progress === null ? undefined : (now: number, n: number) => progress.tick(now, n);
-  // Ctrl-C ends the run at once, and what was measured is still reported (as iperf3 and wrk do).
-  const interrupt = new AbortController();
-  const onSignal = () => interrupt.abort();
-  Deno.addSignalListener("SIGINT", onSignal);
-  const hooks = {
-    onTick,
-    onInterval: lines === null ? undefined : (iv: IntervalReport) => lines.print(iv),
-    interrupt: interrupt.signal,
-  };
+  const onInterval = lines === null ? undefined : (iv: IntervalReport) => lines.print(iv);
   let result: RunResult;
   try {
-    result = config.workers === 1
-      ? await runConnect(config, null, hooks)
-      : await runConnectWorkers(config, hooks);
+    result = await interruptible((interrupt) => {
+      const hooks = { onTick, onInterval, interrupt };
+      return config.workers === 1
+        ? runConnect(config, null, hooks)
+        : runConnectWorkers(config, hooks);
+    });
   } catch (e) {
     if (!(e instanceof WorkersUnavailable)) throw e;
     console.error(`sockdemo: ${e.message}`);
     return 1;
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
   }
   if (isSingleRequest(config)) {
     if (result.failure !== null) console.error(`sockdemo: ${result.failure}`);
@@ -108,4 +103,16 @@ export async function connectCommand(args: string[]): Promise<number> {
     return 1;
   }
   return broken.length > 0 || unwritten !== null ? 1 : 0;
+}
+
+// Ctrl-C ends a run at once, and what was measured is still reported (as iperf3 and wrk do).
+async function interruptible<T>(run: (interrupt: AbortSignal) => Promise<T>): Promise<T> {
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  Deno.addSignalListener("SIGINT", onSignal);
+  try {
+    return await run(interrupt.signal);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+  }
 }

@@ -10,6 +10,7 @@ import { type ConnectLine, serverAddress } from "./connect_options.ts";
 import { ms } from "./report.ts";
 import { UDP_HEADER } from "./udp_datagram.ts";
 import { runUdpPipe } from "./udp_pipe.ts";
+import type { Stream } from "../lib/loop.ts";
 import { stdio } from "../relay/pipe.ts";
 import { runUdp, type UdpPlan, type UdpResult } from "./udp_run.ts";
 import type { UdpTally } from "./udp_tally.ts";
@@ -35,20 +36,24 @@ const NOT_WITH_UDP = [
 /** Datagrams per second per socket when --rate does not say. */
 export const DEFAULT_UDP_RATE = 1000;
 
-/** Runs `connect --udp` as `line` says, until done or `interrupt` (SIGINT when not given); resolves to the exit code. */
-export async function udpCommand(line: ConnectLine, interrupt?: AbortSignal): Promise<number> {
+/** What `connect --udp` is given besides its line: the interrupt (SIGINT), and standard input and output for `--pipe`. */
+export interface UdpIo {
+  readonly interrupt: AbortSignal;
+  readonly local?: Stream;
+}
+
+/** Runs `connect --udp` as `line` says, until done or interrupted; resolves to the exit code. */
+export async function udpCommand(line: ConnectLine, io: UdpIo): Promise<number> {
   const plan = udpPlan(line);
   if (line.values.pipe) {
     const loadOnly = ["size", "messages", "duration", "rate", "conns", "json"] as const;
     line.refuse(loadOnly, "--udp --pipe sends what standard input gives");
-    const outcome = await runUdpPipe(plan.host, plan.port, plan.lingerMs, stdio());
+    const outcome = await runUdpPipe(plan.host, plan.port, plan.lingerMs, io.local ?? stdio());
     if (outcome.failure === null) return 0;
     console.error(`sockdemo: standard output: ${outcome.failure}`);
     return 1;
   }
-  const result = interrupt === undefined
-    ? await untilSigint((signal) => runUdp({ ...plan, interrupt: signal }))
-    : await runUdp({ ...plan, interrupt });
+  const result = await runUdp({ ...plan, interrupt: io.interrupt });
   const target = `${plan.host.includes(":") ? `[${plan.host}]` : plan.host}:${plan.port}`;
   if (line.values.json) console.log(JSON.stringify(udpJson(target, plan, result)));
   else if (!line.values.quiet || result.tally.received > 0) {
@@ -70,18 +75,6 @@ export async function udpCommand(line: ConnectLine, interrupt?: AbortSignal): Pr
   return 0;
 }
 
-// Runs `run`, its signal aborted by a SIGINT meanwhile.
-async function untilSigint<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const interrupt = new AbortController();
-  const onSignal = () => interrupt.abort();
-  Deno.addSignalListener("SIGINT", onSignal);
-  try {
-    return await run(interrupt.signal);
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
-  }
-}
-
 /** The run `line` asks for; usage errors for what does not apply to UDP. */
 export function udpPlan(line: ConnectLine): UdpPlan {
   const v = line.values;
@@ -99,8 +92,8 @@ export function udpPlan(line: ConnectLine): UdpPlan {
     line.fail("give --messages or --duration, not both");
   }
   return {
-    host: at.transport === "tcp" ? at.host : "",
-    port: at.transport === "tcp" ? at.port : 0,
+    host: at.host,
+    port: at.port,
     sockets: v.conns ?? 1,
     size,
     count: v.duration === undefined ? v.messages ?? 1000 : null,

@@ -134,7 +134,11 @@ export const MODULES: Record<string, string[]> = {
   "client/udp_datagram.ts": ["tests/client/udp_tally_test.ts"],
   "relay/udp_faults.ts": ["tests/relay/udp_faults_test.ts"],
   "client/udp_run.ts": ["tests/client/udp_run_test.ts"],
-  "client/udp_command.ts": ["tests/client/udp_command_test.ts", "tests/client/udp_run_test.ts"],
+  "client/udp_command.ts": [
+    "tests/client/udp_command_test.ts",
+    "tests/client/udp_run_test.ts",
+    "tests/client/udp_pipe_test.ts",
+  ],
   "client/udp_pipe.ts": ["tests/client/udp_pipe_test.ts"],
   "client/udp_merge.ts": ["tests/client/udp_command_test.ts"],
   "relay/udp_relay.ts": ["tests/relay/udp_relay_test.ts"],

@@ -6,6 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { udpEcho } from "../udp_echo_peer.ts";
+import { captureConsole } from "../harness.ts";
+import { parseConnectLine } from "../../client/connect_options.ts";
+import { udpCommand } from "../../client/udp_command.ts";
 import { runUdpPipe } from "../../client/udp_pipe.ts";
 import type { Stream } from "../../lib/loop.ts";
 
@@ -91,6 +94,40 @@ Deno.test("udp pipe: ::1, and a closed output ends it quietly; any other output 
     const full = new FakeStdio(["a", "b"], 5, new Error("No space left on device (os error 28)"));
     const failed = await runUdpPipe("::1", echo.port, 5000, full);
     assert.deepEqual([failed.received, failed.failure], [1, "no space left on device"]);
+  } finally {
+    await echo.stop();
+  }
+});
+
+Deno.test("udp pipe command: --timeout is the linger; load options refused; a failed output is exit 1 naming it", async () => {
+  const echo = udpEcho();
+  const interrupt = new AbortController().signal;
+  const pipe = (args: string[], local: Stream) =>
+    captureConsole(() =>
+      udpCommand(parseConnectLine(["-u", "--pipe", "-p", String(echo.port), ...args])!, {
+        interrupt,
+        local,
+      })
+    );
+  try {
+    const stdio = new FakeStdio(["hello"], 1);
+    const started = performance.now();
+    const ok = await pipe(["--timeout", "0.1"], stdio);
+    const took = performance.now() - started;
+    assert.deepEqual([ok.result, ok.out, ok.err], [0, [], []]);
+    assert.deepEqual(stdio.written, ["hello"]);
+    assert.ok(took >= 100 && took < 1000, `a 0.1 s linger took ${took.toFixed(0)} ms`);
+    const full = new FakeStdio(["a"], 1, new Error("No space left on device (os error 28)"));
+    const failed = await pipe([], full);
+    assert.deepEqual([failed.result, failed.err], [1, [
+      "sockdemo: standard output: no space left on device",
+    ]]);
+    await assert.rejects(
+      pipe(["--size", "100"], new FakeStdio([])),
+      (e) =>
+        e instanceof Error &&
+        e.message === "--udp --pipe sends what standard input gives; --size does not apply",
+    );
   } finally {
     await echo.stop();
   }

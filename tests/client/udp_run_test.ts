@@ -119,7 +119,8 @@ Deno.test("udp run: an interrupt ends the run at once, with what came back so fa
 
 async function command(args: string[]) {
   const line = parseConnectLine(["--udp", ...args])!;
-  const { result, out, err } = await captureConsole(() => udpCommand(line));
+  const interrupt = new AbortController().signal;
+  const { result, out, err } = await captureConsole(() => udpCommand(line, { interrupt }));
   return { code: result, out, err };
 }
 
@@ -153,6 +154,10 @@ Deno.test("udp command: the summary and exit 0; --json instead; --quiet keeps th
       [report.mode, report.target, report.sockets, report.size, report.sent, report.received],
       ["udp", `127.0.0.1:${port}`, 1, 64, 5, 5],
     );
+    const six = udpEcho(undefined, "::1");
+    const v6 = await command(["--to", `[::1]:${six.port}`, "--messages", "2"]);
+    await six.stop();
+    assert.match(v6.out[0], new RegExp(`^udp \\[::1\\]:${six.port}: 1 sockets x 2 datagrams `));
     const quiet = await command(["-p", port, "--messages", "5", "-q"]);
     assert.equal(quiet.code, 0);
     assert.match(quiet.out[0], /\nsent 5, received 5, lost 0 /);
@@ -188,7 +193,14 @@ Deno.test("udp command: nothing back is exit 1 naming the address; a changed dat
   }
   const changing = udpEcho((n) => n === 1 ? "change" : "echo");
   try {
-    const changed = await command(["-p", String(changing.port), "--messages", "3"]);
+    const changed = await command([
+      "-p",
+      String(changing.port),
+      "--messages",
+      "3",
+      "--timeout",
+      "0.1",
+    ]);
     assert.equal(changed.code, 1);
     assert.deepEqual(changed.err, ["sockdemo: 1 datagrams came back changed or cut short"]);
   } finally {
@@ -210,7 +222,7 @@ Deno.test("udp command: an interrupt (SIGINT) ends the run with exit 130, and th
       "--rate",
       "100",
     ])!;
-    const run = await captureConsole(() => udpCommand(line, interrupt.signal));
+    const run = await captureConsole(() => udpCommand(line, { interrupt: interrupt.signal }));
     assert.equal(run.result, 130);
     assert.match(run.err[0], /^sockdemo: interrupted after 0\.[12]\d s$/);
     assert.match(run.out[0], /\nsent (1\d|2[0-2]), received /);
