@@ -14,7 +14,11 @@ import type { Stream } from "../../lib/loop.ts";
 
 const text = new TextEncoder(), words = new TextDecoder();
 
-/** Standard input giving `chunks` (each one read), `gapMs` apart, then its end; output kept, or failing with `fail`. */
+/**
+ * Standard input giving `chunks` (each one read), `gapMs` apart (0: at
+ * once, faster than datagrams go out), then its end; output kept, each
+ * write taking `writeMs`, or failing with `fail`.
+ */
 class FakeStdio implements Stream {
   readonly written: string[] = [];
   #next = 0;
@@ -22,20 +26,23 @@ class FakeStdio implements Stream {
     readonly chunks: string[],
     readonly gapMs = 5,
     readonly fail: Error | null = null,
+    readonly writeMs = 0,
   ) {}
 
   async read(buf: Uint8Array): Promise<number | null> {
-    await new Promise((r) => setTimeout(r, this.gapMs));
+    if (this.gapMs > 0) await new Promise((r) => setTimeout(r, this.gapMs));
     if (this.#next === this.chunks.length) return null;
     const bytes = text.encode(this.chunks[this.#next++]);
     buf.set(bytes);
     return bytes.length;
   }
 
-  write(buf: Uint8Array): Promise<number> {
-    if (this.fail !== null) return Promise.reject(this.fail);
-    this.written.push(words.decode(buf));
-    return Promise.resolve(buf.length);
+  async write(buf: Uint8Array): Promise<number> {
+    if (this.fail !== null) throw this.fail;
+    const text = words.decode(buf);
+    if (this.writeMs > 0) await new Promise((r) => setTimeout(r, this.writeMs));
+    this.written.push(text);
+    return buf.length;
   }
 
   close(): void {}
@@ -44,15 +51,48 @@ class FakeStdio implements Stream {
 Deno.test("udp pipe: each read goes out as one datagram, each reply comes out whole; it lingers after the input ends", async () => {
   const echo = udpEcho((n) => n === 1 ? "twice" : "echo");
   try {
-    const stdio = new FakeStdio(["one\n", "two two\n", "three\n"]);
+    // An empty read is no datagram.
+    const stdio = new FakeStdio(["one\n", "", "two two\n", "three\n"]);
     const started = performance.now();
     const outcome = await runUdpPipe("127.0.0.1", echo.port, 200, stdio);
     const took = performance.now() - started;
     assert.deepEqual(outcome, { sent: 3, received: 4, failure: null });
     assert.equal(echo.received, 3);
     assert.equal(stdio.written.join(""), "one\ntwo two\ntwo two\nthree\n");
-    // Three reads 5 ms apart, the end 5 ms later, then 200 ms with nothing heard.
-    assert.ok(took >= 215 && took < 2000, `took ${took.toFixed(0)} ms`);
+    // Four reads 5 ms apart, the end 5 ms later, then 200 ms with nothing heard.
+    assert.ok(took >= 220 && took < 2000, `took ${took.toFixed(0)} ms`);
+  } finally {
+    await echo.stop();
+  }
+});
+
+Deno.test("udp pipe: input faster than datagrams go out is queued, none lost, replies in order", async () => {
+  const echo = udpEcho();
+  try {
+    const lines = Array.from({ length: 50 }, (_, i) => `line ${i}\n`);
+    const stdio = new FakeStdio(lines, 0);
+    const outcome = await runUdpPipe("127.0.0.1", echo.port, 300, stdio);
+    assert.deepEqual(outcome, { sent: 50, received: 50, failure: null });
+    assert.equal(stdio.written.join(""), lines.join(""));
+  } finally {
+    await echo.stop();
+  }
+});
+
+Deno.test("udp pipe: the linger ends only once what is owed either way went out", async () => {
+  const echo = udpEcho();
+  try {
+    // Each write to standard output takes 150 ms, three times the linger.
+    const slow = new FakeStdio(["one", "two"], 5, null, 150);
+    const outcome = await runUdpPipe("127.0.0.1", echo.port, 50, slow);
+    assert.deepEqual(outcome, { sent: 2, received: 2, failure: null });
+    assert.deepEqual(slow.written, ["one", "two"]);
+    // No linger at all: the datagrams still queued at the end of input still go.
+    const burst = Array.from({ length: 20 }, (_, i) => `d${i}`);
+    const none = await runUdpPipe("127.0.0.1", echo.port, 0, new FakeStdio(burst, 0));
+    assert.equal(none.sent, 20);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(echo.received, 22);
   } finally {
     await echo.stop();
   }
