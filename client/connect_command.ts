@@ -5,6 +5,7 @@
  * @module
  */
 import { helpText } from "../lib/command_line.ts";
+import { whileSignalled } from "../lib/stop_signals.ts";
 import { checkCommand } from "./check_command.ts";
 import { udpCommand } from "./udp_command.ts";
 import type { RunResult } from "./connect.ts";
@@ -32,7 +33,7 @@ export async function connectCommand(args: string[]): Promise<number> {
   // A pipe is not a run of clients: its own few options. Nor is a check.
   if (line.values.check) return await checkCommand(line);
   if (line.values.udp) {
-    return await interruptible((interrupt) => udpCommand(line, { interrupt }));
+    return await whileSignalled(["SIGINT"], (interrupt) => udpCommand(line, { interrupt }));
   }
   if (line.given("wait")) line.fail("--wait goes with --check");
   if (/[-,]/.test(line.values.port ?? "")) line.fail("a port list (--port 20-30,80) needs --check");
@@ -59,7 +60,7 @@ export async function connectCommand(args: string[]): Promise<number> {
   const onInterval = lines === null ? undefined : (iv: IntervalReport) => lines.print(iv);
   let result: RunResult;
   try {
-    result = await interruptible((interrupt) => {
+    result = await whileSignalled(["SIGINT"], (interrupt) => {
       const hooks = { onTick, onInterval, interrupt };
       return config.workers === 1
         ? runConnect(config, null, hooks)
@@ -103,16 +104,4 @@ export async function connectCommand(args: string[]): Promise<number> {
     return 1;
   }
   return broken.length > 0 || unwritten !== null ? 1 : 0;
-}
-
-// Ctrl-C ends a run at once, and what was measured is still reported (as iperf3 and wrk do).
-async function interruptible<T>(run: (interrupt: AbortSignal) => Promise<T>): Promise<T> {
-  const interrupt = new AbortController();
-  const onSignal = () => interrupt.abort();
-  Deno.addSignalListener("SIGINT", onSignal);
-  try {
-    return await run(interrupt.signal);
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
-  }
 }

@@ -8,6 +8,7 @@ import { addressName } from "../lib/address.ts";
 import { helpText } from "../lib/command_line.ts";
 import type { LogFields } from "../lib/log.ts";
 import { plural } from "../lib/plural.ts";
+import { whileSignalled } from "../lib/stop_signals.ts";
 import { canAbortTcp } from "../lib/tcp_abort.ts";
 import { runServer } from "../server/run_server.ts";
 import { apiListeningLine } from "./api_relay.ts";
@@ -24,7 +25,9 @@ export async function relayCommand(args: string[]): Promise<number> {
     console.log(helpText(RELAY_SPEC));
     return 0;
   }
-  if (config.command === "relay-udp") return await udpRelayCommand(config);
+  if (config.command === "relay-udp") {
+    return await whileSignalled(["SIGINT", "SIGTERM"], (stop) => udpRelayCommand(config, { stop }));
+  }
   if (config.command === "relay-api") {
     return await runServer(config, (address) => apiListeningLine(config, address));
   }

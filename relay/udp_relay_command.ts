@@ -12,17 +12,16 @@ import type { UdpFaultPlan } from "./udp_faults.ts";
 import { type FaultCounts, UdpRelay } from "./udp_relay.ts";
 import type { UdpRelayConfig } from "./udp_relay_options.ts";
 
-/** What a caller other than the command line gives a UDP relay: where its lines go, and its stop. */
+/** What a UDP relay is given besides its config: its stop (SIGINT, SIGTERM), and where its lines go. */
 export interface UdpRelayHooks {
+  readonly stop: AbortSignal;
   readonly log?: Log;
-  /** Stops it, instead of SIGINT and SIGTERM. */
-  readonly stop?: AbortSignal;
 }
 
-/** Relays datagrams as `config` says, until SIGINT or SIGTERM (or `hooks.stop`); resolves to the exit code. */
+/** Relays datagrams as `config` says until stopped; resolves to the exit code. */
 export async function udpRelayCommand(
   config: UdpRelayConfig,
-  hooks: UdpRelayHooks = {},
+  hooks: UdpRelayHooks,
 ): Promise<number> {
   const log = hooks.log ?? new Log(config.verbosity, config.logFormat);
   let relay: UdpRelay;
@@ -52,44 +51,28 @@ export async function udpRelayCommand(
       (faults.length === 0 ? "" : `; faults: ${faults.join("; ")}; seed ${config.seed}`),
     { address, protocol: "relay-udp", target, faults: faults.join("; "), seed: config.seed },
   );
-  let signals = 0;
-  const onSignal = () => {
-    signals++;
-    relay.stop();
-  };
-  const stop = hooks.stop;
-  if (stop === undefined) {
-    Deno.addSignalListener("SIGINT", onSignal);
-    Deno.addSignalListener("SIGTERM", onSignal);
-  } else stop.addEventListener("abort", () => relay.stop(), { once: true });
-  try {
-    const totals = await relay.run();
-    const f = totals.faults;
-    log.notice(
-      "stopped",
-      `Stopped: ${totals.clients} clients, ${totals.up} datagrams up, ${totals.down} down; ` +
-        `up: ${counts(f.up)}; down: ${counts(f.down)}` +
-        (totals.dropped === 0 ? "" : `; ${totals.dropped} dropped by full queues`),
-      {
-        clients: totals.clients,
-        up: totals.up,
-        down: totals.down,
-        lost_up: f.up.lost,
-        lost_down: f.down.lost,
-        duplicated_up: f.up.duplicated,
-        duplicated_down: f.down.duplicated,
-        reordered_up: f.up.reordered,
-        reordered_down: f.down.reordered,
-        dropped: totals.dropped,
-      },
-    );
-  } finally {
-    if (stop === undefined) {
-      Deno.removeSignalListener("SIGINT", onSignal);
-      Deno.removeSignalListener("SIGTERM", onSignal);
-    }
-  }
-  return signals > 1 ? 130 : 0;
+  hooks.stop.addEventListener("abort", () => relay.stop(), { once: true });
+  const totals = await relay.run();
+  const f = totals.faults;
+  log.notice(
+    "stopped",
+    `Stopped: ${totals.clients} clients, ${totals.up} datagrams up, ${totals.down} down; ` +
+      `up: ${counts(f.up)}; down: ${counts(f.down)}` +
+      (totals.dropped === 0 ? "" : `; ${totals.dropped} dropped by full queues`),
+    {
+      clients: totals.clients,
+      up: totals.up,
+      down: totals.down,
+      lost_up: f.up.lost,
+      lost_down: f.down.lost,
+      duplicated_up: f.up.duplicated,
+      duplicated_down: f.down.duplicated,
+      reordered_up: f.up.reordered,
+      reordered_down: f.down.reordered,
+      dropped: totals.dropped,
+    },
+  );
+  return 0;
 }
 
 function counts(f: FaultCounts): string {

@@ -66,6 +66,7 @@ export function udpRelayConfig(line: RelayLine): UdpRelayConfig {
       try {
         n = check(dir === null ? text : text.slice(dir.length + 1));
       } catch (e) {
+        // Stryker disable next-line ConditionalExpression: the checks throw nothing but BadValue
         if (!(e instanceof BadValue)) throw e;
         line.fail(`--${name} ${e.message}`);
       }

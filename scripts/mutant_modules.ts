@@ -146,6 +146,7 @@ export const MODULES: Record<string, string[]> = {
   "relay/udp_relay_options.ts": ["tests/relay/udp_relay_options_test.ts"],
   "server/udp_echo.ts": ["tests/server/udp_echo_test.ts"],
   "lib/datagram.ts": ["tests/lib/datagram_test.ts"],
+  "lib/stop_signals.ts": ["tests/lib/stop_signals_test.ts"],
   "lib/datagram_queue.ts": ["tests/lib/datagram_queue_test.ts", "tests/server/udp_echo_test.ts"],
   "client/port_check.ts": ["tests/client/port_check_test.ts", "tests/client/check_command_test.ts"],
   "client/check_command.ts": ["tests/client/check_command_test.ts"],

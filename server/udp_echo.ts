@@ -85,7 +85,7 @@ export class UdpEchoSession implements Session {
   /** Datagrams each way, for the closing line. */
   summary(): { text: string; fields: Record<string, number> } {
     const dropped = this.#queue?.dropped ?? 0;
-    const lost = dropped + this.empty === 0
+    const lost = dropped === 0 && this.empty === 0
       ? ""
       : `, ${dropped} dropped (queue full), ${this.empty} empty`;
     const errors = this.errors === 0 ? "" : `, ${this.errors} errors`;

@@ -183,6 +183,57 @@ Deno.test("udp relay: faults each way: lost up, doubled down, and delayed, count
   }
 });
 
+Deno.test("udp relay: a burst each way is queued, none lost; an empty datagram is not relayed; no idle timeout, no expiry", async () => {
+  const echo = udpEcho();
+  const { relay, out, running } = relayTo(echo.port, { idleMs: 0 });
+  const a = new Client(relay.addr.port);
+  try {
+    await a.send("");
+    const burst = Array.from({ length: 200 }, (_, i) => `datagram ${i}`);
+    for (const word of burst) await a.send(word);
+    const back: (string | null)[] = [];
+    for (let i = 0; i < burst.length; i++) back.push(await a.receive());
+    assert.deepEqual(back, burst);
+    assert.equal(echo.received, 200);
+    await new Promise((r) => setTimeout(r, 100));
+    relay.stop();
+    const totals = await running;
+    assert.deepEqual([totals.clients, totals.up, totals.down, totals.dropped], [1, 200, 200, 0]);
+    assert.deepEqual(out, [
+      `#1 new client ${a.name} (1 open)`,
+      `#1 closed ${a.name}: 200 datagrams up, 200 down, the relay stopped (0 open)`,
+    ]);
+  } finally {
+    relay.stop();
+    await running;
+    a.close();
+    await echo.stop();
+  }
+});
+
+Deno.test("udp relay: each datagram held back goes behind the next one, and is counted as reordered", async () => {
+  const echo = udpEcho();
+  const { relay, running } = relayTo(echo.port, { up: { ...NO_UDP_FAULTS, reorder: 1 } });
+  const a = new Client(relay.addr.port);
+  try {
+    // Every datagram is held back, so each pair swaps: b a d c.
+    for (const word of ["a", "b", "c", "d"]) await a.send(word);
+    const back = [];
+    for (let i = 0; i < 4; i++) back.push(await a.receive());
+    assert.deepEqual(back, ["b", "a", "d", "c"]);
+    relay.stop();
+    assert.deepEqual((await running).faults, {
+      up: { lost: 0, duplicated: 0, reordered: 2 },
+      down: { lost: 0, duplicated: 0, reordered: 0 },
+    });
+  } finally {
+    relay.stop();
+    await running;
+    a.close();
+    await echo.stop();
+  }
+});
+
 const CONFIG: UdpRelayConfig = {
   command: "relay-udp",
   listen: { transport: "tcp", host: "127.0.0.1", port: 0 },
@@ -239,7 +290,7 @@ Deno.test("udp relay command: no faults, no fault words; a port in use is exit 1
   try {
     const code = await udpRelayCommand(
       { ...CONFIG, listen: { transport: "tcp", host: "127.0.0.1", port: taken } },
-      { log },
+      { log, stop: new AbortController().signal },
     );
     assert.equal(code, 1);
     assert.deepEqual(err, [
@@ -247,5 +298,77 @@ Deno.test("udp relay command: no faults, no fault words; a port in use is exit 1
     ]);
   } finally {
     holder.close();
+  }
+});
+
+Deno.test("udp relay command: --log-format json lines carry each figure; --idle-timeout is in seconds", async () => {
+  const echo = udpEcho();
+  const { log, out } = captureLog("normal", "json");
+  const stop = new AbortController();
+  const config: UdpRelayConfig = {
+    ...CONFIG,
+    to: { transport: "tcp", host: "127.0.0.1", port: echo.port },
+    up: { ...NO_UDP_FAULTS, duplicate: 1 },
+    idleTimeout: 0.15,
+    logFormat: "json",
+  };
+  const running = udpRelayCommand(config, { log, stop: stop.signal });
+  const lines = () => out.map((l) => JSON.parse(l)).map(({ time: _, ...rest }) => rest);
+  try {
+    const port = lines()[0].address.split(":")[1];
+    const a = new Client(Number(port));
+    await a.send("twice");
+    assert.deepEqual([await a.receive(), await a.receive()], ["twice", "twice"]);
+    const quiet = performance.now();
+    while (out.length < 3 && performance.now() - quiet < 3000) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const closedAfter = performance.now() - quiet;
+    assert.ok(
+      closedAfter >= 140 && closedAfter < 1500,
+      `closed after ${closedAfter.toFixed(0)} ms`,
+    );
+    a.close();
+    stop.abort();
+    assert.equal(await running, 0);
+    assert.deepEqual(lines(), [
+      {
+        level: "info",
+        event: "listening",
+        address: `127.0.0.1:${port}`,
+        protocol: "relay-udp",
+        target: `127.0.0.1:${echo.port}`,
+        faults: "up: duplicate 1",
+        seed: 7,
+      },
+      { level: "info", event: "client", conn: 1, peer: a.name, open: 1 },
+      {
+        level: "info",
+        event: "closed",
+        conn: 1,
+        peer: a.name,
+        up: 1,
+        down: 2,
+        reason: "idle for 0.15 s",
+      },
+      {
+        level: "info",
+        event: "stopped",
+        clients: 1,
+        up: 1,
+        down: 2,
+        lost_up: 0,
+        lost_down: 0,
+        duplicated_up: 1,
+        duplicated_down: 0,
+        reordered_up: 0,
+        reordered_down: 0,
+        dropped: 0,
+      },
+    ]);
+  } finally {
+    stop.abort();
+    await running;
+    await echo.stop();
   }
 });
