@@ -36,6 +36,11 @@ Deno.test("udp run: every datagram of every socket back, paced at the rate, no l
     );
     assert.equal(echo.received, 100);
     assert.deepEqual([r.socketErrors, r.interrupted], [0, false]);
+    // Round trips through an echo in this very process: more than nothing, well under 50 ms.
+    assert.ok(
+      t.rtt.percentile(50) >= 1 && t.rtt.max < 50_000,
+      `p50 ${t.rtt.percentile(50)} µs, max ${t.rtt.max} µs`,
+    );
     // 50 datagrams 1 ms apart, each allowed 1 ms early: at least 48 ms from first to last.
     assert.ok(r.seconds >= 0.048 && r.seconds < 0.8, `sent in ${r.seconds} s`);
     assert.ok(took < 900, `all back, yet the run took ${took.toFixed(0)} ms of a 1,000 ms linger`);
@@ -75,6 +80,17 @@ Deno.test("udp run: --duration sends for that long at the rate; ::1 works as 127
     assert.ok(t.sent >= 18 && t.sent <= 21, `${t.sent} sent`);
     assert.equal(t.received, t.sent);
     assert.ok(r.seconds >= 0.17 && r.seconds < 0.2, `sent in ${r.seconds} s`);
+  } finally {
+    await echo.stop();
+  }
+});
+
+Deno.test("udp run: many sockets at a high rate: each datagram goes out alone, none run together", async () => {
+  const echo = udpEcho();
+  try {
+    const r = await runUdp(plan(echo.port, { sockets: 4, count: 100, rate: 5000, size: 100 }));
+    const t = r.tally;
+    assert.deepEqual([t.sent, t.received, t.corrupt, t.duplicated], [400, 400, 0, 0]);
   } finally {
     await echo.stop();
   }

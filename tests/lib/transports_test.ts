@@ -314,10 +314,14 @@ Deno.test("transports UDP: a client's socket is on the loopback for a loopback t
   };
   assert.equal(bound("127.0.0.1"), "127.0.0.1");
   assert.equal(bound("127.0.0.53"), "127.0.0.1");
+  assert.equal(bound("127.10.20.30"), "127.0.0.1");
   assert.equal(bound("localhost"), "127.0.0.1");
   assert.equal(bound("::1"), "::1");
   for (
-    const [host, wildcard] of [["127.0.0.1.example", "0.0.0.0"], ["10.1.2.3", "0.0.0.0"], [
+    const [host, wildcard] of [["127.0.0.1.example", "0.0.0.0"], ["a127.0.0.1", "0.0.0.0"], [
+      "10.1.2.3",
+      "0.0.0.0",
+    ], [
       "fe80::1",
       "::",
     ]]
