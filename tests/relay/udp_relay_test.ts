@@ -296,6 +296,17 @@ Deno.test("udp relay command: no faults, no fault words; a port in use is exit 1
     assert.deepEqual(err, [
       `sockdemo: cannot listen on 127.0.0.1:${taken}: address already in use`,
     ]);
+    const json = captureLog("normal", "json");
+    const listen = { transport: "tcp", host: "127.0.0.1", port: taken } as const;
+    const stop = new AbortController().signal;
+    assert.equal(await udpRelayCommand({ ...CONFIG, listen }, { log: json.log, stop }), 1);
+    const { time: _, ...line } = JSON.parse(json.out[0]);
+    assert.deepEqual(line, {
+      level: "error",
+      event: "listen_failed",
+      address: `127.0.0.1:${taken}`,
+      reason: "address already in use",
+    });
   } finally {
     holder.close();
   }
@@ -309,6 +320,7 @@ Deno.test("udp relay command: --log-format json lines carry each figure; --idle-
     ...CONFIG,
     to: { transport: "tcp", host: "127.0.0.1", port: echo.port },
     up: { ...NO_UDP_FAULTS, duplicate: 1 },
+    down: { ...NO_UDP_FAULTS, delay: 1 },
     idleTimeout: 0.15,
     logFormat: "json",
   };
@@ -338,7 +350,7 @@ Deno.test("udp relay command: --log-format json lines carry each figure; --idle-
         address: `127.0.0.1:${port}`,
         protocol: "relay-udp",
         target: `127.0.0.1:${echo.port}`,
-        faults: "up: duplicate 1",
+        faults: "up: duplicate 1; down: delay 1 ms",
         seed: 7,
       },
       { level: "info", event: "client", conn: 1, peer: a.name, open: 1 },
