@@ -36,9 +36,10 @@ Deno.test("udp run: every datagram of every socket back, paced at the rate, no l
     );
     assert.equal(echo.received, 100);
     assert.deepEqual([r.socketErrors, r.interrupted], [0, false]);
-    // Round trips through an echo in this very process: more than nothing, well under 50 ms.
+    // Round trips through an echo in this very process: two system calls and more (a round trip
+    // under 1 µs, or a wrong one, is recorded as 1), well under 50 ms.
     assert.ok(
-      t.rtt.percentile(50) >= 1 && t.rtt.max < 50_000,
+      t.rtt.percentile(50) >= 5 && t.rtt.max < 50_000,
       `p50 ${t.rtt.percentile(50)} µs, max ${t.rtt.max} µs`,
     );
     // 50 datagrams 1 ms apart, each allowed 1 ms early: at least 48 ms from first to last.
