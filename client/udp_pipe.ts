@@ -83,16 +83,21 @@ export async function runUdpPipe(
           state = { name: "done", failure: broken ? null : describeError(ev.error) };
           break;
         }
-      } else if (ev.type === "read") {
-        received++;
-        heardAt = at;
-        io.output.push(net.input, 0, ev.n);
-        loop.modify(io, Interest.READ_WRITE);
-        // Stryker disable next-line ConditionalExpression: the socket's only other event is an error, which Linux never gives an unconnected UDP socket
-      } else if (ev.type === "write") {
-        queue.written();
+        continue;
       }
       // A socket error (an ICMP unreachable: nothing listens there) ends nothing: replies may still come.
+      switch (ev.type) {
+        case "read":
+          received++;
+          heardAt = at;
+          io.output.push(net.input, 0, ev.n);
+          loop.modify(io, Interest.READ_WRITE);
+          break;
+        // Stryker disable next-line ConditionalExpression: the socket's only other event is an error, which Linux never gives an unconnected UDP socket
+        case "write":
+          queue.written();
+          break;
+      }
     }
   }
   loop.unregister(net);

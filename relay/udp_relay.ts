@@ -133,24 +133,29 @@ export class UdpRelay {
       now = performance.now();
       for (const ev of batch) {
         const side = ev.key.data;
-        if (ev.type === "read" && ev.n > 0) {
-          const bytes = ev.key.input.slice(0, ev.n);
-          if (side.kind === "front") {
-            const client = this.#client((ev.key.stream as DatagramStream).from!, now);
-            client.up++;
-            this.totals.up++;
-            client.upFaults.arrive(bytes, ev.n, now);
-          } else {
-            side.client.lastActive = now;
-            side.client.down++;
-            this.totals.down++;
-            side.client.downFaults.arrive(bytes, ev.n, now);
+        // An error (an ICMP unreachable from a peer gone) ends nothing: the next datagram may pass.
+        switch (ev.type) {
+          case "read": {
+            if (ev.n === 0) break; // an empty datagram: the loop cannot write one on
+            const bytes = ev.key.input.slice(0, ev.n);
+            if (side.kind === "front") {
+              const client = this.#client((ev.key.stream as DatagramStream).from!, now);
+              client.up++;
+              this.totals.up++;
+              client.upFaults.arrive(bytes, ev.n, now);
+            } else {
+              side.client.lastActive = now;
+              side.client.down++;
+              this.totals.down++;
+              side.client.downFaults.arrive(bytes, ev.n, now);
+            }
+            break;
           }
           // Stryker disable next-line ConditionalExpression: the only other event is an error, which Linux never gives an unconnected UDP socket
-        } else if (ev.type === "write") {
-          (side.kind === "front" ? this.#frontQueue : side.client.queue).written();
+          case "write":
+            (side.kind === "front" ? this.#frontQueue : side.client.queue).written();
+            break;
         }
-        // An error (an ICMP unreachable from a peer gone) ends nothing: the next datagram may pass.
       }
     }
     for (const client of this.#clients.values()) this.#close(client, "the relay stopped");
