@@ -167,6 +167,18 @@ Deno.test("tracer: --verbose lines for each event, a partial write, a state and 
   assert.equal(new Tracer(quiet.log).normal, true);
 });
 
+Deno.test("tracer: a quiet server still says why a connection failed, and nothing of one that closed well", () => {
+  const { log, out, err } = captureLog("quiet");
+  const tracer = new Tracer(log);
+  const { conn, key } = keyed();
+  tracer.closed(conn, key, null, null, 1);
+  tracer.closed(conn, key, null, "idle for 3 s", 1);
+  tracer.closed(conn, key, "connection reset by peer", null, 0);
+  assert.deepEqual(out, []);
+  assert.equal(err.length, 1);
+  assert.match(err[0], /^sockdemo: #7 127\.0\.0\.1:5000: connection reset by peer; closed after /);
+});
+
 Deno.test("tracer: peers are named by address, IPv6 in brackets, a Unix one by its path or socket", () => {
   assert.equal(peerOf(tcp("10.0.0.1", 80)), "10.0.0.1:80");
   assert.equal(peerOf(tcp("::1", 80)), "[::1]:80");
