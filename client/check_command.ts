@@ -11,10 +11,7 @@ import { parsePorts } from "../lib/port_list.ts";
 import { clientTls, type ConnectLine, serverAddress } from "./connect_options.ts";
 import type { DialOptions } from "../lib/transports.ts";
 import type { Stream } from "../lib/loop.ts";
-import { type CheckOutcome, checkPorts } from "./port_check.ts";
-
-/** An outcome that is not "open": why a port did not answer. */
-type Unanswered = Exclude<CheckOutcome, { kind: "open" }>;
+import { checkPorts, type Unanswered } from "./port_check.ts";
 
 // Everything about sending and measuring: a check only connects and closes.
 const NOT_WITH_CHECK = [
@@ -71,8 +68,7 @@ export async function checkCommand(
       if (v.verbose) say(`${name} ${describe(outcome)}`);
     },
     retried: v.verbose
-      ? (i, outcome) =>
-        say(`${addressName(targets[i])} ${describe(outcome as Unanswered)}; trying again`)
+      ? (i, outcome) => say(`${addressName(targets[i])} ${describe(outcome)}; trying again`)
       : undefined,
   }, dialer);
   if (answered > 0) return 0;

@@ -19,6 +19,9 @@ export type CheckOutcome =
   | { readonly kind: "timed out" }
   | { readonly kind: "failed"; readonly cause: string };
 
+/** An outcome that is not "open": why a port did not answer. */
+export type Unanswered = Exclude<CheckOutcome, { kind: "open" }>;
+
 /** What to check and how. */
 export interface CheckPlan {
   readonly targets: readonly Address[];
@@ -32,7 +35,7 @@ export interface CheckPlan {
   /** Hears each target's outcome, in the targets' order. */
   readonly report: (index: number, outcome: CheckOutcome) => void;
   /** Hears each attempt that failed while waiting. */
-  readonly retried?: (index: number, outcome: CheckOutcome) => void;
+  readonly retried?: (index: number, outcome: Unanswered) => void;
 }
 
 /** How long a waiting check sleeps between dials of a target that did not answer (ms). */
