@@ -313,6 +313,33 @@ Deno.test("exec: usage errors exit 2, a program that cannot run exits 1, each wi
   );
 });
 
+Deno.test("exec: --max-conns bounds the children: a connection past it is closed at once and starts none", async () => {
+  const server = await ServerProcess.start(["--max-conns", "2", "--exec", "cat"]);
+  const conns: Deno.Conn[] = [];
+  try {
+    const hello = new TextEncoder().encode("hi");
+    for (let i = 0; i < 2; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+      conns.push(conn);
+      await conn.write(hello);
+      const buf = new Uint8Array(2);
+      assert.equal(await conn.read(buf), 2); // cat is running: its echo came back
+    }
+    assert.equal((await childrenOf(server.pid)).length, 2);
+    const third = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    conns.push(third);
+    const closed = await third.read(new Uint8Array(8)).catch(() => null);
+    assert.equal(closed, null, "the third connection is closed at once");
+    assert.match(server.stdout, /^#3 refused from 127\.0\.0\.1:\d+: 2 open, the limit$/m);
+    assert.equal((await childrenOf(server.pid)).length, 2, "and no child started for it");
+  } finally {
+    for (const conn of conns) conn.close();
+    const out = await server.stop();
+    assert.equal(out.code, 0, out.stderr);
+  }
+  assert.deepEqual(await childrenOf(server.pid), []);
+});
+
 Deno.test("exec: a stop waits for a child that is still working, within the drain timeout", async () => {
   const server = await ServerProcess.start([
     "--drain-timeout",
