@@ -24,13 +24,9 @@
  * @module
  */
 import type { Stream } from "./loop_types.ts";
+import { type ChildPlan, spawnPiped } from "./transports.ts";
 
-/** What to run: a program (looked up in `PATH`), its arguments, and variables added to the environment. */
-export interface ChildPlan {
-  readonly command: string;
-  readonly args: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-}
+export type { ChildPlan };
 
 /** How long a child told to end (SIGTERM) has before it is killed (SIGKILL), in ms. */
 export const END_GRACE_MS = 2000;
@@ -86,14 +82,7 @@ export class Child {
 
   /** Starts `plan` with its three standard streams piped; throws as `Deno.Command` does. */
   static spawn(plan: ChildPlan, graceMs = END_GRACE_MS): Child {
-    const process = new Deno.Command(plan.command, {
-      args: [...plan.args],
-      env: { ...plan.env },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    return new Child(process, graceMs);
+    return new Child(spawnPiped(plan), graceMs);
   }
 
   /** Its process id. */

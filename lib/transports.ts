@@ -1,9 +1,10 @@
 /**
  * Transports: the one module that opens them. Only this module calls
- * `Deno.listen`, `Deno.listenTls`, `Deno.listenDatagram`, `Deno.connect`
- * and `Deno.startTls`: the listen's accept queue, the stale-socket check,
- * the dial's deadline, the `localhost` fallback, TLS (a layer on any TCP
- * address) and the UDP socket a client binds live here once.
+ * `Deno.listen`, `Deno.listenTls`, `Deno.listenDatagram`, `Deno.connect`,
+ * `Deno.startTls` and `Deno.Command`: the listen's accept queue, the
+ * stale-socket check, the dial's deadline, the `localhost` fallback, TLS (a
+ * layer on any TCP address), the UDP socket a client binds and a child's
+ * pipes live here once.
  *
  * @example
  * ```ts
@@ -193,6 +194,29 @@ export function openUdpClient(host: string): Deno.DatagramConn {
 
 // 127.0.0.0/8: every address in it is this machine's.
 const LOOPBACK_V4 = /^127\.\d+\.\d+\.\d+$/;
+
+/** What to run: a program (looked up in `PATH`), its arguments, and variables added to the environment. */
+export interface ChildPlan {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * `plan` running, its three standard streams piped (a child process is a
+ * transport too: `lib/child.ts` makes loop streams of them); throws as
+ * `Deno.Command` does.
+ * @example `spawnPiped({ command: "true", args: [], env: {} }).status`
+ */
+export function spawnPiped(plan: ChildPlan): Deno.ChildProcess {
+  return new Deno.Command(plan.command, {
+    args: [...plan.args],
+    env: { ...plan.env },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
 
 /** How to dial. */
 export interface DialOptions {
