@@ -50,7 +50,7 @@ export const MODULES: Record<string, string[]> = {
   "lib/command_line.ts": ["tests/lib/command_line_test.ts"],
   "lib/checks.ts": ["tests/lib/command_line_test.ts"],
   "lib/address.ts": ["tests/lib/address_test.ts"],
-  "lib/transports.ts": ["tests/lib/transports_test.ts"],
+  "lib/transports.ts": ["tests/lib/transports_test.ts", "tests/lib/child_test.ts"],
   "server/serve_workers.ts": ["tests/server/serve_workers_test.ts"],
   "client/connect_workers.ts": ["tests/client/connect_workers_test.ts"],
   "relay/pipe.ts": ["tests/relay/pipe_test.ts"],
