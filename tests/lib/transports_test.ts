@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { hasOpenssl, makeCerts } from "../../scripts/certs.ts";
 import { silentPort } from "../silent_port.ts";
 import { localName } from "../../lib/address.ts";
+import { readSysctl } from "../../lib/sysctl.ts";
 import {
   dial,
   listen,
@@ -116,7 +117,30 @@ Deno.test("transports listen: one TCP listener by default, a group on one port w
   assert.ok(Array.isArray(sibling) && sibling.length === 2, JSON.stringify(sibling));
   for (const l of [...group, ...sibling]) l.close();
   const free = probe({ transport: "tcp", host: "127.0.0.1", port: 0 });
-  assert.ok("port" in free && free.port > 0 && free.host === "127.0.0.1");
+  assert.ok("port" in free && free.port > 0);
+  assert.deepEqual(free, { transport: "tcp", host: "127.0.0.1", port: free.port });
+});
+
+// The accept queue of the listener on `port`, as `ss` shows it (Send-Q of a listening socket).
+async function backlogOf(port: number): Promise<number> {
+  const ss = await new Deno.Command("ss", { args: ["-ltnH", `sport = :${port}`] }).output();
+  return Number(new TextDecoder().decode(ss.stdout).trim().split(/\s+/)[2]);
+}
+
+Deno.test({
+  name: "transports listen: the accept queue is 4096 unless told (the kernel caps it at somaxconn)",
+  ignore: !(await Deno.permissions.query({ name: "run", command: "ss" })).state.startsWith("g"),
+}, async () => {
+  const cap = readSysctl("net.core.somaxconn") ?? 4096;
+  for (const [backlog, expected] of [[undefined, Math.min(4096, cap)], [77, 77]] as const) {
+    const listeners = await listen({ transport: "tcp", host: "127.0.0.1", port: 0 }, { backlog });
+    assert.ok(Array.isArray(listeners));
+    try {
+      assert.equal(await backlogOf((listeners[0].addr as Deno.NetAddr).port), expected);
+    } finally {
+      listeners[0].close();
+    }
+  }
 });
 
 Deno.test("transports listen: a failure names the address; a privileged port is hinted at", () => {
