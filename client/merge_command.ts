@@ -12,7 +12,7 @@ import { writeHtmlReport } from "./html_report.ts";
 import { IntervalPrinter } from "./interval_printer.ts";
 import { formatReport, type Report } from "./report.ts";
 import { brokenLine, judgeThresholds, parseThreshold } from "./thresholds.ts";
-import { udpFigures } from "./udp_command.ts";
+import { tallyJson, udpFigures } from "./udp_command.ts";
 import { mergeUdp, udpReport } from "./udp_merge.ts";
 
 /** The command line of `sockdemo merge`. */
@@ -222,22 +222,8 @@ function udpLine(line: string): Record<string, unknown> | string | null {
 function printUdp(reports: Record<string, unknown>[], json: boolean): number {
   const { tally, sockets, socketErrors } = mergeUdp(reports);
   if (json) {
-    const rtt = tally.rtt;
-    console.log(JSON.stringify({
-      mode: "udp",
-      runs: reports.length,
-      sockets,
-      sent: tally.sent,
-      received: tally.received,
-      lost: tally.lost,
-      duplicated: tally.duplicated,
-      reordered: tally.reordered,
-      corrupt: tally.corrupt,
-      socket_errors: socketErrors,
-      rtt_us: { p50: rtt.percentile(50), p99: rtt.percentile(99), max: rtt.max },
-      jitter_us: Math.round(tally.jitterUs * 10) / 10,
-      rtt_histogram: rtt.encode(),
-    }));
+    const fields = tallyJson(tally, socketErrors);
+    console.log(JSON.stringify({ mode: "udp", runs: reports.length, sockets, ...fields }));
   } else {
     console.log(`udp: ${reports.length} runs merged, ${sockets} sockets`);
     console.log(udpFigures(tally, socketErrors));

@@ -126,7 +126,6 @@ export function udpFigures(t: UdpTally, socketErrors: number): string {
 
 /** The same as one JSON object, with the round trips' HdrHistogram. */
 export function udpJson(target: string, plan: UdpPlan, r: UdpResult): Record<string, unknown> {
-  const t = r.tally, rtt = t.rtt;
   return {
     mode: "udp",
     target,
@@ -134,13 +133,22 @@ export function udpJson(target: string, plan: UdpPlan, r: UdpResult): Record<str
     size: plan.size,
     rate: plan.rate,
     seconds: r.seconds,
+    ...tallyJson(r.tally, r.socketErrors),
+    interrupted: r.interrupted,
+  };
+}
+
+/** What came back, as fields of a JSON report (a run's, or runs merged). */
+export function tallyJson(t: UdpTally, socketErrors: number): Record<string, unknown> {
+  const rtt = t.rtt;
+  return {
     sent: t.sent,
     received: t.received,
     lost: t.lost,
     duplicated: t.duplicated,
     reordered: t.reordered,
     corrupt: t.corrupt,
-    socket_errors: r.socketErrors,
+    socket_errors: socketErrors,
     rtt_us: {
       p50: rtt.percentile(50),
       p90: rtt.percentile(90),
@@ -150,6 +158,5 @@ export function udpJson(target: string, plan: UdpPlan, r: UdpResult): Record<str
     },
     jitter_us: Math.round(t.jitterUs * 10) / 10,
     rtt_histogram: rtt.encode(),
-    interrupted: r.interrupted,
   };
 }

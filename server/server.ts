@@ -377,7 +377,7 @@ export class Server {
     this.#timers.cancel(conn.tickDue);
     this.#timers.cancel(conn.busyDue);
     this.#loop.unregister(key);
-    if (conn.dialed !== null) { for (const other of conn.dialed) this.#loop.unregister(other); }
+    for (const other of conn.dialed ?? NO_KEYS) this.#loop.unregister(other);
     if (conn.refused) {
       this.#door.unlinger(conn);
       return;
