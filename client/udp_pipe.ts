@@ -72,7 +72,7 @@ export async function runUdpPipe(
       const at = performance.now();
       if (ev.key === io) {
         if (ev.type === "read" && ev.n > 0) {
-          queue.send(io.input.subarray(0, ev.n), to);
+          queue.send(io.input, ev.n, to);
           sent++;
         } else if (ev.type === "eof") {
           state = LINGERING;

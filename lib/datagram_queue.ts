@@ -23,7 +23,7 @@ export const QUEUE_LIMIT = 1024;
  * declare const key: Key<unknown>; // a DatagramStream's, with WRITE interest
  * declare const loop: Loop<unknown>;
  * const queue = new DatagramQueue(key, () => loop.modify(key, Interest.READ_WRITE));
- * queue.send(new Uint8Array([1]), { transport: "udp", hostname: "127.0.0.1", port: 7 });
+ * queue.send(new Uint8Array([1]), 1, { transport: "udp", hostname: "127.0.0.1", port: 7 });
  * // ...and after each write event of the key:
  * queue.written();
  * ```
@@ -49,11 +49,15 @@ export class DatagramQueue {
     return this.#waiting.length;
   }
 
-  /** Sends `bytes` to `to` now if the socket is free, else queues a copy; false if dropped. */
-  send(bytes: Uint8Array, to: Deno.NetAddr): boolean {
+  /**
+   * Sends the first `length` bytes of `bytes` (a read buffer, as it is: no
+   * view is made of it) to `to` now if the socket is free, else queues a
+   * copy; false if dropped.
+   */
+  send(bytes: Uint8Array, length: number, to: Deno.NetAddr): boolean {
     // Stryker disable next-line ConditionalExpression: with nothing owed, nothing waits (each write puts the next), but after an empty datagram, which callers never send
     if (this.key.owed === 0 && this.#waiting.length === 0) {
-      this.#put(bytes, to);
+      this.#put(bytes, length, to);
       return true;
     }
     if (this.#waiting.length >= this.limit) {
@@ -61,19 +65,19 @@ export class DatagramQueue {
       return false;
     }
     // The caller's buffer is its own again once this returns (a read buffer, reused).
-    this.#waiting.push({ bytes: bytes.slice(), to });
+    this.#waiting.push({ bytes: bytes.slice(0, length), to });
     return true;
   }
 
   /** The datagram in the output went out: the next one takes its place. */
   written(): void {
     const next = this.#waiting.shift();
-    if (next !== undefined) this.#put(next.bytes, next.to);
+    if (next !== undefined) this.#put(next.bytes, next.bytes.length, next.to);
   }
 
-  #put(bytes: Uint8Array, to: Deno.NetAddr): void {
+  #put(bytes: Uint8Array, length: number, to: Deno.NetAddr): void {
     (this.key.stream as DatagramStream).to = to;
-    this.key.output.push(bytes, 0, bytes.length);
+    this.key.output.push(bytes, 0, length);
     this.armed();
   }
 }

@@ -35,6 +35,15 @@ export const NO_UDP_FAULTS: UdpFaultPlan = {
   bandwidth: Infinity,
 };
 
+/** Whether `plan` does nothing to a datagram: each would pass at once, as it came. */
+export function faultless(plan: UdpFaultPlan): boolean {
+  return plan.loss === 0 && plan.duplicate === 0 && plan.reorder === 0 && plan.delay === 0 &&
+    plan.jitter === 0 && plan.bandwidth === Infinity;
+}
+
+// What a release of nothing returns, made once: a relay asks every client each turn.
+const NOTHING: readonly never[] = [];
+
 /** How long a datagram held back for reordering waits for a later one, at most (ms). */
 export const REORDER_WAIT_MS = 50;
 
@@ -109,7 +118,7 @@ export class UdpFaults<T> {
   }
 
   /** The datagrams due by `now`, in the order they leave. */
-  release(now: number): T[] {
+  release(now: number): readonly T[] {
     const held = this.#held;
     if (held !== null && held.since + REORDER_WAIT_MS <= now) {
       // Nothing came after it: it goes on in its place, not reordered.
@@ -120,7 +129,7 @@ export class UdpFaults<T> {
     let n = 0;
     while (n < queue.length && queue[n].at <= now) n++;
     // Stryker disable next-line ConditionalExpression: splicing none gives none, only with an allocation more
-    return n === 0 ? [] : queue.splice(0, n).map((h) => h.datagram);
+    return n === 0 ? NOTHING : queue.splice(0, n).map((h) => h.datagram);
   }
 
   // Schedules one copy: the delay, the jitter, then the bandwidth's turn.

@@ -14,7 +14,7 @@ import { DatagramQueue } from "../lib/datagram_queue.ts";
 import { hostPort } from "../lib/host_port.ts";
 import type { Log } from "../lib/log.ts";
 import { Interest, type Key, Loop } from "../lib/loop.ts";
-import { type UdpFaultPlan, UdpFaults } from "./udp_faults.ts";
+import { faultless, type UdpFaultPlan, UdpFaults } from "./udp_faults.ts";
 
 /** One client address and its socket to the target. */
 interface Client {
@@ -88,11 +88,16 @@ export class UdpRelay {
   readonly #frontQueue: DatagramQueue;
   readonly #clients = new Map<string, Client>();
   readonly #target: Deno.NetAddr;
+  // A direction without faults sends each datagram on from the read buffer, copied only if it must wait.
+  readonly #upFaultless: boolean;
+  readonly #downFaultless: boolean;
   #stopped = false;
 
   /** Binds the listening socket of `plan`. */
   constructor(plan: UdpRelayPlan) {
     this.#plan = plan;
+    this.#upFaultless = faultless(plan.up);
+    this.#downFaultless = faultless(plan.down);
     const front = new DatagramStream(openUdp(plan.listen.host, plan.listen.port));
     this.#front = this.#loop.register(front, Interest.READ_WRITE, { kind: "front" });
     this.#frontQueue = this.#queue(this.#front);
@@ -123,9 +128,11 @@ export class UdpRelay {
     while (!this.#stopped) {
       let now = performance.now(), next = this.#expire(now);
       for (const client of this.#clients.values()) {
-        for (const bytes of client.upFaults.release(now)) client.queue.send(bytes, this.#target);
+        for (const bytes of client.upFaults.release(now)) {
+          client.queue.send(bytes, bytes.length, this.#target);
+        }
         for (const bytes of client.downFaults.release(now)) {
-          this.#frontQueue.send(bytes, client.addr);
+          this.#frontQueue.send(bytes, bytes.length, client.addr);
         }
         next = Math.min(next, client.upFaults.nextAt, client.downFaults.nextAt);
       }
@@ -136,18 +143,21 @@ export class UdpRelay {
         // An error (an ICMP unreachable from a peer gone) ends nothing: the next datagram may pass.
         switch (ev.type) {
           case "read": {
-            if (ev.n === 0) break; // an empty datagram: the loop cannot write one on
-            const bytes = ev.key.input.slice(0, ev.n);
+            const input = ev.key.input, n = ev.n;
+            if (n === 0) break; // an empty datagram: the loop cannot write one on
             if (side.kind === "front") {
               const client = this.#client((ev.key.stream as DatagramStream).from!, now);
               client.up++;
               this.totals.up++;
-              client.upFaults.arrive(bytes, ev.n, now);
+              if (this.#upFaultless) client.queue.send(input, n, this.#target);
+              else client.upFaults.arrive(input.slice(0, n), n, now);
             } else {
-              side.client.lastActive = now;
-              side.client.down++;
+              const client = side.client;
+              client.lastActive = now;
+              client.down++;
               this.totals.down++;
-              side.client.downFaults.arrive(bytes, ev.n, now);
+              if (this.#downFaultless) this.#frontQueue.send(input, n, client.addr);
+              else client.downFaults.arrive(input.slice(0, n), n, now);
             }
             break;
           }

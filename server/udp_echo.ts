@@ -58,7 +58,7 @@ export class UdpEchoSession implements Session {
         this.received++;
         this.#queue ??= new DatagramQueue(key);
         if (event.n === 0) this.empty++;
-        else this.#queue.send(key.input.subarray(0, event.n), socket.from!);
+        else this.#queue.send(key.input, event.n, socket.from!);
         break;
       }
       case "write":

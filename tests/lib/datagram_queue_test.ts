@@ -13,12 +13,12 @@ Deno.test("datagram queue: the first goes to the output with its address; the ne
   const queue = new DatagramQueue(key, () => armed++, 2);
   assert.equal(QUEUE_LIMIT, 1024);
   const reused = new Uint8Array([1, 2, 3]);
-  assert.equal(queue.send(reused, at(1)), true);
+  assert.equal(queue.send(reused, 3, at(1)), true);
   assert.deepEqual([key.stream.to, armed, queue.length], [at(1), 1, 0]);
-  assert.equal(queue.send(reused.subarray(0, 2), at(2)), true);
-  assert.equal(queue.send(new Uint8Array([9]), at(3)), true);
+  assert.equal(queue.send(reused, 2, at(2)), true);
+  assert.equal(queue.send(new Uint8Array([9, 6]), 1, at(3)), true);
   reused.fill(7); // the caller's buffer is its own again
-  assert.equal(queue.send(new Uint8Array([8]), at(4)), false, "past the limit");
+  assert.equal(queue.send(new Uint8Array([8]), 1, at(4)), false, "past the limit");
   assert.deepEqual([queue.length, queue.dropped, armed], [2, 1, 1]);
   assert.deepEqual([...drain(key.output)], [1, 2, 3]); // copied into the output as it was sent
   queue.written();

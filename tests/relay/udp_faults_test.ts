@@ -1,6 +1,12 @@
 /** `relay --udp`'s per-datagram faults, with a scripted random source. */
 import assert from "node:assert/strict";
-import { NO_UDP_FAULTS, REORDER_WAIT_MS, UdpFaults } from "../../relay/udp_faults.ts";
+import {
+  faultless,
+  NO_UDP_FAULTS,
+  REORDER_WAIT_MS,
+  type UdpFaultPlan,
+  UdpFaults,
+} from "../../relay/udp_faults.ts";
 
 // Draws the given values in turn (then 0.99: no fault).
 function draws(...values: number[]): () => number {
@@ -81,4 +87,19 @@ Deno.test("udp faults: no jitter draws nothing, so the faults after it draw as t
   f.arrive("kept", 1, 0);
   f.arrive("lost", 1, 0);
   assert.deepEqual([f.release(0), f.lost], [["kept"], 1]);
+});
+
+Deno.test("udp faults: a plan is faultless only when every fault is off", () => {
+  assert.equal(faultless(NO_UDP_FAULTS), true);
+  const each: Partial<UdpFaultPlan>[] = [
+    { loss: 0.1 },
+    { duplicate: 0.1 },
+    { reorder: 0.1 },
+    { delay: 1 },
+    { jitter: 1 },
+    { bandwidth: 1000 },
+  ];
+  for (const fault of each) {
+    assert.equal(faultless({ ...NO_UDP_FAULTS, ...fault }), false, JSON.stringify(fault));
+  }
 });
