@@ -55,7 +55,7 @@ export function reportCharts(merged: Report, parts: readonly NamedReport[]): Cha
       y: { title: "messages/s" },
       series: [
         overTime(all, (iv) => iv.messages_per_second),
-        ...parts.map((r) => alongside(merged, r)),
+        ...parts.map((r) => alongside(merged, r, origin)),
       ],
     },
     {
@@ -111,8 +111,7 @@ export function spectrum(latency: Histogram): [number, number][] {
 
 // A part's rate in each of the whole's intervals, 0 in one where the part did
 // not run (a worker that started a second after another): lines that line up.
-function alongside(whole: Report, part: NamedReport): Series {
-  const origin = whole.intervals?.[0]?.start ?? whole.started_at;
+function alongside(whole: Report, part: NamedReport, origin: number): Series {
   const everyMs = (whole.interval ?? 0) * 1000;
   const own = new Map((part.report.intervals ?? []).map((iv) => [slotOf(iv.start, everyMs), iv]));
   return {

@@ -204,6 +204,7 @@ Deno.test("connect options: an app run paced with --keep-alive, the default requ
   assert.match(help, /\n\nEcho:\n {6}--messages M /);
   assert.match(help, /\n\nApp:\n {6}--requests M /);
   assert.match(help, /\n\nLoad runs \(echo and app\):\n {2}-P, --conns N /);
+  assert.match(help, /\n\nPort checks:\n {2}-z, --check /);
 });
 
 Deno.test("connect options: -i and --threshold, repeated, in the order typed", () => {

@@ -145,4 +145,10 @@ Deno.test("report charts: each part's throughput lines up with the whole's inter
     name: "worker 2",
     points: [[0.5, 0], [1.5, 1.3], [1.8, 10]], // its own rates (1 message in 0.8 s, rounded; 1 in 0.1 s)
   });
+  // A part that measured no intervals lies at 0 along the whole's; a whole without any draws no line.
+  const none = { ...report([1], []), interval: undefined, intervals: undefined };
+  const [beside] = reportCharts(whole, [{ name: "worker 3", report: none }]);
+  assert.deepEqual(beside.series[1].points, [[0.5, 0], [1.5, 0], [1.8, 0]]);
+  const [flat] = reportCharts(none, [{ name: "worker 2", report: late }]);
+  assert.deepEqual(flat.series, [{ name: "all", points: [] }, { name: "worker 2", points: [] }]);
 });

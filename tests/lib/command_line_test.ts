@@ -73,6 +73,8 @@ Deno.test("command line: mistakes are one-line usage errors naming the option", 
   assert.equal(usage(["--bogus"]), "unknown option '--bogus'");
   // A value that merely starts with "-" and is no option is taken as the value.
   assert.equal(parseCommand(SPEC, ["--host", "-x"])!.values.host, "-x");
+  // Nor is a word that merely ends like a short option an option ("p" is -p's letter).
+  assert.deepEqual(parseCommand(SPEC, ["xp-v", "w"])!.positionals, ["xp-v", "w"]);
 });
 
 Deno.test("command line: the help is made from the table, grouped, two spaces after the longest name", () => {

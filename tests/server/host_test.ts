@@ -21,6 +21,7 @@ import { AppSession } from "../../server/app.ts";
 import { EchoSession } from "../../server/echo.ts";
 import { RelaySession } from "../../relay/relay.ts";
 import { captureLog } from "../harness.ts";
+import { DatagramAcceptor } from "../../lib/datagram.ts";
 
 Deno.test("host: a loop's listeners share one TCP port, 16 on Linux; a Unix socket gets one", async () => {
   const listeners = await listenFor(parseServe(["-p", "0"])!);
@@ -218,4 +219,18 @@ Deno.test("host: an app session's trace in JSON names the request event and the 
   session.trace!("request x -> reply y");
   const { time: _, ...line } = JSON.parse(out[0]);
   assert.deepEqual(line, { level: "debug", event: "request", conn: 4 });
+});
+
+Deno.test("host: --udp listens with one UDP socket, served as one connection; a port in use is one failure", async () => {
+  const listeners = await listenFor(parseServe(["--udp", "-p", "0"])!);
+  assert.ok(Array.isArray(listeners) && listeners.length === 1, JSON.stringify(listeners));
+  assert.ok(listeners[0] instanceof DatagramAcceptor);
+  const port = (listeners[0].addr as Deno.NetAddr).port;
+  assert.notEqual(port, 0);
+  try {
+    const taken = await listenFor(parseServe(["--udp", "-p", String(port)])!);
+    assert.deepEqual(taken, { address: `127.0.0.1:${port}`, reason: "address already in use" });
+  } finally {
+    listeners[0].close();
+  }
 });
