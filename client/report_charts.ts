@@ -113,6 +113,7 @@ export function spectrum(latency: Histogram): [number, number][] {
 // not run (a worker that started a second after another): lines that line up.
 function alongside(whole: Report, part: NamedReport, origin: number): Series {
   const everyMs = (whole.interval ?? 0) * 1000;
+  // Stryker disable next-line ArrayDeclaration: any made-up interval has no slot of the whole's
   const own = new Map((part.report.intervals ?? []).map((iv) => [slotOf(iv.start, everyMs), iv]));
   return {
     name: part.name,

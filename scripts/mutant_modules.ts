@@ -116,7 +116,7 @@ export const MODULES: Record<string, string[]> = {
   "client/connect_command.ts": ["tests/cli_test.ts", "tests/integration_test.ts"],
   "client/connect_config.ts": ["tests/cli_test.ts", "tests/integration_test.ts"],
   "server/serve_command.ts": ["tests/cli_test.ts", "tests/unix_test.ts", "tests/fairness_test.ts"],
-  "server/host.ts": ["tests/server/host_test.ts"],
+  "server/host.ts": ["tests/server/host_test.ts", "tests/server/udp_echo_test.ts"],
   "server/host_config.ts": [
     "tests/server/serve_options_test.ts",
     "tests/relay/relay_options_test.ts",
